@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The test command the README names and CI runs: set-up, a sanitizer build (ASan+UBSan,
+# warnings as errors), the unit tests, the tests against a real Kafka started by
+# tests/cluster, and a fuzz smoke run. Exits non-zero on the first failure.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+jobs=$(nproc)
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "set-up"
+bash scripts/setup.sh
+
+step "sanitizer build (address,undefined)"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKR_WERROR=ON \
+      -DKR_SANITIZE=address,undefined >/dev/null
+ninja -C build-asan -j "$jobs"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+step "unit tests"
+ctest --test-dir build-asan -L unit --output-on-failure -j "$jobs"
+
+if [ -x tests/cluster/cluster.sh ]; then
+  step "tests against a real Kafka (single node)"
+  cluster=single
+  bash tests/cluster/cluster.sh start "$cluster"
+  trap 'bash tests/cluster/cluster.sh stop '"$cluster"' || true' EXIT
+  eval "$(bash tests/cluster/cluster.sh env "$cluster")"
+  ctest --test-dir build-asan -L kafka --output-on-failure
+  bash tests/cluster/cluster.sh stop "$cluster"
+  trap - EXIT
+fi
+
+if [ -f fuzz/CMakeLists.txt ]; then
+  step "fuzz smoke (libFuzzer)"
+  CC=clang cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKR_FUZZ=ON \
+        -DKR_WERROR=ON >/dev/null
+  ninja -C build-fuzz -j "$jobs"
+  ctest --test-dir build-fuzz -L fuzz --output-on-failure
+fi
+
+step "all tests passed"
