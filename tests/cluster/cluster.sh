@@ -1,0 +1,375 @@
+#!/usr/bin/env bash
+# A real Apache Kafka (KRaft, jars from tests/cluster/libs) on 127.0.0.1 for kring's
+# integration tests, benchmarks and demo. Two fixed layouts:
+#   single  node 1: broker 127.0.0.1:19092, controller 127.0.0.1:19093
+#   three   nodes 1,2,3: brokers 127.0.0.1:29092,29192,29292, controllers :29093,:29193,:29293
+# Every node is broker+controller with static controller.quorum.voters. State lives in
+# tests/cluster/run/<cluster>/: node<i>/server.properties, node<i>/data (log.dirs),
+# node<i>.log (the broker's log and JVM output), node<i>.pid, cluster.id.
+#
+# `start` always formats fresh data dirs; if every node of that cluster is already running
+# and serving it says so and exits 0, leaving the cluster (and its topics) as it is. A
+# partly running cluster is stopped and started fresh. `stop` leaves run/ in place for
+# post-mortems; the next `start` wipes it.
+#
+# Environment: KR_JAVA_HOME (default Java 17), KR_BROKER_HEAP (JVM heap options per node),
+# KR_BROKER_JAVA_OPTS (extra JVM options), KR_BROKER_OVERRIDES ("k=v k=v", appended to every
+# node's server.properties at start), KR_CLUSTER_TIMEOUT_S (readiness timeout, default 120).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+java_home=${KR_JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
+timeout_s=${KR_CLUSTER_TIMEOUT_S:-120}
+stop_wait_s=30
+
+usage() {
+  cat >&2 <<EOF
+usage: $0 COMMAND CLUSTER [args]     CLUSTER is single or three
+  start CLUSTER                 format fresh data dirs, start every node, wait until ready
+  stop CLUSTER                  SIGTERM every node, SIGKILL after ${stop_wait_s} s
+  status CLUSTER                exit 0 all running, 1 partly, 3 none
+  env CLUSTER                   print export lines: KR_TEST_BOOTSTRAP, KR_TEST_CLUSTER_DIR,
+                                KR_TEST_KAFKA_TOOL, KR_TEST_BROKERS, KR_TEST_CLUSTER,
+                                KR_TEST_CLUSTER_SH
+  create-topic CLUSTER NAME PARTITIONS RF [k=v ...]
+                                create a topic (TopicCommand), wait until every broker
+                                knows a leader for each partition
+  pid CLUSTER NODE              print a node's pid (exit 1 if not running)
+  start-node CLUSTER NODE       restart one stopped node of a running cluster (keeps data)
+  stop-node CLUSTER NODE        stop one node (SIGTERM, SIGKILL after ${stop_wait_s} s)
+EOF
+  exit 2
+}
+
+die() { echo "cluster: $*" >&2; exit 1; }
+
+# Sets the layout globals for cluster $1: name, dir, nodes, broker_ports, ctrl_ports, heap.
+layout() {
+  name=$1
+  case $name in
+    single)
+      broker_ports=(19092); ctrl_ports=(19093)
+      heap=${KR_BROKER_HEAP:--Xms256m -Xmx512m} ;;
+    three)
+      broker_ports=(29092 29192 29292); ctrl_ports=(29093 29193 29293)
+      heap=${KR_BROKER_HEAP:--Xms128m -Xmx384m} ;;
+    *) usage ;;
+  esac
+  nodes=${#broker_ports[@]}
+  dir=$here/run/$name
+}
+
+bootstrap() {
+  local i out=
+  for ((i = 0; i < nodes; i++)); do out+=${out:+,}127.0.0.1:${broker_ports[i]}; done
+  echo "$out"
+}
+
+voters() {
+  local i out=
+  for ((i = 0; i < nodes; i++)); do out+=${out:+,}$((i + 1))@127.0.0.1:${ctrl_ports[i]}; done
+  echo "$out"
+}
+
+check_node() {
+  if ! [[ $1 =~ ^[0-9]+$ ]] || (($1 < 1 || $1 > nodes)); then die "$name has nodes 1..$nodes, not '$1'"; fi
+}
+
+# True if pid $1 is a live (not zombie) broker JVM for node $2 of this cluster: the pid file
+# alone could name a recycled pid, so the command line must name the node's config.
+is_node_pid() {
+  local pid=$1 node=$2 state
+  [ -r "/proc/$pid/stat" ] || return 1
+  state=$(sed 's/^.*) //' "/proc/$pid/stat" | cut -d' ' -f1) || return 1
+  [ "$state" != Z ] && [ "$state" != X ] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$dir/node$node/server.properties"
+}
+
+# Prints node $1's pid if it is running, else returns 1.
+node_pid() {
+  local f=$dir/node$1.pid pid
+  [ -f "$f" ] || return 1
+  pid=$(cat "$f")
+  [[ $pid =~ ^[0-9]+$ ]] && is_node_pid "$pid" "$1" || return 1
+  echo "$pid"
+}
+
+running_count() {
+  local i n=0
+  for ((i = 1; i <= nodes; i++)); do node_pid "$i" >/dev/null && n=$((n + 1)); done
+  echo "$n"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Number of brokers a metadata request to $1 (host:port list) returns, or 0.
+broker_count() {
+  local n
+  n=$(timeout 10 kcat -b "$1" -L -m 5 2>/dev/null | sed -n 's/^ *\([0-9]*\) brokers:.*/\1/p')
+  echo "${n:-0}"
+}
+
+write_config() {
+  local i=$1 nd=$dir/node$1
+  mkdir -p "$nd/data"
+  local rf=$nodes min_isr=$(( nodes > 1 ? 2 : 1 ))
+  cat >"$nd/server.properties" <<EOF
+# Written by tests/cluster/cluster.sh for cluster '$name'; rewritten on every start.
+process.roles=broker,controller
+node.id=$i
+controller.quorum.voters=$(voters)
+listeners=PLAINTEXT://127.0.0.1:${broker_ports[i - 1]},CONTROLLER://127.0.0.1:${ctrl_ports[i - 1]}
+advertised.listeners=PLAINTEXT://127.0.0.1:${broker_ports[i - 1]}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$nd/data
+
+# Lean on a 2-core machine.
+num.network.threads=2
+num.io.threads=2
+num.replica.fetchers=1
+num.recovery.threads.per.data.dir=1
+background.threads=2
+log.cleaner.threads=1
+log.cleaner.dedupe.buffer.size=8388608
+
+# Internal topics: replication factor = cluster size, few partitions.
+offsets.topic.replication.factor=$rf
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=$rf
+transaction.state.log.min.isr=$min_isr
+transaction.state.log.num.partitions=3
+share.coordinator.state.topic.replication.factor=$rf
+share.coordinator.state.topic.min.isr=$min_isr
+share.coordinator.state.topic.num.partitions=1
+group.initial.rebalance.delay.ms=0
+
+# Topics: created explicitly by tests; room for a 1 MiB value plus batch overhead.
+auto.create.topics.enable=false
+log.segment.bytes=67108864
+message.max.bytes=2097152
+replica.fetch.max.bytes=2097152
+EOF
+  local kv
+  for kv in ${KR_BROKER_OVERRIDES:-}; do echo "$kv" >>"$nd/server.properties"; done
+}
+
+# Formats node $1's data dir with cluster id $2; output goes to node$1.log.
+format_node() {
+  "$here/kafka-tool.sh" kafka.tools.StorageTool format -t "$2" \
+    -c "$dir/node$1/server.properties" >>"$dir/node$1.log" 2>&1
+}
+
+# Starts node $1's broker JVM in its own session, detached from this shell.
+launch_node() {
+  local i=$1
+  # shellcheck disable=SC2086 # the option strings are meant to split into words
+  setsid "$java_home/bin/java" $heap -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError \
+    -Djava.awt.headless=true -Djava.net.preferIPv4Stack=true \
+    -Dlog4j2.configurationFile="$here/broker-log4j2.xml" ${KR_BROKER_JAVA_OPTS:-} \
+    -cp "$here/libs/*" kafka.Kafka "$dir/node$i/server.properties" \
+    </dev/null >>"$dir/node$i.log" 2>&1 &
+  echo $! >"$dir/node$i.pid"
+}
+
+show_logs() {
+  local i
+  for i in "$@"; do
+    echo "---- $dir/node$i.log (tail)" >&2
+    tail -n 25 "$dir/node$i.log" >&2 || true
+  done
+}
+
+# Waits until nodes "$@" are running with their client ports open and a metadata request
+# shows $want brokers. Returns 1 (with log tails printed) on a dead node or a timeout.
+wait_ready() {
+  local want=$1; shift
+  local deadline=$((SECONDS + timeout_s)) i ok
+  while :; do
+    ok=1
+    for i in "$@"; do
+      node_pid "$i" >/dev/null || { echo "cluster: $name node $i exited" >&2; show_logs "$i"; return 1; }
+      port_open "${broker_ports[i - 1]}" || ok=0
+    done
+    if ((ok)) && [ "$(broker_count "$(bootstrap)")" = "$want" ]; then return 0; fi
+    if ((SECONDS >= deadline)); then
+      echo "cluster: $name not ready after ${timeout_s} s" >&2
+      show_logs "$@"
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+# Sends SIGTERM to nodes "$@" at once, waits up to stop_wait_s, then SIGKILLs the rest.
+# Returns 1 if a node still lives 10 s after SIGKILL.
+stop_nodes() {
+  local i pid killed=0 deadline=$((SECONDS + stop_wait_s))
+  local -A pids=()
+  local -a left
+  for i in "$@"; do
+    if pid=$(node_pid "$i"); then pids[$i]=$pid; kill -TERM "$pid" 2>/dev/null || true; fi
+    rm -f "$dir/node$i.pid"
+  done
+  while :; do
+    left=()
+    for i in "${!pids[@]}"; do is_node_pid "${pids[$i]}" "$i" && left+=("$i"); done
+    ((${#left[@]} == 0)) && return 0
+    if ((SECONDS >= deadline)); then
+      if ((killed)); then
+        echo "cluster: $name node(s) ${left[*]} survived SIGKILL" >&2
+        return 1
+      fi
+      for i in "${left[@]}"; do
+        echo "cluster: $name node $i (pid ${pids[$i]}) ignored SIGTERM for ${stop_wait_s} s; SIGKILL" >&2
+        kill -KILL "${pids[$i]}" 2>/dev/null || true
+      done
+      killed=1
+      deadline=$((SECONDS + 10))
+    fi
+    sleep 0.2
+  done
+}
+
+cmd_start() {
+  local n i id
+  n=$(running_count)
+  if ((n == nodes)) && [ "$(broker_count "$(bootstrap)")" = "$nodes" ]; then
+    echo "cluster: $name already running ($(bootstrap))"
+    return 0
+  fi
+  if ((n > 0)); then
+    echo "cluster: $name partly running ($n of $nodes nodes); restarting it fresh" >&2
+    stop_nodes $(seq 1 "$nodes")
+  fi
+  [ -x "$java_home/bin/java" ] || die "no Java 17 at $java_home"
+  command -v kcat >/dev/null || die "kcat not found (scripts/setup.sh installs it)"
+  "$here/fetch-kafka.sh"
+  for ((i = 0; i < nodes; i++)); do
+    ! port_open "${broker_ports[i]}" || die "port ${broker_ports[i]} already in use"
+    ! port_open "${ctrl_ports[i]}" || die "port ${ctrl_ports[i]} already in use"
+  done
+
+  local t0=$SECONDS
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  id=$("$here/kafka-tool.sh" kafka.tools.StorageTool random-uuid)
+  echo "$id" >"$dir/cluster.id"
+  local -a fpids=()
+  for ((i = 1; i <= nodes; i++)); do
+    write_config "$i"
+    format_node "$i" "$id" & fpids+=($!)
+  done
+  for ((i = 1; i <= nodes; i++)); do
+    wait "${fpids[i - 1]}" || { show_logs "$i"; die "formatting $name node $i failed"; }
+  done
+  for ((i = 1; i <= nodes; i++)); do launch_node "$i"; done
+  if ! wait_ready "$nodes" $(seq 1 "$nodes"); then
+    stop_nodes $(seq 1 "$nodes")
+    exit 1
+  fi
+  echo "cluster: $name ready in $((SECONDS - t0)) s: $(bootstrap)"
+}
+
+cmd_stop() {
+  local n
+  n=$(running_count)
+  stop_nodes $(seq 1 "$nodes")
+  echo "cluster: $name stopped ($n node(s) were running)"
+}
+
+cmd_status() {
+  local i pid n=0
+  for ((i = 1; i <= nodes; i++)); do
+    if pid=$(node_pid "$i"); then
+      n=$((n + 1))
+      echo "node $i: running, pid $pid, broker 127.0.0.1:${broker_ports[i - 1]}"
+    else
+      echo "node $i: not running"
+    fi
+  done
+  ((n > 0)) && echo "metadata: $(broker_count "$(bootstrap)") broker(s) registered"
+  ((n == nodes)) && return 0
+  ((n == 0)) && return 3
+  return 1
+}
+
+cmd_env() {
+  echo "export KR_TEST_BOOTSTRAP=$(bootstrap)"
+  echo "export KR_TEST_CLUSTER_DIR=$dir"
+  echo "export KR_TEST_KAFKA_TOOL=$here/kafka-tool.sh"
+  echo "export KR_TEST_BROKERS=$nodes"
+  echo "export KR_TEST_CLUSTER=$name"
+  echo "export KR_TEST_CLUSTER_SH=$here/cluster.sh"
+}
+
+# Counts partitions of topic $2 with a leader in broker $1's metadata.
+led_partitions() {
+  timeout 10 kcat -b "$1" -L -t "$2" -m 5 2>/dev/null |
+    grep -cE '^ +partition [0-9]+, leader [0-9]+,' || true
+}
+
+cmd_create_topic() {
+  (($# >= 3)) || usage
+  local topic=$1 parts=$2 rf=$3 kv i
+  shift 3
+  local -a cfg=()
+  for kv in "$@"; do cfg+=(--config "$kv"); done
+  "$here/kafka-tool.sh" org.apache.kafka.tools.TopicCommand --bootstrap-server "$(bootstrap)" \
+    --create --topic "$topic" --partitions "$parts" --replication-factor "$rf" \
+    ${cfg[@]+"${cfg[@]}"} >/dev/null
+  local deadline=$((SECONDS + 30)) ok
+  while :; do
+    ok=1
+    for ((i = 1; i <= nodes; i++)); do
+      node_pid "$i" >/dev/null || continue
+      [ "$(led_partitions "127.0.0.1:${broker_ports[i - 1]}" "$topic")" = "$parts" ] || ok=0
+    done
+    ((ok)) && break
+    ((SECONDS < deadline)) || die "topic $topic created but not every broker sees its leaders"
+    sleep 0.2
+  done
+  echo "cluster: topic $topic ($parts partitions, RF $rf) ready on $name"
+}
+
+cmd_pid() {
+  (($# == 1)) || usage
+  check_node "$1"
+  node_pid "$1" || die "$name node $1 is not running"
+}
+
+cmd_start_node() {
+  (($# == 1)) || usage
+  check_node "$1"
+  local i=$1 t0=$SECONDS
+  if node_pid "$i" >/dev/null; then echo "cluster: $name node $i already running"; return 0; fi
+  [ -f "$dir/node$i/data/meta.properties" ] || die "$name node $i was never formatted: start $name first"
+  ! port_open "${broker_ports[i - 1]}" || die "port ${broker_ports[i - 1]} already in use"
+  echo "---- start-node $(date -u +%FT%TZ)" >>"$dir/node$i.log"
+  launch_node "$i"
+  wait_ready "$(running_count)" "$i" || { stop_nodes "$i"; exit 1; }
+  echo "cluster: $name node $i ready in $((SECONDS - t0)) s"
+}
+
+cmd_stop_node() {
+  (($# == 1)) || usage
+  check_node "$1"
+  stop_nodes "$1"
+  echo "cluster: $name node $1 stopped"
+}
+
+(($# >= 2)) || usage
+cmd=$1
+layout "$2"
+shift 2
+case $cmd in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  env) cmd_env ;;
+  create-topic) cmd_create_topic "$@" ;;
+  pid) cmd_pid "$@" ;;
+  start-node) cmd_start_node "$@" ;;
+  stop-node) cmd_stop_node "$@" ;;
+  *) usage ;;
+esac
