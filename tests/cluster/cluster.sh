@@ -157,7 +157,7 @@ EOF
 # Formats node $1's data dir with cluster id $2; output goes to node$1.log.
 format_node() {
   "$here/kafka-tool.sh" kafka.tools.StorageTool format -t "$2" \
-    -c "$dir/node$1/server.properties" >>"$dir/node$1.log" 2>&1
+    -c "$dir/node$1/server.properties" >>"$dir/node$1.log" 2>&1 9>&-
 }
 
 # Starts node $1's broker JVM in its own session, detached from this shell.
@@ -168,7 +168,7 @@ launch_node() {
     -Djava.awt.headless=true -Djava.net.preferIPv4Stack=true \
     -Dlog4j2.configurationFile="$here/broker-log4j2.xml" ${KR_BROKER_JAVA_OPTS:-} \
     -cp "$here/libs/*" kafka.Kafka "$dir/node$i/server.properties" \
-    </dev/null >>"$dir/node$i.log" 2>&1 &
+    </dev/null >>"$dir/node$i.log" 2>&1 9>&- &
   echo $! >"$dir/node$i.pid"
 }
 
@@ -208,7 +208,12 @@ stop_nodes() {
   local -A pids=()
   local -a left
   for i in "$@"; do
-    if pid=$(node_pid "$i"); then pids[$i]=$pid; kill -TERM "$pid" 2>/dev/null || true; fi
+    if pid=$(node_pid "$i"); then
+      pids[$i]=$pid
+      # A test may have frozen the node with SIGSTOP: wake it so SIGTERM can act.
+      kill -TERM "$pid" 2>/dev/null || true
+      kill -CONT "$pid" 2>/dev/null || true
+    fi
     rm -f "$dir/node$i.pid"
   done
   while :; do
@@ -263,6 +268,7 @@ cmd_start() {
   for ((i = 1; i <= nodes; i++)); do
     wait "${fpids[i - 1]}" || { show_logs "$i"; die "formatting $name node $i failed"; }
   done
+  trap 'stop_nodes $(seq 1 "$nodes"); exit 130' INT TERM
   for ((i = 1; i <= nodes; i++)); do launch_node "$i"; done
   if ! wait_ready "$nodes" $(seq 1 "$nodes"); then
     stop_nodes $(seq 1 "$nodes")
@@ -362,6 +368,14 @@ cmd_stop_node() {
 cmd=$1
 layout "$2"
 shift 2
+# Commands that change a cluster take its lock, so that tests starting the same cluster at
+# once get one start and "already running". Children that outlive us must not hold fd 9.
+case $cmd in
+  start | stop | start-node | stop-node)
+    mkdir -p "$here/run"
+    exec 9>"$here/run/$name.lock"
+    flock 9 ;;
+esac
 case $cmd in
   start) cmd_start ;;
   stop) cmd_stop ;;
