@@ -24,6 +24,8 @@ static uint8_t *wbuf_take(kr_wbuf_t *w, size_t n)
         w->err = KR_ENOSPC;
         return NULL;
     }
+    if (w->base == NULL)
+        return NULL; /* only n == 0 gets here; NULL + 0 is undefined in C */
     uint8_t *p = w->base + w->pos;
     w->pos += n;
     return p;
@@ -210,7 +212,7 @@ void kr_rbuf_init(kr_rbuf_t *r, const void *mem, size_t len)
 {
     assert(mem != NULL || len == 0);
     r->pos = mem;
-    r->end = r->pos + len;
+    r->end = len > 0 ? r->pos + len : r->pos; /* NULL + 0 is undefined in C */
     r->err = 0;
 }
 
@@ -231,7 +233,8 @@ const uint8_t *kr_rbuf_raw(kr_rbuf_t *r, size_t n)
         return NULL;
     }
     const uint8_t *p = r->pos;
-    r->pos += n;
+    if (n > 0)
+        r->pos += n;
     return p;
 }
 
