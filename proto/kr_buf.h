@@ -118,7 +118,7 @@ kr_str_t kr_rbuf_nstr(kr_rbuf_t *r, bool flex);
 kr_str_t kr_rbuf_bytes(kr_rbuf_t *r, bool flex);
 /*
  * ARRAY/COMPACT_ARRAY count: -1 for null, else 0..n where n * min_elem_size must fit
- * in the bytes left (a lying count is KR_EMALFORMED, before any element is read).
+ * in the bytes left (a lying count is KR_ETRUNC, before any element is read).
  */
 int32_t kr_rbuf_arraylen(kr_rbuf_t *r, bool flex, size_t min_elem_size);
 /* Skips a tagged-field section (no-op when !flex). Unknown tags are skipped whole. */
