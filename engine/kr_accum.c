@@ -1,0 +1,591 @@
+/* The record accumulator: slots, open batches, queues, timeouts, delivery reports. */
+#define _GNU_SOURCE
+#include "kr_accum.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "kr_clock.h"
+#include "kr_kerr.h"
+#include "kr_meta.h"
+#include "kr_murmur2.h"
+
+/* Per-record bookkeeping bytes in a slot: opaque, timestamp, requested partition. */
+#define ACCUM_REC_META (sizeof(void *) + sizeof(int64_t) + sizeof(int32_t))
+/* A record takes at least this many batch bytes on average before the slot's record
+ * cap, not its bytes, closes the batch. */
+#define ACCUM_REC_BYTES_MIN 64
+
+_Static_assert(sizeof(kr_header_t) == sizeof(kr_record_header_t), "header layouts agree");
+_Static_assert(offsetof(kr_header_t, value_len) == offsetof(kr_record_header_t, value_len),
+               "header layouts agree");
+
+/* Carves one slot of `bytes` batch bytes and `cap` records from *cur. */
+static void accum_carve(kr_producer_t *p, kr_batch_t *b, uint8_t **cur, size_t bytes,
+                        uint32_t cap)
+{
+    memset(b, 0, sizeof(*b));
+    b->opaques = (void **)*cur;
+    *cur += cap * sizeof(void *);
+    b->ts = (int64_t *)*cur;
+    *cur += cap * sizeof(int64_t);
+    b->req_part = (int32_t *)*cur;
+    *cur += (cap * sizeof(int32_t) + 7) & ~(size_t)7;
+    b->mem = *cur;
+    b->mem_cap = bytes;
+    *cur += (bytes + 63) & ~(size_t)63;
+    b->cap = cap;
+    (void)p;
+}
+
+static size_t accum_slot_size(size_t bytes, uint32_t cap)
+{
+    return cap * (sizeof(void *) + sizeof(int64_t)) + ((cap * sizeof(int32_t) + 7) & ~(size_t)7) +
+           ((bytes + 63) & ~(size_t)63);
+}
+
+int kr_accum_init(kr_producer_t *p, char *errstr, size_t errlen)
+{
+    size_t bytes = (size_t)p->conf.batch_size;
+    uint32_t cap = (uint32_t)(bytes / ACCUM_REC_BYTES_MIN);
+    if (cap < KR_BATCH_RECORDS_MIN)
+        cap = KR_BATCH_RECORDS_MIN;
+    size_t slot = accum_slot_size(bytes, cap);
+    size_t jumbo_bytes = (size_t)p->conf.max_request_size;
+    size_t jumbo = accum_slot_size(jumbo_bytes, 1);
+    uint64_t n = (uint64_t)p->conf.buffer_memory / slot;
+    if (n < 4) {
+        snprintf(errstr, errlen, "buffer.memory holds fewer than 4 batches of batch.size");
+        return KR_ECONFIG;
+    }
+    p->slot_cnt = (uint32_t)n;
+    p->lz4_dst_cap = kr_batch_bound(jumbo_bytes, KR_CODEC_LZ4);
+    size_t ws = (kr_lz4_ws_size() + 63) & ~(size_t)63;
+    p->arena_len = p->slot_cnt * slot + jumbo + p->lz4_dst_cap + ws + 4096;
+    /* MAP_POPULATE: fault the arena in now, not on the hot path. */
+    p->arena = mmap(NULL, p->arena_len, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    p->slots = calloc(p->slot_cnt, sizeof(kr_batch_t));
+    if (p->arena == MAP_FAILED || p->slots == NULL) {
+        if (p->arena == MAP_FAILED)
+            p->arena = NULL;
+        snprintf(errstr, errlen, "cannot allocate buffer.memory (%zu bytes)", p->arena_len);
+        return -ENOMEM;
+    }
+    uint8_t *cur = p->arena;
+    for (uint32_t i = 0; i < p->slot_cnt; i++) {
+        kr_batch_t *b = &p->slots[i];
+        accum_carve(p, b, &cur, bytes, cap);
+        b->next = p->free_slots;
+        p->free_slots = b;
+    }
+    p->slots_free = p->slot_cnt;
+    accum_carve(p, &p->jumbo, &cur, jumbo_bytes, 1);
+    p->jumbo.jumbo = true;
+    p->lz4_dst = cur;
+    cur += (p->lz4_dst_cap + 63) & ~(size_t)63;
+    p->lz4_mem = cur;
+    p->lz4 = kr_lz4_ws_init(cur, kr_lz4_ws_size());
+    assert(p->lz4 != NULL);
+    p->stats.buffer_bytes_max = (uint64_t)p->slot_cnt * bytes;
+    return 0;
+}
+
+void kr_accum_free(kr_producer_t *p)
+{
+    if (p->arena != NULL)
+        munmap(p->arena, p->arena_len);
+    free(p->slots);
+    p->arena = NULL;
+    p->slots = NULL;
+}
+
+/* Takes a free slot (or the jumbo slot) and opens a batch in it. NULL if none is free. */
+static kr_batch_t *accum_open(kr_producer_t *p, kr_topic_t *t, kr_partition_t *part,
+                              int64_t ts, bool jumbo)
+{
+    kr_batch_t *b;
+    if (jumbo) {
+        if (p->jumbo.state != KR_BATCH_FREE)
+            return NULL;
+        b = &p->jumbo;
+    } else {
+        b = p->free_slots;
+        if (b == NULL)
+            return NULL;
+        p->free_slots = b->next;
+        p->slots_free--;
+        p->stats.buffer_bytes_used += b->mem_cap;
+    }
+    p->now_us = kr_now_us();
+    b->next = NULL;
+    b->topic = t;
+    b->part = part;
+    b->state = KR_BATCH_OPEN;
+    b->cnt = 0;
+    b->created_us = p->now_us;
+    b->deadline_us = p->now_us + (int64_t)p->conf.delivery_timeout_ms * 1000;
+    b->retry_at_us = 0;
+    b->base_seq = -1;
+    b->epoch = -1;
+    b->attempts = 0;
+    b->err = 0;
+    b->broker_err = 0;
+    b->base_offset = -1;
+    b->log_append_ms = -1;
+    size_t cap = b->mem_cap;
+    if (p->conf.compression == KR_CODEC_LZ4)
+        cap = kr_batch_lz4_inplace_cap(cap);
+    kr_batch_open(&b->bld, b->mem, cap, ts);
+    return b;
+}
+
+static void accum_release(kr_producer_t *p, kr_batch_t *b)
+{
+    b->state = KR_BATCH_FREE;
+    b->part = NULL;
+    b->topic = NULL;
+    if (b->jumbo)
+        return;
+    b->next = p->free_slots;
+    p->free_slots = b;
+    p->slots_free++;
+    p->stats.buffer_bytes_used -= b->mem_cap;
+}
+
+/* Appends b at the tail of its partition's queue. */
+static void accum_enqueue(kr_partition_t *part, kr_batch_t *b)
+{
+    b->next = NULL;
+    b->state = KR_BATCH_QUEUED;
+    if (part->q_tail != NULL)
+        part->q_tail->next = b;
+    else
+        part->q_head = b;
+    part->q_tail = b;
+}
+
+/* Closes an open batch: header, compression, CRC; stamps a sequence if the id is known. */
+static void accum_close(kr_producer_t *p, kr_batch_t *b)
+{
+    kr_partition_t *part = b->part;
+    assert(b->state == KR_BATCH_OPEN && part != NULL && b->cnt > 0);
+    kr_batch_producer_t prod = {-1, -1, -1, false};
+    if (p->idempotent && p->producer_id >= 0 && !p->pid_wanted) {
+        prod.id = p->producer_id;
+        prod.epoch = p->producer_epoch;
+        prod.base_sequence = part->next_seq;
+        b->base_seq = part->next_seq;
+        b->epoch = p->producer_epoch;
+        part->next_seq += (int32_t)b->cnt;
+    }
+    bool lz4 = p->conf.compression == KR_CODEC_LZ4;
+    int rc = kr_batch_close(&b->bld, p->conf.compression, &prod, lz4 ? p->lz4 : NULL,
+                            lz4 ? p->lz4_dst : NULL, lz4 ? p->lz4_dst_cap : 0);
+    assert(rc == 0); /* the scratch is sized for the largest batch */
+    (void)rc;
+    if (lz4) {
+        assert(b->bld.out_len <= b->mem_cap);
+        memcpy(b->mem, b->bld.out, b->bld.out_len);
+    }
+    b->wire = b->mem;
+    b->wire_len = b->bld.out_len;
+    b->order = part->closed++;
+    if (part->open == b)
+        part->open = NULL;
+    if (part->topic->sticky == part->id)
+        part->topic->sticky = -1; /* KIP-480: a full batch moves unkeyed records on */
+    accum_enqueue(part, b);
+}
+
+/* Picks a partition for unkeyed records: sticky until its batch closes (KIP-480). */
+static int32_t accum_sticky(kr_producer_t *p, kr_topic_t *t)
+{
+    if (t->sticky >= 0 && p->conf.partitioner == KR_PARTITIONER_MURMUR2)
+        return t->sticky;
+    p->rand_state = p->rand_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    int32_t start = (int32_t)((p->rand_state >> 33) % (uint64_t)t->part_cnt);
+    int32_t pick = start;
+    for (int32_t i = 0; i < t->part_cnt; i++) {
+        int32_t c = (start + i) % t->part_cnt;
+        if (t->parts[c].leader >= 0) {
+            pick = c;
+            break;
+        }
+    }
+    t->sticky = pick;
+    return pick;
+}
+
+/* The partition a record goes to, or a negative error. */
+static int32_t accum_partition(kr_producer_t *p, kr_topic_t *t, const kr_record_t *rec)
+{
+    if (rec->partition >= 0)
+        return rec->partition < t->part_cnt ? rec->partition : KR_EUNKNOWNPART;
+    if (rec->partition != KR_PARTITION_ANY)
+        return KR_EUNKNOWNPART;
+    if (rec->key != NULL)
+        return kr_partition_for_key(rec->key, rec->key_len, t->part_cnt);
+    return accum_sticky(p, t);
+}
+
+/* Appends to b's builder and bookkeeping. Returns 0 or KR_EBATCHFULL. */
+static int accum_put(kr_batch_t *b, const kr_record_t *rec, int64_t ts)
+{
+    if (b->cnt == b->cap)
+        return KR_EBATCHFULL;
+    int rc = kr_batch_append(&b->bld, ts, rec->key, rec->key_len, rec->value, rec->value_len,
+                             (const kr_record_header_t *)rec->headers, rec->header_cnt);
+    if (rc != 0)
+        return rc;
+    b->opaques[b->cnt] = rec->opaque;
+    b->ts[b->cnt] = ts;
+    b->req_part[b->cnt] = rec->partition;
+    b->cnt++;
+    return 0;
+}
+
+static void accum_count(kr_producer_t *p, const kr_record_t *rec)
+{
+    p->outstanding++;
+    p->stats.records_queued++;
+    p->stats.bytes_queued += rec->key_len + rec->value_len;
+}
+
+/* A record too large for a normal batch goes alone into the jumbo slot. */
+static int accum_append_jumbo(kr_producer_t *p, kr_topic_t *t, kr_partition_t *part,
+                              const kr_record_t *rec, int64_t ts)
+{
+    kr_batch_t *b = accum_open(p, t, part, ts, true);
+    if (b == NULL)
+        return KR_EQUEUEFULL;
+    if (accum_put(b, rec, ts) != 0) {
+        accum_release(p, b);
+        return KR_ETOOLARGE; /* larger than max.request.size allows */
+    }
+    accum_count(p, rec);
+    if (part == NULL) {
+        b->state = KR_BATCH_OPEN;
+        return 0; /* held: cannot happen, held records never take the jumbo path */
+    }
+    part->open = b;
+    accum_close(p, b);
+    return 0;
+}
+
+/* Holds a record for a topic whose metadata has not arrived yet. */
+static int accum_hold(kr_producer_t *p, kr_topic_t *t, const kr_record_t *rec, int64_t ts)
+{
+    if (t->held == NULL) {
+        t->held = accum_open(p, t, NULL, ts, false);
+        if (t->held == NULL)
+            return KR_EQUEUEFULL;
+    }
+    int rc = accum_put(t->held, rec, ts);
+    if (rc == KR_EBATCHFULL)
+        return t->held->cnt == 0 ? KR_ETOOLARGE : KR_EQUEUEFULL;
+    accum_count(p, rec);
+    return 0;
+}
+
+int kr_accum_append(kr_producer_t *p, kr_topic_t *t, const kr_record_t *rec)
+{
+    int64_t ts = rec->timestamp_ms == KR_TIMESTAMP_NOW ? kr_wall_ms() : rec->timestamp_ms;
+    if ((rec->key != NULL && rec->key_len > INT32_MAX) ||
+        (rec->value != NULL && rec->value_len > INT32_MAX))
+        return KR_ETOOLARGE;
+    if (t->state == KR_TOPIC_PENDING)
+        return accum_hold(p, t, rec, ts);
+    int32_t pi = accum_partition(p, t, rec);
+    if (pi < 0)
+        return pi;
+    kr_partition_t *part = &t->parts[pi];
+    kr_batch_t *b = part->open;
+    if (b != NULL) {
+        if (accum_put(b, rec, ts) == 0) {
+            accum_count(p, rec);
+            return 0;
+        }
+        accum_close(p, b);
+    }
+    b = accum_open(p, t, part, ts, false);
+    if (b == NULL)
+        return KR_EQUEUEFULL;
+    if (accum_put(b, rec, ts) != 0) {
+        accum_release(p, b);
+        return accum_append_jumbo(p, t, part, rec, ts);
+    }
+    part->open = b;
+    accum_count(p, rec);
+    return 0;
+}
+
+void kr_accum_done(kr_producer_t *p, kr_batch_t *b)
+{
+    b->state = KR_BATCH_DONE;
+    b->next = NULL;
+    if (p->done_tail != NULL)
+        p->done_tail->next = b;
+    else
+        p->done_head = b;
+    p->done_tail = b;
+    if (b->err == 0)
+        p->stats.records_acked += b->cnt;
+    else
+        p->stats.records_failed += b->cnt;
+}
+
+/* Fails a batch that never reached (or never again reaches) a broker. */
+static void accum_fail(kr_producer_t *p, kr_batch_t *b, int err, int16_t kerr)
+{
+    b->err = err;
+    b->broker_err = kerr;
+    kr_accum_done(p, b);
+}
+
+void kr_accum_requeue(kr_producer_t *p, kr_batch_t *b)
+{
+    kr_partition_t *part = b->part;
+    assert(b->state == KR_BATCH_INFLIGHT);
+    b->state = KR_BATCH_QUEUED;
+    /* Keep the queue in close order (sequence order): the retry goes before later ones. */
+    kr_batch_t **link = &part->q_head;
+    while (*link != NULL && (*link)->order < b->order)
+        link = &(*link)->next;
+    b->next = *link;
+    *link = b;
+    if (b->next == NULL)
+        part->q_tail = b;
+    (void)p;
+}
+
+/* Fails queued batches at the head of part's queue whose delivery time is over. */
+static void accum_expire_queue(kr_producer_t *p, kr_partition_t *part)
+{
+    while (part->q_head != NULL && part->q_head->deadline_us <= p->now_us) {
+        kr_batch_t *b = part->q_head;
+        part->q_head = b->next;
+        if (part->q_head == NULL)
+            part->q_tail = NULL;
+        if (p->idempotent && b->base_seq >= 0)
+            p->pid_wanted = true; /* its sequences are gone: restart them (KIP-360) */
+        accum_fail(p, b, KR_ETIMEDOUT, b->broker_err);
+    }
+}
+
+void kr_accum_tick(kr_producer_t *p)
+{
+    int64_t linger_us = (int64_t)p->conf.linger_ms * 1000;
+    for (int32_t i = 0; i < p->topic_cnt; i++) {
+        kr_topic_t *t = &p->topics[i];
+        if (t->held != NULL && t->held->deadline_us <= p->now_us) {
+            accum_fail(p, t->held, KR_ETIMEDOUT, t->error);
+            t->held = NULL;
+        }
+        for (int32_t j = 0; j < t->part_cnt; j++) {
+            kr_partition_t *part = &t->parts[j];
+            if (part->open != NULL && p->now_us - part->open->created_us >= linger_us)
+                accum_close(p, part->open);
+            accum_expire_queue(p, part);
+        }
+    }
+}
+
+int64_t kr_accum_next_deadline(const kr_producer_t *p)
+{
+    int64_t linger_us = (int64_t)p->conf.linger_ms * 1000;
+    int64_t t_min = INT64_MAX;
+    for (int32_t i = 0; i < p->topic_cnt; i++) {
+        const kr_topic_t *t = &p->topics[i];
+        if (t->held != NULL && t->held->deadline_us < t_min)
+            t_min = t->held->deadline_us;
+        for (int32_t j = 0; j < t->part_cnt; j++) {
+            const kr_partition_t *part = &t->parts[j];
+            if (part->open != NULL && part->open->created_us + linger_us < t_min)
+                t_min = part->open->created_us + linger_us;
+            const kr_batch_t *b = part->q_head;
+            if (b == NULL)
+                continue;
+            if (b->deadline_us < t_min)
+                t_min = b->deadline_us;
+            if (b->retry_at_us > p->now_us && b->retry_at_us < t_min)
+                t_min = b->retry_at_us;
+        }
+    }
+    return t_min;
+}
+
+void kr_accum_close_all(kr_producer_t *p)
+{
+    for (int32_t i = 0; i < p->topic_cnt; i++) {
+        kr_topic_t *t = &p->topics[i];
+        for (int32_t j = 0; j < t->part_cnt; j++)
+            if (t->parts[j].open != NULL)
+                accum_close(p, t->parts[j].open);
+    }
+}
+
+bool kr_accum_empty(const kr_producer_t *p) { return p->outstanding == 0; }
+
+void kr_accum_topic_known(kr_producer_t *p, kr_topic_t *t)
+{
+    kr_batch_t *h = t->held;
+    if (h == NULL)
+        return;
+    t->held = NULL;
+    /* Walk the held records with the batch reader and produce each for real. */
+    kr_batch_info_t info;
+    memset(&info, 0, sizeof(info));
+    info.records = h->mem + KR_RB_HEADER_SIZE;
+    info.records_len = kr_batch_records_len(&h->bld);
+    info.records_count = (int32_t)h->cnt;
+    info.base_timestamp = h->bld.base_timestamp;
+    kr_batch_iter_t it;
+    kr_batch_iter_init(&it, &info);
+    kr_header_t hdrs[64];
+    kr_batch_record_t r;
+    uint32_t nfail = 0;
+    int err = 0;
+    for (uint32_t i = 0; i < h->cnt && kr_batch_iter_next(&it, &r) == 1; i++) {
+        kr_record_headers_t hi;
+        kr_record_headers_init(&hi, &r);
+        size_t hn = 0;
+        kr_str_t hk, hv;
+        while (hn < 64 && kr_record_headers_next(&hi, &hk, &hv)) {
+            hdrs[hn] = (kr_header_t){hk.ptr, (size_t)hk.len, hv.len < 0 ? NULL : hv.ptr,
+                                     hv.len < 0 ? 0 : (size_t)hv.len};
+            hn++;
+        }
+        kr_record_t rec = {t->name, h->req_part[i], r.key.len < 0 ? NULL : r.key.ptr,
+                           r.key.len < 0 ? 0 : (size_t)r.key.len,
+                           r.value.len < 0 ? NULL : r.value.ptr,
+                           r.value.len < 0 ? 0 : (size_t)r.value.len, hdrs, hn, h->ts[i],
+                           h->opaques[i]};
+        p->outstanding--; /* accum_count counts it again */
+        p->stats.records_queued--;
+        p->stats.bytes_queued -= rec.key_len + rec.value_len;
+        int rc = kr_accum_append(p, t, &rec);
+        if (rc != 0) {
+            /* No room for it now: it fails, reported from the front of the held slot
+             * (entries before i have been read already). */
+            p->outstanding++;
+            h->opaques[nfail] = rec.opaque;
+            h->ts[nfail] = rec.timestamp_ms;
+            nfail++;
+            err = rc;
+        }
+    }
+    if (nfail == 0) {
+        accum_release(p, h);
+        return;
+    }
+    h->cnt = nfail;
+    accum_fail(p, h, err, 0);
+}
+
+void kr_accum_topic_failed(kr_producer_t *p, kr_topic_t *t)
+{
+    if (t->held == NULL)
+        return;
+    int16_t kerr = t->error != 0 ? t->error : KR_KERR_UNKNOWN_TOPIC_OR_PARTITION;
+    accum_fail(p, t->held, KR_EBROKER, kerr);
+    t->held = NULL;
+}
+
+void kr_accum_fail_all(kr_producer_t *p, int err, int16_t kerr)
+{
+    for (int32_t i = 0; i < p->topic_cnt; i++) {
+        kr_topic_t *t = &p->topics[i];
+        if (t->held != NULL)
+            accum_fail(p, t->held, err, kerr);
+        t->held = NULL;
+        for (int32_t j = 0; j < t->part_cnt; j++) {
+            kr_partition_t *part = &t->parts[j];
+            if (part->open != NULL)
+                accum_fail(p, part->open, err, kerr);
+            part->open = NULL;
+            while (part->q_head != NULL) {
+                kr_batch_t *b = part->q_head;
+                part->q_head = b->next;
+                accum_fail(p, b, err, kerr);
+            }
+            part->q_tail = NULL;
+        }
+    }
+}
+
+bool kr_accum_pid_quiet(const kr_producer_t *p)
+{
+    for (int32_t i = 0; i < p->topic_cnt; i++) {
+        const kr_topic_t *t = &p->topics[i];
+        for (int32_t j = 0; j < t->part_cnt; j++)
+            if (t->parts[j].inflight > 0)
+                return false;
+    }
+    return true;
+}
+
+void kr_accum_pid_changed(kr_producer_t *p)
+{
+    assert(kr_accum_pid_quiet(p));
+    for (int32_t i = 0; i < p->topic_cnt; i++) {
+        kr_topic_t *t = &p->topics[i];
+        for (int32_t j = 0; j < t->part_cnt; j++) {
+            kr_partition_t *part = &t->parts[j];
+            part->next_seq = 0;
+            part->acked_seq = 0;
+            for (kr_batch_t *b = part->q_head; b != NULL; b = b->next) {
+                kr_batch_restamp(b->mem, b->wire_len, p->producer_id, p->producer_epoch,
+                                 part->next_seq);
+                b->base_seq = part->next_seq;
+                b->epoch = p->producer_epoch;
+                part->next_seq += (int32_t)b->cnt;
+            }
+        }
+    }
+}
+
+/* Calls the delivery callback once per record of a finished batch, in order. */
+static void accum_report(kr_producer_t *p, const kr_batch_t *b)
+{
+    kr_delivery_t d;
+    d.topic = b->topic->name;
+    d.partition = b->part != NULL ? b->part->id : -1;
+    d.err = b->err;
+    d.broker_error = b->broker_err;
+    d.error_name = NULL;
+    if (b->err == KR_EBROKER || (b->err != 0 && b->broker_err != 0))
+        d.error_name = kr_kerr_name(b->broker_err);
+    else if (b->err != 0)
+        d.error_name = kr_errname(b->err);
+    for (uint32_t i = 0; i < b->cnt; i++) {
+        d.offset = b->base_offset >= 0 ? b->base_offset + i : -1;
+        d.timestamp = b->log_append_ms >= 0 ? b->log_append_ms : b->ts[i];
+        d.opaque = b->opaques[i];
+        p->conf.dr_cb(&d, p->conf.dr_ctx);
+    }
+}
+
+int kr_accum_serve(kr_producer_t *p, int max)
+{
+    if (max == 0)
+        return p->done_head != NULL;
+    int n = 0;
+    while (p->done_head != NULL && n < max) {
+        kr_batch_t *b = p->done_head;
+        p->done_head = b->next;
+        if (p->done_head == NULL)
+            p->done_tail = NULL;
+        if (p->conf.dr_cb != NULL)
+            accum_report(p, b);
+        n += (int)b->cnt;
+        assert(p->outstanding >= b->cnt);
+        p->outstanding -= b->cnt;
+        accum_release(p, b);
+    }
+    return n;
+}

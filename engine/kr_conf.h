@@ -1,0 +1,57 @@
+/*
+ * Producer settings: the parsed, validated form of kr_conf_t, and the table that maps
+ * Java/librdkafka setting names onto it.
+ */
+#ifndef KR_CONF_H
+#define KR_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kring.h"
+
+#define KR_CONF_STR_MAX 1024
+
+enum kr_partitioner {
+    KR_PARTITIONER_MURMUR2 = 0,  /* keyed: Java murmur2; unkeyed: sticky (KIP-480) */
+    KR_PARTITIONER_MURMUR2_RANDOM, /* as above, unkeyed records spread one by one */
+};
+
+struct kr_conf {
+    char bootstrap_servers[KR_CONF_STR_MAX];
+    char client_id[256];
+    int acks;       /* -1 (all), 0, 1 */
+    int idempotence; /* -1: default (on when acks=all), 0, 1 */
+    int compression; /* codec id: 0 none, 3 lz4 */
+    int linger_ms;
+    int batch_size;
+    int max_in_flight;
+    int retries;
+    int retry_backoff_ms;
+    int retry_backoff_max_ms;
+    int request_timeout_ms;
+    int delivery_timeout_ms;
+    int64_t buffer_memory;
+    int max_request_size;
+    int metadata_max_age_ms;
+    int partitioner;
+    int socket_send_buffer_bytes;    /* 0: the kernel's default */
+    int socket_receive_buffer_bytes; /* 0: the kernel's default */
+    int socket_connection_setup_timeout_ms;
+    int reconnect_backoff_ms;
+    int reconnect_backoff_max_ms;
+    int topic_metadata_propagation_max_ms;
+    kr_delivery_cb_t *dr_cb;
+    void *dr_ctx;
+};
+
+/* Fills conf with the defaults. */
+void kr_conf_defaults(kr_conf_t *conf);
+
+/* Checks settings against each other; KR_ECONFIG with a message on a conflict. */
+int kr_conf_validate(const kr_conf_t *conf, char *errstr, size_t errlen);
+
+/* True if the producer will be idempotent with these settings. */
+bool kr_conf_idempotent(const kr_conf_t *conf);
+
+#endif

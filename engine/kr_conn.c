@@ -1,0 +1,465 @@
+/* Broker connections: connect, handshake, pipelined requests, response framing. */
+#define _GNU_SOURCE
+#include "kr_conn.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kr_apiversions.h"
+#include "kr_clock.h"
+#include "kr_header.h"
+
+#define KR_APIVERSIONS_FIRST 3 /* the version every broker since 2.4 takes */
+
+int kr_conn_init(kr_conn_t *c, void *owner)
+{
+    memset(c, 0, sizeof(*c));
+    c->fd = -1;
+    c->reqs = calloc(KR_CONN_REQS_MAX, sizeof(kr_req_t));
+    c->rbuf = malloc(KR_CONN_RBUF);
+    if (c->reqs == NULL || c->rbuf == NULL) {
+        kr_conn_free(c);
+        return -ENOMEM;
+    }
+    c->op_connect.kind = KR_OP_CONNECT;
+    c->op_send.kind = KR_OP_SEND;
+    c->op_recv.kind = KR_OP_RECV;
+    c->op_cancel.kind = KR_OP_CANCEL;
+    c->op_connect.owner = c->op_send.owner = c->op_recv.owner = c->op_cancel.owner = owner;
+    return 0;
+}
+
+void kr_conn_free(kr_conn_t *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    free(c->reqs);
+    free(c->rbuf);
+    c->reqs = NULL;
+    c->rbuf = NULL;
+}
+
+static kr_req_t *req_at(const kr_conn_t *c, uint32_t i) { return &c->reqs[i % KR_CONN_REQS_MAX]; }
+
+/* Exponential backoff with +-20% jitter, as the Java client does for reconnects. */
+static int64_t conn_backoff_us(kr_producer_t *p, int failures)
+{
+    int64_t ms = p->conf.reconnect_backoff_ms;
+    for (int i = 1; i < failures && ms < p->conf.reconnect_backoff_max_ms; i++)
+        ms *= 2;
+    if (ms > p->conf.reconnect_backoff_max_ms)
+        ms = p->conf.reconnect_backoff_max_ms;
+    p->rand_state = p->rand_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    int64_t jitter = (int64_t)((p->rand_state >> 33) % 41) - 20; /* -20..20 % */
+    return ms * 1000 * (100 + jitter) / 100;
+}
+
+/* Resolves host:port into c->addr. Returns 0 or KR_ETRANSPORT. */
+static int conn_resolve(kr_conn_t *c, const char *host, int port)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    char portstr[16];
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    if (getaddrinfo(host, portstr, &hints, &res) != 0 || res == NULL)
+        return KR_ETRANSPORT;
+    memcpy(&c->addr, res->ai_addr, res->ai_addrlen);
+    c->addrlen = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+static int conn_socket(kr_producer_t *p, kr_conn_t *c)
+{
+    int fd = socket(c->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (p->conf.socket_send_buffer_bytes > 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &p->conf.socket_send_buffer_bytes, sizeof(int));
+    if (p->conf.socket_receive_buffer_bytes > 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &p->conf.socket_receive_buffer_bytes,
+                   sizeof(int));
+    c->fd = fd;
+    return 0;
+}
+
+void kr_conn_start(kr_producer_t *p, kr_broker_t *b)
+{
+    kr_conn_t *c = &b->conn;
+    assert(c->state == KR_CONN_DOWN);
+    assert(c->fd < 0);
+    int rc = conn_resolve(c, b->host, b->port);
+    if (rc == 0)
+        rc = conn_socket(p, c);
+    c->state = KR_CONN_CONNECTING;
+    c->connect_started_us = p->now_us;
+    if (rc != 0) {
+        kr_conn_fail(p, b, rc);
+        return;
+    }
+    kr_io_connect(&p->io, &c->op_connect, c->fd, (const struct sockaddr *)&c->addr,
+                  c->addrlen, p->conf.socket_connection_setup_timeout_ms);
+}
+
+kr_req_t *kr_conn_req_alloc(kr_producer_t *p, kr_conn_t *c)
+{
+    if (c->state != KR_CONN_READY && c->state != KR_CONN_HANDSHAKE)
+        return NULL;
+    if (c->req_head - c->req_tail == KR_CONN_REQS_MAX)
+        return NULL;
+    kr_req_t *r = req_at(c, c->req_head);
+    if (r->state != KR_REQ_FREE)
+        return NULL;
+    c->req_head++;
+    memset(r, 0, offsetof(kr_req_t, frame));
+    r->corr_id = p->corr_next++ & INT32_MAX;
+    r->expects_response = true;
+    return r;
+}
+
+/* Gathers every queued request, in order, into one sendmsg. */
+static void conn_send_start(kr_producer_t *p, kr_conn_t *c)
+{
+    if (c->op_send.busy || c->op_send.zc_notif_pending)
+        return;
+    uint32_t niov = 0, nreq = 0;
+    size_t bytes = 0;
+    for (uint32_t i = c->req_tail; i != c->req_head; i++) {
+        kr_req_t *r = req_at(c, i);
+        if (r->state != KR_REQ_QUEUED)
+            continue;
+        if (niov + r->iov_cnt > KR_CONN_IOV_MAX)
+            break;
+        memcpy(&c->iov[niov], r->iov, r->iov_cnt * sizeof(struct iovec));
+        niov += r->iov_cnt;
+        bytes += r->len;
+        r->state = KR_REQ_SENDING;
+        nreq++;
+    }
+    if (nreq == 0)
+        return;
+    memset(&c->msg, 0, sizeof(c->msg));
+    c->msg.msg_iov = c->iov;
+    c->msg.msg_iovlen = niov;
+    c->send_reqs = nreq;
+    kr_io_sendmsg(&p->io, &c->op_send, c->fd, &c->msg, false);
+    (void)bytes;
+}
+
+void kr_conn_req_queue(kr_producer_t *p, kr_broker_t *b, kr_req_t *r)
+{
+    kr_conn_t *c = &b->conn;
+    assert(r->state == KR_REQ_FREE);
+    assert(r->iov_cnt > 0 && r->len > 0);
+    r->state = KR_REQ_QUEUED;
+    r->sent_us = p->now_us;
+    r->deadline_us = p->now_us + (int64_t)p->conf.request_timeout_ms * 1000;
+    b->requests++;
+    p->stats.requests_sent++;
+    p->stats.bytes_sent += r->len;
+    conn_send_start(p, c);
+}
+
+/* Frees DONE slots at the tail of the ring. */
+static void conn_reap(kr_conn_t *c)
+{
+    while (c->req_tail != c->req_head && req_at(c, c->req_tail)->state == KR_REQ_DONE) {
+        req_at(c, c->req_tail)->state = KR_REQ_FREE;
+        c->req_tail++;
+    }
+}
+
+/* The send in progress wrote `n` bytes: finish it, or send the rest. */
+static void conn_on_sent(kr_producer_t *p, kr_broker_t *b, size_t n)
+{
+    kr_conn_t *c = &b->conn;
+    struct iovec *iov = c->msg.msg_iov;
+    size_t cnt = c->msg.msg_iovlen;
+    while (cnt > 0 && n >= iov->iov_len) {
+        n -= iov->iov_len;
+        iov++;
+        cnt--;
+    }
+    if (cnt > 0) {
+        iov->iov_base = (uint8_t *)iov->iov_base + n;
+        iov->iov_len -= n;
+        c->msg.msg_iov = iov;
+        c->msg.msg_iovlen = cnt;
+        kr_io_sendmsg(&p->io, &c->op_send, c->fd, &c->msg, false);
+        return;
+    }
+    uint32_t left = c->send_reqs;
+    for (uint32_t i = c->req_tail; i != c->req_head && left > 0; i++) {
+        kr_req_t *r = req_at(c, i);
+        if (r->state != KR_REQ_SENDING)
+            continue;
+        left--;
+        if (r->expects_response) {
+            r->state = KR_REQ_SENT;
+        } else {
+            r->state = KR_REQ_DONE;
+            kr_producer_req_sent(p, b, r);
+        }
+    }
+    c->send_reqs = 0;
+    conn_reap(c);
+    if (c->state == KR_CONN_READY || c->state == KR_CONN_HANDSHAKE)
+        conn_send_start(p, c);
+}
+
+static void conn_recv_start(kr_producer_t *p, kr_conn_t *c)
+{
+    assert(c->rlen < KR_CONN_RBUF);
+    kr_io_recv(&p->io, &c->op_recv, c->fd, c->rbuf + c->rlen, KR_CONN_RBUF - c->rlen);
+}
+
+/* Sends ApiVersions at version v: the first request on every connection. */
+static void conn_send_apiversions(kr_producer_t *p, kr_broker_t *b, int16_t v)
+{
+    kr_conn_t *c = &b->conn;
+    kr_req_t *r = kr_conn_req_alloc(p, c);
+    assert(r != NULL);
+    kr_wbuf_t w;
+    kr_wbuf_init(&w, r->frame, sizeof(r->frame));
+    kr_RequestHeader_t h = {KR_API_ApiVersions, v, r->corr_id, p->conf.client_id,
+                            strlen(p->conf.client_id)};
+    size_t off = kr_request_begin(&w, &h);
+    kr_ApiVersionsRequest_t req = {"kring", 5, "0.1.0", 5};
+    kr_ApiVersionsRequest_write(&w, v, &req);
+    int rc = kr_request_end(&w, off);
+    assert(rc == 0);
+    (void)rc;
+    r->api_key = KR_API_ApiVersions;
+    r->api_version = v;
+    r->iov[0].iov_base = r->frame;
+    r->iov[0].iov_len = kr_wbuf_len(&w);
+    r->iov_cnt = 1;
+    r->len = kr_wbuf_len(&w);
+    c->apiversions_try = v;
+    kr_conn_req_queue(p, b, r);
+}
+
+/* Handles the ApiVersions response: picks a version per API, or retries lower. */
+static int conn_on_apiversions(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body)
+{
+    kr_conn_t *c = &b->conn;
+    kr_ApiVersion_t keys[128];
+    kr_ApiVersionsResponse_t resp = {.ApiKeys = keys, .ApiKeysCap = 128};
+    int rc = kr_ApiVersionsResponse_read(body, r->api_version, &resp);
+    if (rc == KR_ETOOMANY)
+        return KR_EMALFORMED;
+    if (rc != 0)
+        return rc;
+    if (resp.ErrorCode == 35 && r->api_version > 0) {
+        int16_t v = 0;
+        if (kr_apiversions_pick(&resp, KR_API_ApiVersions, &v) != 0 || v >= r->api_version)
+            v = 0;
+        conn_send_apiversions(p, b, v);
+        return 0;
+    }
+    if (resp.ErrorCode != 0)
+        return KR_EBROKER;
+    static const int16_t apis[4] = {KR_API_Produce, KR_API_Metadata, KR_API_ApiVersions,
+                                    KR_API_InitProducerId};
+    for (int i = 0; i < 4; i++)
+        if (kr_apiversions_pick(&resp, apis[i], &c->ver[i]) != 0)
+            return KR_EVERSION;
+    c->state = KR_CONN_READY;
+    c->failures = 0;
+    kr_producer_on_ready(p, b);
+    return 0;
+}
+
+/* Dispatches one complete response frame (Size stripped). */
+static int conn_on_frame(kr_producer_t *p, kr_broker_t *b, const uint8_t *f, size_t len)
+{
+    kr_conn_t *c = &b->conn;
+    kr_req_t *r = NULL;
+    for (uint32_t i = c->req_tail; i != c->req_head; i++) {
+        kr_req_t *x = req_at(c, i);
+        if (x->state == KR_REQ_SENT && x->expects_response) {
+            r = x;
+            break;
+        }
+    }
+    if (r == NULL)
+        return KR_EMALFORMED; /* a response nobody asked for */
+    kr_rbuf_t body;
+    kr_rbuf_init(&body, f, len);
+    int32_t cid = -1;
+    int rc = kr_ResponseHeader_read(&body, kr_response_header_flexible(r->api_key,
+                                                                      r->api_version), &cid);
+    if (rc != 0)
+        return rc;
+    if (cid != r->corr_id)
+        return KR_ECORRELATION;
+    int64_t rtt = p->now_us - r->sent_us;
+    r->state = KR_REQ_DONE;
+    if (r->api_key == KR_API_ApiVersions) {
+        rc = conn_on_apiversions(p, b, r, &body);
+    } else {
+        b->rtt_us_sum += rtt;
+        b->rtt_cnt++;
+        if (rtt > b->rtt_us_max)
+            b->rtt_us_max = rtt;
+        kr_producer_on_response(p, b, r, &body);
+    }
+    conn_reap(c);
+    return rc;
+}
+
+/* Splits the receive buffer into frames and dispatches each complete one. */
+static void conn_on_recv(kr_producer_t *p, kr_broker_t *b, size_t n)
+{
+    kr_conn_t *c = &b->conn;
+    c->rlen += n;
+    size_t off = 0;
+    while (c->rlen - off >= 4) {
+        const uint8_t *q = c->rbuf + off;
+        uint32_t size = ((uint32_t)q[0] << 24) | ((uint32_t)q[1] << 16) |
+                        ((uint32_t)q[2] << 8) | q[3];
+        if (size < 4 || size > KR_CONN_RBUF - 4) {
+            kr_conn_fail(p, b, KR_EMALFORMED);
+            return;
+        }
+        if (c->rlen - off < 4 + (size_t)size)
+            break;
+        int rc = conn_on_frame(p, b, q + 4, size);
+        if (rc != 0) {
+            kr_conn_fail(p, b, rc);
+            return;
+        }
+        if (c->state != KR_CONN_READY && c->state != KR_CONN_HANDSHAKE)
+            return;
+        off += 4 + size;
+    }
+    if (off > 0) {
+        memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+        c->rlen -= off;
+    }
+    conn_recv_start(p, c);
+}
+
+/* Once every op of a closing connection has completed: close and fail what was live. */
+static void conn_finish_close(kr_producer_t *p, kr_broker_t *b)
+{
+    kr_conn_t *c = &b->conn;
+    if (c->op_connect.busy || c->op_send.busy || c->op_recv.busy || c->op_cancel.busy ||
+        c->op_send.zc_notif_pending)
+        return;
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    for (uint32_t i = c->req_tail; i != c->req_head; i++) {
+        kr_req_t *r = req_at(c, i);
+        if (r->state != KR_REQ_DONE && r->state != KR_REQ_FREE && r->api_key != KR_API_ApiVersions)
+            kr_producer_req_failed(p, b, r, c->last_err);
+        r->state = KR_REQ_FREE;
+    }
+    c->req_head = c->req_tail = 0;
+    c->send_reqs = 0;
+    c->rlen = 0;
+    c->inflight_produce = 0;
+    c->state = KR_CONN_DOWN;
+    c->reconnect_at_us = p->now_us + conn_backoff_us(p, c->failures);
+}
+
+void kr_conn_fail(kr_producer_t *p, kr_broker_t *b, int err)
+{
+    kr_conn_t *c = &b->conn;
+    if (c->state == KR_CONN_DOWN || c->state == KR_CONN_CLOSING)
+        return;
+    c->last_err = err;
+    c->failures++;
+    c->state = KR_CONN_CLOSING;
+    if (c->fd >= 0 && (c->op_connect.busy || c->op_send.busy || c->op_recv.busy))
+        kr_io_cancel_fd(&p->io, &c->op_cancel, c->fd);
+    conn_finish_close(p, b);
+}
+
+void kr_conn_shutdown(kr_producer_t *p, kr_broker_t *b)
+{
+    kr_conn_fail(p, b, KR_ESTATE);
+}
+
+void kr_conn_on_cqe(kr_producer_t *p, kr_broker_t *b, const kr_cqe_t *e)
+{
+    kr_conn_t *c = &b->conn;
+    if (c->state == KR_CONN_CLOSING) {
+        conn_finish_close(p, b);
+        return;
+    }
+    switch (e->op->kind) {
+    case KR_OP_CONNECT:
+        if (e->res < 0) {
+            kr_conn_fail(p, b, e->res == -ECANCELED ? KR_ETIMEDOUT : e->res);
+            return;
+        }
+        c->state = KR_CONN_HANDSHAKE;
+        c->rlen = 0;
+        conn_recv_start(p, c);
+        conn_send_apiversions(p, b, KR_APIVERSIONS_FIRST);
+        return;
+    case KR_OP_SEND:
+        if (e->res < 0) {
+            kr_conn_fail(p, b, e->res);
+            return;
+        }
+        conn_on_sent(p, b, (size_t)e->res);
+        return;
+    case KR_OP_RECV:
+        if (e->res <= 0) {
+            kr_conn_fail(p, b, e->res == 0 ? -ECONNRESET : e->res);
+            return;
+        }
+        conn_on_recv(p, b, (size_t)e->res);
+        return;
+    default:
+        return;
+    }
+}
+
+void kr_conn_tick(kr_producer_t *p, kr_broker_t *b)
+{
+    kr_conn_t *c = &b->conn;
+    if (c->state == KR_CONN_DOWN) {
+        if (b->in_use && p->now_us >= c->reconnect_at_us)
+            kr_conn_start(p, b);
+        return;
+    }
+    if (c->state == KR_CONN_CLOSING)
+        return;
+    for (uint32_t i = c->req_tail; i != c->req_head; i++) {
+        kr_req_t *r = req_at(c, i);
+        if (r->state == KR_REQ_DONE || !r->expects_response)
+            continue;
+        if (p->now_us >= r->deadline_us)
+            kr_conn_fail(p, b, KR_ETIMEDOUT);
+        return; /* responses come in order: only the oldest can be late first */
+    }
+}
+
+int64_t kr_conn_next_deadline(const kr_producer_t *p, const kr_broker_t *b)
+{
+    const kr_conn_t *c = &b->conn;
+    if (c->state == KR_CONN_DOWN)
+        return b->in_use ? c->reconnect_at_us : INT64_MAX;
+    for (uint32_t i = c->req_tail; i != c->req_head; i++) {
+        const kr_req_t *r = req_at(c, i);
+        if (r->state != KR_REQ_DONE && r->expects_response)
+            return r->deadline_us;
+    }
+    return INT64_MAX;
+}

@@ -1,0 +1,54 @@
+/*
+ * One TCP connection to a broker, driven by the producer's io_uring loop.
+ *
+ * States: DOWN -> CONNECTING (non-blocking connect with a linked timeout) -> HANDSHAKE
+ * (ApiVersions) -> READY -> CLOSING (ops cancelled; waits for their CQEs) -> DOWN, with
+ * reconnect backoff. Requests live in a fixed ring of KR_CONN_REQS_MAX slots in
+ * correlation-id order: a slot is filled (kr_conn_req_alloc), framed by the caller,
+ * queued (kr_conn_req_queue), sent by one sendmsg that covers every queued request, and
+ * retired when its response arrives (or, for acks=0, when its bytes are sent). Kafka
+ * answers requests on one connection in order, so the oldest request that expects a
+ * response owns the next response frame.
+ *
+ * A failed connection hands each live request back to the producer
+ * (kr_producer_req_failed) so its batches are retried; nothing is lost silently.
+ */
+#ifndef KR_CONN_H
+#define KR_CONN_H
+
+#include "kr_engine.h"
+
+/*
+ * Sets up the connection's memory (request slots, receive buffer); `owner` is stored in
+ * each op so completions find their broker. -ENOMEM on failure.
+ */
+int kr_conn_init(kr_conn_t *c, void *owner);
+void kr_conn_free(kr_conn_t *c);
+
+/* Resolves host:port and starts connecting. Errors fail the connection with backoff. */
+void kr_conn_start(kr_producer_t *p, kr_broker_t *b);
+
+/* A free request slot, or NULL when every slot is live. */
+kr_req_t *kr_conn_req_alloc(kr_producer_t *p, kr_conn_t *c);
+
+/* Queues a framed request (iov/len set) for sending and starts a send if none is running. */
+void kr_conn_req_queue(kr_producer_t *p, kr_broker_t *b, kr_req_t *r);
+
+/* Handles one completion for an op of this broker's connection. */
+void kr_conn_on_cqe(kr_producer_t *p, kr_broker_t *b, const kr_cqe_t *cqe);
+
+/* Timers: connect/request timeouts and reconnects due at p->now_us. */
+void kr_conn_tick(kr_producer_t *p, kr_broker_t *b);
+
+/* The earliest time this connection needs a tick, or INT64_MAX. */
+int64_t kr_conn_next_deadline(const kr_producer_t *p, const kr_broker_t *b);
+
+/* Fails the connection with err (a -errno or KR_E... code). */
+void kr_conn_fail(kr_producer_t *p, kr_broker_t *b, int err);
+
+/* Starts a graceful close (used by kr_producer_close). */
+void kr_conn_shutdown(kr_producer_t *p, kr_broker_t *b);
+
+static inline bool kr_conn_ready(const kr_conn_t *c) { return c->state == KR_CONN_READY; }
+
+#endif

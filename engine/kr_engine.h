@@ -1,0 +1,245 @@
+/*
+ * The engine's internal model, shared by the engine's modules (not a public header).
+ *
+ *   producer ─ brokers[] ─ conn (socket, request ring, receive buffer)
+ *            ─ topics[]  ─ partitions[] ─ open batch + queue of closed batches
+ *            ─ batch slots (arena: raw records, compressed copy, opaques, ts deltas)
+ *            ─ done queue (batches whose delivery reports are due)
+ *
+ * Everything is allocated in kr_producer_new(); the steady state allocates nothing.
+ */
+#ifndef KR_ENGINE_H
+#define KR_ENGINE_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "kr_batch.h"
+#include "kr_conf.h"
+#include "kr_io.h"
+#include "kring.h"
+
+/* ---- limits ---- */
+#define KR_BROKERS_MAX 64
+#define KR_TOPICS_MAX 64
+#define KR_PARTITIONS_MAX 4096         /* over all topics */
+#define KR_TOPIC_NAME_MAX 249
+#define KR_REQ_PARTS_MAX 256           /* partitions in one Produce request */
+#define KR_REQ_FRAME_MAX (24 * 1024)   /* request bytes other than record batches */
+#define KR_CONN_REQS_MAX 8             /* request slots per connection: in flight + control */
+#define KR_CONN_IOV_MAX 1024
+#define KR_CONN_RBUF (1 << 20)         /* largest response accepted */
+#define KR_BATCH_RECORDS_MIN 64
+
+typedef struct kr_producer kr_producer_t;
+typedef struct kr_broker kr_broker_t;
+typedef struct kr_topic kr_topic_t;
+typedef struct kr_partition kr_partition_t;
+typedef struct kr_batch kr_batch_t;
+
+/* ---- batches ---- */
+
+enum kr_batch_state { KR_BATCH_FREE, KR_BATCH_OPEN, KR_BATCH_QUEUED, KR_BATCH_INFLIGHT,
+                      KR_BATCH_DONE };
+
+struct kr_batch {
+    kr_batch_t *next;
+    kr_topic_t *topic;
+    kr_partition_t *part;  /* NULL while held for a topic without metadata */
+    uint8_t state;
+    bool jumbo;
+    uint8_t *mem;          /* the slot: the batch is built, and sent, from here */
+    size_t mem_cap;
+    kr_batch_builder_t bld;
+    const uint8_t *wire;   /* the closed batch: mem[0..wire_len) */
+    size_t wire_len;
+    void **opaques;        /* per record */
+    int64_t *ts;           /* per record: timestamp (ms) */
+    int32_t *req_part;     /* per record, while held: the partition asked for */
+    uint32_t cnt;
+    uint32_t cap;          /* records this slot holds at most */
+    int64_t created_us;
+    int64_t deadline_us;   /* delivery.timeout.ms from creation */
+    int64_t retry_at_us;
+    uint64_t order;        /* close order within its partition: the queue's order */
+    int32_t base_seq;      /* -1 until sequenced */
+    int16_t epoch;
+    int attempts;
+    uint64_t user_bytes;
+    /* outcome */
+    int err;               /* 0 or KR_E... */
+    int16_t broker_err;
+    int64_t base_offset;
+    int64_t log_append_ms;
+};
+
+/* ---- topics and partitions ---- */
+
+struct kr_partition {
+    kr_topic_t *topic;
+    int32_t id;
+    int32_t leader;       /* node id, -1 unknown */
+    int32_t leader_epoch;
+    kr_batch_t *open;
+    kr_batch_t *q_head;   /* closed batches, in sequence order */
+    kr_batch_t *q_tail;
+    int32_t inflight;     /* batches of this partition in flight */
+    int32_t next_seq;     /* idempotence: next sequence to hand out */
+    int32_t acked_seq;    /* idempotence: the sequence the broker expects next */
+    uint64_t closed;      /* batches closed so far: the next batch's order */
+    kr_partition_t *bnext; /* next partition with the same leader */
+};
+
+enum kr_topic_state { KR_TOPIC_PENDING, KR_TOPIC_KNOWN, KR_TOPIC_FAILED };
+
+struct kr_topic {
+    char name[KR_TOPIC_NAME_MAX + 1];
+    uint16_t name_len;
+    uint8_t state;
+    uint8_t id[16];
+    int16_t error;        /* last metadata error for this topic */
+    int32_t part_cnt;
+    kr_partition_t *parts;
+    int32_t sticky;       /* partition for unkeyed records, -1: choose */
+    int64_t pending_since_us;
+    kr_batch_t *held;     /* records produced before metadata arrived */
+};
+
+/* ---- connections ---- */
+
+enum kr_conn_state { KR_CONN_DOWN, KR_CONN_CONNECTING, KR_CONN_HANDSHAKE, KR_CONN_READY,
+                     KR_CONN_CLOSING };
+
+enum kr_req_state { KR_REQ_FREE, KR_REQ_QUEUED, KR_REQ_SENDING, KR_REQ_SENT, KR_REQ_DONE };
+
+typedef struct kr_req {
+    uint8_t state;
+    bool expects_response;
+    int16_t api_key;
+    int16_t api_version;
+    int32_t corr_id;
+    int64_t sent_us;
+    int64_t deadline_us;
+    size_t len;              /* total bytes, framing and batches */
+    uint32_t iov_cnt;
+    uint32_t batch_cnt;
+    uint8_t frame[KR_REQ_FRAME_MAX];
+    struct iovec iov[2 * KR_REQ_PARTS_MAX + 1];
+    kr_batch_t *batches[KR_REQ_PARTS_MAX];
+} kr_req_t;
+
+typedef struct kr_conn {
+    int fd;
+    uint8_t state;
+    bool bootstrap;          /* a bootstrap address, not (yet) a known node */
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    kr_op_t op_connect;
+    kr_op_t op_send;
+    kr_op_t op_recv;
+    kr_op_t op_cancel;
+    int16_t ver[4];          /* negotiated versions: Produce, Metadata, ApiVersions, InitPid */
+    int16_t apiversions_try; /* version of the ApiVersions request in flight */
+    /* request ring, in correlation-id order */
+    kr_req_t *reqs;          /* KR_CONN_REQS_MAX slots */
+    uint32_t req_head;       /* next slot to fill */
+    uint32_t req_tail;       /* oldest live request */
+    uint32_t req_live;
+    int32_t inflight_produce;
+    /* the sendmsg in progress */
+    struct msghdr msg;
+    struct iovec iov[KR_CONN_IOV_MAX];
+    uint32_t send_reqs;      /* requests covered by the sendmsg in progress */
+    /* receive */
+    uint8_t *rbuf;
+    size_t rlen;
+    int64_t connect_started_us;
+    int64_t reconnect_at_us;
+    int failures;
+    int last_err;
+} kr_conn_t;
+
+enum kr_api_index { KR_V_PRODUCE, KR_V_METADATA, KR_V_APIVERSIONS, KR_V_INITPID };
+
+struct kr_broker {
+    int32_t node_id;        /* -1 for a bootstrap entry */
+    char host[256];
+    int port;
+    bool in_use;
+    kr_conn_t conn;
+    kr_partition_t *parts;  /* partitions this broker leads (bnext chain) */
+    int64_t rtt_us_sum;
+    int64_t rtt_us_max;
+    int64_t rtt_cnt;
+    int64_t requests;
+};
+
+/* ---- the producer ---- */
+
+struct kr_producer {
+    kr_conf_t conf;
+    bool idempotent;
+    kr_io_t io;
+    int64_t now_us;
+
+    kr_broker_t brokers[KR_BROKERS_MAX];
+    int32_t broker_cnt;
+    int32_t bootstrap_cnt;   /* brokers[0..bootstrap_cnt) are the bootstrap list */
+
+    kr_topic_t topics[KR_TOPICS_MAX];
+    int32_t topic_cnt;
+    kr_partition_t *part_pool;
+    int32_t part_used;
+
+    /* batch slots */
+    void *arena;
+    size_t arena_len;
+    kr_batch_t *slots;
+    uint32_t slot_cnt;
+    kr_batch_t *free_slots;
+    uint32_t slots_free;
+    kr_batch_t jumbo;        /* the one slot for records larger than a batch */
+    kr_lz4_ws_t *lz4;
+    void *lz4_mem;
+    uint8_t *lz4_dst;        /* compression scratch, copied back over the slot */
+    size_t lz4_dst_cap;
+    uint64_t outstanding;    /* records accepted and not yet reported */
+
+    /* delivery reports due */
+    kr_batch_t *done_head;
+    kr_batch_t *done_tail;
+
+    /* metadata */
+    struct kr_meta_scratch *meta_scratch;
+    struct kr_sender_scratch *sender_scratch;
+    int64_t metadata_at_us;  /* next refresh */
+    bool metadata_inflight;
+    bool metadata_wanted;
+
+    /* idempotence */
+    int64_t producer_id;
+    int16_t producer_epoch;
+    bool pid_inflight;
+    bool pid_wanted;
+    int fatal_err;
+
+    int32_t corr_next;
+    uint64_t rand_state;
+    kr_stats_t stats;
+};
+
+
+/* ---- what kr_conn calls back into the producer (kr_producer.c) ---- */
+#include "kr_buf.h"
+
+/* The connection finished its handshake and can carry requests. */
+void kr_producer_on_ready(kr_producer_t *p, kr_broker_t *b);
+/* A response frame for r; body is positioned after the response header. */
+void kr_producer_on_response(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body);
+/* r will never be answered (connection lost, timed out, malformed response). */
+void kr_producer_req_failed(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, int err);
+/* r expects no response and its bytes are all sent (acks=0 Produce). */
+void kr_producer_req_sent(kr_producer_t *p, kr_broker_t *b, kr_req_t *r);
+#endif

@@ -1,0 +1,160 @@
+/* The io_uring loop. The only file that calls liburing. */
+#include "kr_io.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+
+#include "kr_error.h"
+
+int kr_io_init(kr_io_t *io, unsigned entries)
+{
+    memset(io, 0, sizeof(*io));
+    struct io_uring_params params;
+    memset(&params, 0, sizeof(params));
+    params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN;
+    int rc = io_uring_queue_init_params(entries, &io->ring, &params);
+    if (rc == -EINVAL) {
+        /* Older kernels lack the task-run flags; they are an optimisation only. */
+        memset(&params, 0, sizeof(params));
+        rc = io_uring_queue_init_params(entries, &io->ring, &params);
+    }
+    if (rc == -ENOSYS || rc == -EPERM)
+        return KR_ENOURING;
+    if (rc < 0)
+        return rc;
+    struct io_uring_probe *probe = io_uring_get_probe_ring(&io->ring);
+    if (probe != NULL) {
+        io->has_send_zc = io_uring_opcode_supported(probe, IORING_OP_SENDMSG_ZC);
+        io_uring_free_probe(probe);
+    }
+    io->link_timeout_op.kind = KR_OP_LINK_TIMEOUT;
+    return 0;
+}
+
+void kr_io_exit(kr_io_t *io) { io_uring_queue_exit(&io->ring); }
+
+/* Returns a free SQE, submitting queued ones first if the SQ is full. */
+static struct io_uring_sqe *io_sqe(kr_io_t *io)
+{
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&io->ring);
+    while (sqe == NULL) {
+        int rc = io_uring_submit(&io->ring);
+        assert(rc >= 0 || rc == -EINTR || rc == -EAGAIN || rc == -EBUSY);
+        (void)rc;
+        sqe = io_uring_get_sqe(&io->ring);
+    }
+    return sqe;
+}
+
+static void io_start(kr_io_t *io, kr_op_t *op, struct io_uring_sqe *sqe)
+{
+    assert(!op->busy);
+    op->busy = true;
+    io->ops_queued++;
+    io_uring_sqe_set_data(sqe, op);
+}
+
+void kr_io_connect(kr_io_t *io, kr_op_t *op, int fd, const struct sockaddr *addr,
+                   socklen_t addrlen, int timeout_ms)
+{
+    assert(timeout_ms > 0);
+    /* Both SQEs must sit side by side in the SQ for the link to hold. */
+    if (io_uring_sq_space_left(&io->ring) < 2)
+        io_uring_submit(&io->ring);
+    struct io_uring_sqe *sqe = io_sqe(io);
+    io_uring_prep_connect(sqe, fd, addr, addrlen);
+    sqe->flags |= IOSQE_IO_LINK;
+    io_start(io, op, sqe);
+    io->connect_ts.tv_sec = timeout_ms / 1000;
+    io->connect_ts.tv_nsec = (long long)(timeout_ms % 1000) * 1000000;
+    struct io_uring_sqe *tsqe = io_sqe(io);
+    /* The kernel copies the timespec at prep-submit time only for linked timeouts it has
+     * seen; submit now so connect_ts can be reused by the next connect. */
+    io_uring_prep_link_timeout(tsqe, &io->connect_ts, 0);
+    io_uring_sqe_set_data(tsqe, &io->link_timeout_op);
+    io->ops_queued++;
+    io_uring_submit(&io->ring);
+}
+
+void kr_io_sendmsg(kr_io_t *io, kr_op_t *op, int fd, const struct msghdr *msg, bool zc)
+{
+    struct io_uring_sqe *sqe = io_sqe(io);
+    if (zc && io->has_send_zc) {
+        io_uring_prep_sendmsg_zc(sqe, fd, msg, MSG_NOSIGNAL);
+        op->zc_notif_pending = true;
+    } else {
+        io_uring_prep_sendmsg(sqe, fd, msg, MSG_NOSIGNAL);
+    }
+    io_start(io, op, sqe);
+}
+
+void kr_io_recv(kr_io_t *io, kr_op_t *op, int fd, void *buf, size_t len)
+{
+    struct io_uring_sqe *sqe = io_sqe(io);
+    io_uring_prep_recv(sqe, fd, buf, len, 0);
+    io_start(io, op, sqe);
+}
+
+void kr_io_cancel_fd(kr_io_t *io, kr_op_t *op, int fd)
+{
+    struct io_uring_sqe *sqe = io_sqe(io);
+    io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
+    io_start(io, op, sqe);
+}
+
+int kr_io_wait(kr_io_t *io, int64_t timeout_us)
+{
+    struct io_uring_cqe *cqe = NULL;
+    int rc;
+    if (timeout_us <= 0) {
+        rc = io_uring_submit(&io->ring);
+        return rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY ? rc : 0;
+    }
+    io->wait_ts.tv_sec = timeout_us / 1000000;
+    io->wait_ts.tv_nsec = (timeout_us % 1000000) * 1000;
+    rc = io_uring_submit_and_wait_timeout(&io->ring, &cqe, 1, &io->wait_ts, NULL);
+    if (rc == -ETIME || rc == -EINTR || rc == -EAGAIN || rc == -EBUSY)
+        return 0;
+    return rc < 0 ? rc : 0;
+}
+
+unsigned kr_io_drain(kr_io_t *io, kr_cqe_t *out, unsigned max)
+{
+    assert(max <= KR_IO_DRAIN_MAX);
+    unsigned n = 0;
+    unsigned seen = 0;
+    unsigned head;
+    struct io_uring_cqe *cqe;
+    io_uring_for_each_cqe(&io->ring, head, cqe)
+    {
+        if (n == max)
+            break;
+        seen++;
+        kr_op_t *op = io_uring_cqe_get_data(cqe);
+        assert(op != NULL);
+        if (op == &io->link_timeout_op) {
+            assert(io->ops_queued > 0);
+            io->ops_queued--;
+            continue;
+        }
+        bool more = (cqe->flags & IORING_CQE_F_MORE) != 0;
+        bool notif = (cqe->flags & IORING_CQE_F_NOTIF) != 0;
+        if (notif)
+            op->zc_notif_pending = false;
+        if (!more) {
+            assert(op->busy);
+            op->busy = false;
+            assert(io->ops_queued > 0);
+            io->ops_queued--;
+        }
+        if (notif)
+            continue;
+        out[n].op = op;
+        out[n].res = cqe->res;
+        out[n].flags = cqe->flags;
+        n++;
+    }
+    io_uring_cq_advance(&io->ring, seen);
+    return n;
+}

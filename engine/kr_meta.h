@@ -1,0 +1,38 @@
+/*
+ * Cluster metadata inside the producer: the broker table, the topic table, Metadata
+ * requests and responses, and InitProducerId for idempotence.
+ */
+#ifndef KR_META_H
+#define KR_META_H
+
+#include "kr_engine.h"
+
+/* Parses bootstrap.servers into brokers[0..bootstrap_cnt). KR_ECONFIG on a bad entry. */
+int kr_meta_bootstrap(kr_producer_t *p, char *errstr, size_t errlen);
+
+/* The broker with node_id, or NULL. */
+kr_broker_t *kr_meta_broker(kr_producer_t *p, int32_t node_id);
+
+/*
+ * The topic named name, created PENDING (and a metadata refresh wanted) on first use.
+ * NULL when the topic table is full or the name is not a valid topic name.
+ */
+kr_topic_t *kr_meta_topic(kr_producer_t *p, const char *name);
+
+/* Sends a Metadata request if one is due or wanted and a connection can carry it. */
+void kr_meta_tick(kr_producer_t *p);
+
+/* Sends InitProducerId if the producer needs an id or an epoch bump. */
+void kr_meta_pid_tick(kr_producer_t *p);
+
+/* Response handlers (called by the producer's dispatcher). */
+void kr_meta_on_metadata(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body);
+void kr_meta_on_initpid(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body);
+
+/* Bytes of decoding room the producer allocates for kr_meta (p->meta_scratch). */
+size_t kr_meta_scratch_size(void);
+
+/* Asks for a metadata refresh soon (after retry.backoff.ms). */
+void kr_meta_want(kr_producer_t *p);
+
+#endif

@@ -1,0 +1,292 @@
+/* The public API: producer life cycle, produce, the poll loop, flush, stats. */
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kr_accum.h"
+#include "kr_clock.h"
+#include "kr_conn.h"
+#include "kr_engine.h"
+#include "kr_header.h"
+#include "kr_meta.h"
+#include "kr_sender.h"
+#include "kring.h"
+
+#define KR_RING_ENTRIES 512
+
+static void producer_free(kr_producer_t *p)
+{
+    for (int32_t i = 0; i < p->broker_cnt; i++)
+        kr_conn_free(&p->brokers[i].conn);
+    kr_accum_free(p);
+    free(p->part_pool);
+    free(p->meta_scratch);
+    free(p->sender_scratch);
+    free(p);
+}
+
+int kr_producer_new(kr_producer_t **out, const kr_conf_t *conf, char *errstr, size_t errlen)
+{
+    char dummy[1];
+    if (errstr == NULL || errlen == 0) {
+        errstr = dummy;
+        errlen = sizeof(dummy);
+    }
+    errstr[0] = '\0';
+    int rc = kr_conf_validate(conf, errstr, errlen);
+    if (rc != 0)
+        return rc;
+    kr_producer_t *p = calloc(1, sizeof(*p));
+    if (p == NULL)
+        return -ENOMEM;
+    p->conf = *conf;
+    p->idempotent = kr_conf_idempotent(conf);
+    p->now_us = kr_now_us();
+    p->rand_state = (uint64_t)p->now_us ^ (uint64_t)(uintptr_t)p;
+    p->producer_id = -1;
+    p->producer_epoch = -1;
+    p->pid_wanted = p->idempotent;
+    p->metadata_wanted = true;
+    p->part_pool = calloc(KR_PARTITIONS_MAX, sizeof(kr_partition_t));
+    p->meta_scratch = malloc(kr_meta_scratch_size());
+    p->sender_scratch = malloc(kr_sender_scratch_size());
+    if (p->part_pool == NULL || p->meta_scratch == NULL || p->sender_scratch == NULL) {
+        producer_free(p);
+        return -ENOMEM;
+    }
+    rc = kr_meta_bootstrap(p, errstr, errlen);
+    if (rc == 0)
+        rc = kr_accum_init(p, errstr, errlen);
+    if (rc == 0) {
+        rc = kr_io_init(&p->io, KR_RING_ENTRIES);
+        if (rc != 0)
+            snprintf(errstr, errlen, "io_uring: %s", kr_strerror(rc));
+    }
+    if (rc != 0) {
+        producer_free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+/* Routes one completion to the connection that owns its op. */
+static void producer_dispatch(kr_producer_t *p, const kr_cqe_t *e)
+{
+    kr_broker_t *b = e->op->owner;
+    assert(b != NULL);
+    kr_conn_on_cqe(p, b, e);
+}
+
+/* Handles every completion that is there now, in bounded batches. */
+static void producer_drain(kr_producer_t *p)
+{
+    kr_cqe_t cqes[KR_IO_DRAIN_MAX];
+    for (;;) {
+        unsigned n = kr_io_drain(&p->io, cqes, KR_IO_DRAIN_MAX);
+        for (unsigned i = 0; i < n; i++)
+            producer_dispatch(p, &cqes[i]);
+        if (n < KR_IO_DRAIN_MAX)
+            return;
+    }
+}
+
+/* Timers and sends: everything due at p->now_us. */
+static void producer_tick(kr_producer_t *p)
+{
+    for (int32_t i = 0; i < p->broker_cnt; i++)
+        kr_conn_tick(p, &p->brokers[i]);
+    kr_meta_tick(p);
+    kr_meta_pid_tick(p);
+    kr_accum_tick(p);
+    kr_sender_tick(p);
+}
+
+static int64_t producer_next_deadline(const kr_producer_t *p)
+{
+    int64_t t = kr_accum_next_deadline(p);
+    for (int32_t i = 0; i < p->broker_cnt; i++) {
+        int64_t c = kr_conn_next_deadline(p, &p->brokers[i]);
+        if (c < t)
+            t = c;
+    }
+    if ((p->metadata_wanted || p->topic_cnt > 0) && !p->metadata_inflight &&
+        p->metadata_at_us < t)
+        t = p->metadata_at_us;
+    return t;
+}
+
+/*
+ * One turn of the loop: completions, timers, sends, then a wait of at most until
+ * `until_us` (or none when until_us <= now) for the next completion.
+ */
+static int producer_turn(kr_producer_t *p, int64_t until_us)
+{
+    p->now_us = kr_now_us();
+    producer_drain(p);
+    producer_tick(p);
+    int64_t next = producer_next_deadline(p);
+    if (next < until_us)
+        until_us = next;
+    int64_t wait = until_us - p->now_us;
+    if (wait < 0 || kr_accum_serve(p, 0) > 0)
+        wait = 0;
+    int rc = kr_io_wait(&p->io, wait);
+    p->now_us = kr_now_us();
+    producer_drain(p);
+    return rc;
+}
+
+int kr_poll(kr_producer_t *p, int timeout_ms)
+{
+    int64_t start = kr_now_us();
+    int64_t until = timeout_ms < 0 ? INT64_MAX : start + (int64_t)timeout_ms * 1000;
+    int served = 0;
+    for (;;) {
+        int rc = producer_turn(p, until);
+        if (rc < 0)
+            return rc;
+        served += kr_accum_serve(p, INT32_MAX);
+        if (served > 0 || p->now_us >= until)
+            return served;
+    }
+}
+
+int kr_produce(kr_producer_t *p, const kr_record_t *rec)
+{
+    assert(p != NULL && rec != NULL && rec->topic != NULL);
+    if (p->fatal_err != 0)
+        return KR_EFATAL;
+    kr_topic_t *t = kr_meta_topic(p, rec->topic);
+    if (t == NULL)
+        return KR_EUNKNOWNTOPIC;
+    if (t->state == KR_TOPIC_FAILED)
+        return KR_EUNKNOWNTOPIC;
+    return kr_accum_append(p, t, rec);
+}
+
+int kr_produce_wait(kr_producer_t *p, const kr_record_t *rec, int timeout_ms)
+{
+    int64_t until = timeout_ms < 0 ? INT64_MAX : kr_now_us() + (int64_t)timeout_ms * 1000;
+    for (;;) {
+        int rc = kr_produce(p, rec);
+        if (rc != KR_EQUEUEFULL)
+            return rc;
+        if (kr_now_us() >= until)
+            return KR_EQUEUEFULL;
+        rc = kr_poll(p, 10);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+int kr_flush(kr_producer_t *p, int timeout_ms)
+{
+    int64_t until = timeout_ms < 0 ? INT64_MAX : kr_now_us() + (int64_t)timeout_ms * 1000;
+    kr_accum_close_all(p);
+    for (;;) {
+        kr_accum_serve(p, INT32_MAX);
+        if (kr_accum_empty(p))
+            return 0;
+        if (kr_now_us() >= until)
+            return KR_ETIMEDOUT;
+        int rc = producer_turn(p, until);
+        if (rc < 0)
+            return rc;
+        kr_accum_close_all(p);
+    }
+}
+
+void kr_producer_close(kr_producer_t *p, int timeout_ms)
+{
+    if (p == NULL)
+        return;
+    if (kr_flush(p, timeout_ms) != 0) {
+        kr_accum_fail_all(p, KR_ETIMEDOUT, 0);
+        kr_accum_serve(p, INT32_MAX);
+    }
+    for (int32_t i = 0; i < p->broker_cnt; i++) {
+        p->brokers[i].in_use = false;
+        kr_conn_shutdown(p, &p->brokers[i]);
+    }
+    /* Wait (bounded) for cancelled ops to complete so no buffer is freed under the kernel. */
+    int64_t until = kr_now_us() + 2000000;
+    while (p->io.ops_queued > 0 && kr_now_us() < until) {
+        kr_io_wait(&p->io, 10000);
+        p->now_us = kr_now_us();
+        producer_drain(p);
+    }
+    kr_accum_serve(p, INT32_MAX);
+    kr_io_exit(&p->io);
+    producer_free(p);
+}
+
+void kr_producer_on_ready(kr_producer_t *p, kr_broker_t *b)
+{
+    (void)b;
+    if (p->metadata_wanted && p->metadata_at_us > p->now_us)
+        p->metadata_at_us = p->now_us;
+}
+
+void kr_producer_on_response(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body)
+{
+    switch (r->api_key) {
+    case KR_API_Produce:
+        kr_sender_on_produce(p, b, r, body);
+        return;
+    case KR_API_Metadata:
+        kr_meta_on_metadata(p, b, r, body);
+        return;
+    case KR_API_InitProducerId:
+        kr_meta_on_initpid(p, b, r, body);
+        return;
+    default:
+        assert(!"response to a request kring never sends");
+    }
+}
+
+void kr_producer_req_failed(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, int err)
+{
+    switch (r->api_key) {
+    case KR_API_Produce:
+        kr_sender_req_failed(p, b, r, err);
+        return;
+    case KR_API_Metadata:
+        p->metadata_inflight = false;
+        kr_meta_want(p);
+        return;
+    case KR_API_InitProducerId:
+        p->pid_inflight = false;
+        return;
+    default:
+        return;
+    }
+}
+
+void kr_producer_req_sent(kr_producer_t *p, kr_broker_t *b, kr_req_t *r)
+{
+    kr_sender_req_sent(p, b, r);
+}
+
+void kr_stats(const kr_producer_t *p, kr_stats_t *out)
+{
+    *out = p->stats;
+    out->requests_in_flight = 0;
+    out->broker_cnt = 0;
+    for (int32_t i = p->bootstrap_cnt; i < p->broker_cnt; i++) {
+        const kr_broker_t *b = &p->brokers[i];
+        int32_t inflight = (int32_t)(b->conn.req_head - b->conn.req_tail);
+        out->requests_in_flight += inflight;
+        if (out->broker_cnt == KR_STATS_BROKERS_MAX)
+            continue;
+        kr_broker_stats_t *s = &out->brokers[out->broker_cnt++];
+        s->node_id = b->node_id;
+        s->rtt_us_avg = b->rtt_cnt ? b->rtt_us_sum / b->rtt_cnt : 0;
+        s->rtt_us_max = b->rtt_us_max;
+        s->requests = b->requests;
+        s->in_flight = inflight;
+        s->connected = kr_conn_ready(&b->conn);
+    }
+}

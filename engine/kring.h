@@ -1,0 +1,170 @@
+/*
+ * kring: a Kafka producer that speaks the wire protocol itself over io_uring.
+ *
+ * The one header users (and the kring CLI) include.
+ *
+ * Threading: a producer is confined to one thread. kr_produce(), kr_poll(), kr_flush(),
+ * kr_stats() and kr_producer_close() must all be called from the thread that created it;
+ * the producer's I/O runs inside those calls (there is no background thread). For more
+ * cores run one producer per core (shared-nothing). See docs/ENGINE.md.
+ *
+ * Errors: functions return 0 or a negative code; kr_strerror() names it. Codes are
+ * -errno for operating-system failures and KR_E... values (kr_error.h) otherwise.
+ */
+#ifndef KRING_H
+#define KRING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kr_error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kr_conf kr_conf_t;
+typedef struct kr_producer kr_producer_t;
+
+/* Partition value meaning "let the partitioner choose". */
+#define KR_PARTITION_ANY (-1)
+
+/* Timestamp value meaning "now, at produce time". */
+#define KR_TIMESTAMP_NOW (-1)
+
+/* ---- configuration ---- */
+
+/* A new configuration with every setting at its default. NULL on out-of-memory. */
+kr_conf_t *kr_conf_new(void);
+
+/*
+ * Sets one setting by its Java/librdkafka name (bootstrap.servers, acks, linger.ms, ...;
+ * docs/CONFIG.md lists them). An unknown key or a bad value returns KR_ECONFIG and
+ * writes a message naming it into errstr (always NUL-terminated when errlen > 0).
+ */
+int kr_conf_set(kr_conf_t *conf, const char *key, const char *value, char *errstr,
+                size_t errlen);
+
+/* Writes the current value of key into buf; KR_ECONFIG for an unknown key. */
+int kr_conf_get(const kr_conf_t *conf, const char *key, char *buf, size_t buflen);
+
+void kr_conf_destroy(kr_conf_t *conf);
+
+/* ---- delivery reports ---- */
+
+typedef struct kr_header {
+    const char *key;
+    size_t key_len;
+    const void *value; /* NULL for a null header value */
+    size_t value_len;
+} kr_header_t;
+
+typedef struct kr_delivery {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;    /* -1 when not acknowledged with an offset (acks=0, or err != 0) */
+    int64_t timestamp; /* the record's timestamp (ms), or the broker's log append time */
+    int err;           /* 0, or a KR_E... code; KR_EBROKER means broker_error is set */
+    int16_t broker_error;     /* Kafka error code, 0 if none */
+    const char *error_name;   /* "NOT_LEADER_OR_FOLLOWER", "KR_ETIMEDOUT", ...; NULL if ok */
+    void *opaque;             /* what the caller passed to kr_produce() */
+} kr_delivery_t;
+
+/*
+ * Called from kr_poll()/kr_flush()/kr_producer_close() once per record, in order per
+ * partition. The struct and its strings are valid only during the call.
+ */
+typedef void kr_delivery_cb_t(const kr_delivery_t *d, void *ctx);
+
+void kr_conf_set_delivery_cb(kr_conf_t *conf, kr_delivery_cb_t *cb, void *ctx);
+
+/* ---- producer ---- */
+
+/*
+ * Creates a producer: validates the configuration (the conf is copied; the caller keeps
+ * ownership of it), allocates every arena and buffer up front, sets up the io_uring and
+ * starts connecting to the bootstrap brokers. Returns 0 and sets *out, or KR_ECONFIG,
+ * KR_ENOURING (no io_uring here), -ENOMEM; errstr gets a message.
+ */
+int kr_producer_new(kr_producer_t **out, const kr_conf_t *conf, char *errstr, size_t errlen);
+
+typedef struct kr_record {
+    const char *topic;
+    int32_t partition;   /* or KR_PARTITION_ANY */
+    const void *key;     /* NULL for a null key */
+    size_t key_len;
+    const void *value;   /* NULL for a null value */
+    size_t value_len;
+    const kr_header_t *headers;
+    size_t header_cnt;
+    int64_t timestamp_ms; /* or KR_TIMESTAMP_NOW */
+    void *opaque;         /* handed back in the delivery report */
+} kr_record_t;
+
+/*
+ * Copies the record into the producer's memory and queues it. Never blocks. Returns 0;
+ * KR_EQUEUEFULL when buffer.memory is used up (call kr_poll() and retry); KR_ETOOLARGE
+ * when the record can never fit a request (max.request.size); KR_EUNKNOWNPART for a
+ * partition the topic does not have; KR_EFATAL once the producer has failed fatally.
+ * An unknown topic is not an error here: its records fail in their delivery reports.
+ */
+int kr_produce(kr_producer_t *p, const kr_record_t *rec);
+
+/* As kr_produce(), but on KR_EQUEUEFULL drives I/O and retries for up to timeout_ms. */
+int kr_produce_wait(kr_producer_t *p, const kr_record_t *rec, int timeout_ms);
+
+/*
+ * Drives I/O: sends ready batches, reads responses, handles retries and timeouts and
+ * calls the delivery callback. Waits up to timeout_ms (0: do not wait, -1: until
+ * something happens) for progress. Returns the number of delivery reports served, or a
+ * negative error.
+ */
+int kr_poll(kr_producer_t *p, int timeout_ms);
+
+/*
+ * Sends everything queued now (as if linger were over) and waits until every record has
+ * its delivery report, or timeout_ms passes (-1: no limit). Returns 0 or KR_ETIMEDOUT.
+ */
+int kr_flush(kr_producer_t *p, int timeout_ms);
+
+/*
+ * Flushes for up to timeout_ms, fails what is still queued with KR_ETIMEDOUT (reported to
+ * the delivery callback), closes the connections and frees everything. p is invalid after.
+ */
+void kr_producer_close(kr_producer_t *p, int timeout_ms);
+
+typedef struct kr_broker_stats {
+    int32_t node_id;
+    int64_t rtt_us_avg; /* produce round trips, mean */
+    int64_t rtt_us_max;
+    int64_t requests;
+    int32_t in_flight;
+    int connected;
+} kr_broker_stats_t;
+
+#define KR_STATS_BROKERS_MAX 16
+
+typedef struct kr_stats {
+    uint64_t records_queued; /* accepted by kr_produce() */
+    uint64_t bytes_queued;   /* key + value + header bytes accepted */
+    uint64_t records_sent;   /* handed to a socket at least once */
+    uint64_t bytes_sent;     /* wire bytes written */
+    uint64_t records_acked;
+    uint64_t records_failed;
+    uint64_t retries;        /* batches resent */
+    uint64_t requests_sent;
+    uint64_t metadata_refreshes;
+    int32_t requests_in_flight;
+    uint64_t buffer_bytes_used;
+    uint64_t buffer_bytes_max;
+    int32_t broker_cnt;
+    kr_broker_stats_t brokers[KR_STATS_BROKERS_MAX];
+} kr_stats_t;
+
+void kr_stats(const kr_producer_t *p, kr_stats_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
