@@ -23,6 +23,16 @@
 /* Connects c to the first bootstrap broker; fails the test if it cannot. */
 void kr_testapi_connect(kr_testconn_t *c);
 
+/*
+ * cmocka setup and teardown for tests that use one connection: *state becomes a
+ * kr_testconn_t connected to the first bootstrap broker, closed and freed by the
+ * teardown even when the test failed. The setup returns -1 if it cannot connect.
+ */
+int kr_testapi_conn_setup(void **state);
+int kr_testapi_conn_teardown(void **state);
+#define KR_TESTAPI_CONN_TEST(f) \
+    cmocka_unit_test_setup_teardown(f, kr_testapi_conn_setup, kr_testapi_conn_teardown)
+
 /* ApiVersions at `version` into resp (ApiKeys, ApiKeysCap set by the caller). */
 void kr_testapi_apiversions(kr_testconn_t *c, int16_t version, kr_ApiVersionsResponse_t *resp);
 

@@ -104,6 +104,7 @@ kr_RequestHeader_t kr_testnet_header(kr_testconn_t *c, int16_t api_key, int16_t 
     c->api_key = api_key;
     c->version = version;
     c->corr = c->next_corr++;
+    c->resp_flex = kr_response_header_flexible(api_key, version);
     kr_RequestHeader_t h = {api_key, version, c->corr, CLIENT_ID, sizeof(CLIENT_ID) - 1};
     return h;
 }
@@ -113,6 +114,23 @@ kr_wbuf_t *kr_testnet_begin(kr_testconn_t *c, int16_t api_key, int16_t version)
     kr_RequestHeader_t h = kr_testnet_header(c, api_key, version);
     kr_wbuf_init(&c->w, c->sbuf, KR_TESTNET_SEND_CAP);
     c->size_off = kr_request_begin(&c->w, &h);
+    return &c->w;
+}
+
+kr_wbuf_t *kr_testnet_begin_other(kr_testconn_t *c, int16_t api_key, int16_t version, bool flex)
+{
+    c->api_key = api_key;
+    c->version = version;
+    c->corr = c->next_corr++;
+    c->resp_flex = flex;
+    kr_wbuf_init(&c->w, c->sbuf, KR_TESTNET_SEND_CAP);
+    /* kr_request_begin() by hand: it only knows kring's APIs. */
+    c->size_off = kr_wbuf_reserve(&c->w, 4);
+    kr_wbuf_i16(&c->w, api_key);
+    kr_wbuf_i16(&c->w, version);
+    kr_wbuf_i32(&c->w, c->corr);
+    kr_wbuf_nstr(&c->w, false, CLIENT_ID, sizeof(CLIENT_ID) - 1);
+    kr_wbuf_tags(&c->w, flex);
     return &c->w;
 }
 
@@ -180,8 +198,7 @@ int kr_testnet_call_raw(kr_testconn_t *c, const void *req, size_t len, kr_rbuf_t
         return rc;
     kr_rbuf_init(body, c->rbuf, resp_len);
     int32_t corr;
-    rc = kr_ResponseHeader_read(body, kr_response_header_flexible(c->api_key, c->version),
-                                &corr);
+    rc = kr_ResponseHeader_read(body, c->resp_flex, &corr);
     if (rc != 0)
         return rc;
     return corr == c->corr ? 0 : KR_ECORRELATION;

@@ -12,6 +12,7 @@
 #ifndef KR_TESTNET_H
 #define KR_TESTNET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,7 @@ typedef struct kr_testconn {
     int16_t api_key;
     int16_t version;
     int32_t corr;
+    bool resp_flex; /* response header v1 */
 } kr_testconn_t;
 
 /*
@@ -64,6 +66,13 @@ kr_RequestHeader_t kr_testnet_header(kr_testconn_t *c, int16_t api_key, int16_t 
  * caller writes the body to the returned cursor, then calls kr_testnet_call().
  */
 kr_wbuf_t *kr_testnet_begin(kr_testconn_t *c, int16_t api_key, int16_t version);
+
+/*
+ * kr_testnet_begin() for an API kring does not speak (kr_header.h has no entry for it),
+ * such as FindCoordinator: request header v2 if `flex`, else v1; the response header is
+ * then v1 or v0 alike.
+ */
+kr_wbuf_t *kr_testnet_begin_other(kr_testconn_t *c, int16_t api_key, int16_t version, bool flex);
 
 /*
  * Frames the request kr_testnet_begin() started, sends it, reads the response, checks

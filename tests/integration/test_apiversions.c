@@ -56,16 +56,13 @@ static void check_response(const kr_ApiVersionsResponse_t *resp, int16_t version
 /* v0..v4 on one connection, as the engine would send the first request. */
 static void test_every_version(void **state)
 {
-    (void)state;
-    kr_testconn_t c;
-    kr_testapi_connect(&c);
+    kr_testconn_t *c = *state;
     for (int16_t version = 0; version <= 4; version++) {
         kr_ApiVersion_t keys[KR_TESTAPI_API_KEYS_MAX];
         kr_ApiVersionsResponse_t resp = {.ApiKeys = keys, .ApiKeysCap = KR_TESTAPI_API_KEYS_MAX};
-        kr_testapi_apiversions(&c, version, &resp);
+        kr_testapi_apiversions(c, version, &resp);
         check_response(&resp, version);
     }
-    kr_testnet_close(&c);
 }
 
 /*
@@ -92,12 +89,10 @@ static void send_unsupported(kr_testconn_t *c, kr_ApiVersionsResponse_t *resp)
 
 static void test_unsupported_version(void **state)
 {
-    (void)state;
-    kr_testconn_t c;
-    kr_testapi_connect(&c);
+    kr_testconn_t *c = *state;
     kr_ApiVersion_t keys[KR_TESTAPI_API_KEYS_MAX];
     kr_ApiVersionsResponse_t resp = {.ApiKeys = keys, .ApiKeysCap = KR_TESTAPI_API_KEYS_MAX};
-    send_unsupported(&c, &resp);
+    send_unsupported(c, &resp);
     assert_int_equal(resp.ErrorCode, KR_KERR_UNSUPPORTED_VERSION);
     assert_int_equal(resp.Version, 0);
     assert_int_equal(resp.ThrottleTimeMs, 0);
@@ -111,37 +106,33 @@ static void test_unsupported_version(void **state)
     assert_int_equal(retry, 4);
     /* The broker keeps the connection: the retry works on it. */
     kr_ApiVersionsResponse_t ok = {.ApiKeys = keys, .ApiKeysCap = KR_TESTAPI_API_KEYS_MAX};
-    kr_testapi_apiversions(&c, retry, &ok);
+    kr_testapi_apiversions(c, retry, &ok);
     check_response(&ok, retry);
-    kr_testnet_close(&c);
 }
 
 /* ClientSoftwareName must match the broker's pattern (kr_apiversions.h). */
 static void test_bad_software_name(void **state)
 {
-    (void)state;
-    kr_testconn_t c;
-    kr_testapi_connect(&c);
+    kr_testconn_t *c = *state;
     static const char name[] = "kring test!", ver[] = "0.1";
     kr_ApiVersionsRequest_t req = {name, sizeof(name) - 1, ver, sizeof(ver) - 1};
-    kr_wbuf_t *w = kr_testnet_begin(&c, KR_API_ApiVersions, 3);
+    kr_wbuf_t *w = kr_testnet_begin(c, KR_API_ApiVersions, 3);
     assert_int_equal(kr_ApiVersionsRequest_write(w, 3, &req), 0);
     kr_rbuf_t r;
-    assert_int_equal(kr_testnet_call(&c, &r), 0);
+    assert_int_equal(kr_testnet_call(c, &r), 0);
     kr_ApiVersion_t keys[KR_TESTAPI_API_KEYS_MAX];
     kr_ApiVersionsResponse_t resp = {.ApiKeys = keys, .ApiKeysCap = KR_TESTAPI_API_KEYS_MAX};
     assert_int_equal(kr_ApiVersionsResponse_read(&r, 3, &resp), 0);
     assert_int_equal(resp.ErrorCode, KR_KERR_INVALID_REQUEST);
-    kr_testnet_close(&c);
 }
 
 int main(void)
 {
     kr_testenv_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_version),
-        cmocka_unit_test(test_unsupported_version),
-        cmocka_unit_test(test_bad_software_name),
+        KR_TESTAPI_CONN_TEST(test_every_version),
+        KR_TESTAPI_CONN_TEST(test_unsupported_version),
+        KR_TESTAPI_CONN_TEST(test_bad_software_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

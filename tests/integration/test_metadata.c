@@ -125,8 +125,7 @@ static void check_partitions(const kr_MetadataResponse_t *m, const kr_MetadataRe
 /* The created topic at `version`; stores its id (zero below v10). */
 static void check_topic_version(kr_testconn_t *c, int16_t version, uint8_t id[16])
 {
-    kr_testapi_meta_t *m = malloc(sizeof(*m));
-    assert_non_null(m);
+    kr_testapi_meta_t meta, *m = &meta;
     kr_testapi_metadata(c, version, topic, m);
     check_brokers(&m->resp);
     check_cluster_id(&m->resp, version);
@@ -141,37 +140,30 @@ static void check_topic_version(kr_testconn_t *c, int16_t version, uint8_t id[16
     assert_true(version >= 10 ? !uuid_zero(t->TopicId) : uuid_zero(t->TopicId));
     memcpy(id, t->TopicId, 16);
     check_partitions(&m->resp, t, version);
-    free(m);
 }
 
 static void test_topic_every_version(void **state)
 {
-    (void)state;
-    kr_testconn_t c;
-    kr_testapi_connect(&c);
+    kr_testconn_t *c = *state;
     uint8_t first_id[16] = {0};
     for (int16_t version = VERSION_MIN; version <= VERSION_MAX; version++) {
         uint8_t id[16];
-        check_topic_version(&c, version, id);
+        check_topic_version(c, version, id);
         if (version == 10)
             memcpy(first_id, id, 16);
         if (version > 10)
             assert_memory_equal(id, first_id, 16);
     }
-    kr_testnet_close(&c);
 }
 
 static void test_unknown_topic(void **state)
 {
-    (void)state;
     char missing[220];
     snprintf(missing, sizeof(missing), "%s-missing", topic);
-    kr_testconn_t c;
-    kr_testapi_connect(&c);
-    kr_testapi_meta_t *m = malloc(sizeof(*m));
-    assert_non_null(m);
+    kr_testconn_t *c = *state;
+    kr_testapi_meta_t meta, *m = &meta;
     for (int16_t version = VERSION_MIN; version <= VERSION_MAX; version++) {
-        kr_testapi_metadata(&c, version, missing, m);
+        kr_testapi_metadata(c, version, missing, m);
         check_brokers(&m->resp);
         assert_int_equal(m->resp.TopicsCount, 1);
         if (m->topics[0].ErrorCode != KR_KERR_UNKNOWN_TOPIC_OR_PARTITION)
@@ -180,8 +172,6 @@ static void test_unknown_topic(void **state)
         assert_true(str_eq(m->topics[0].Name, missing));
         assert_int_equal(m->topics[0].PartitionsCount, 0);
     }
-    free(m);
-    kr_testnet_close(&c);
 }
 
 /* Metadata v12+ for one topic by id (null name). */
@@ -197,17 +187,14 @@ static void metadata_by_id(kr_testconn_t *c, int16_t version, const uint8_t id[1
 
 static void test_topic_by_id(void **state)
 {
-    (void)state;
-    kr_testconn_t c;
-    kr_testapi_connect(&c);
+    kr_testconn_t *c = *state;
     uint8_t id[16];
     int32_t partitions;
-    kr_testapi_topic_info(&c, topic, id, &partitions);
+    kr_testapi_topic_info(c, topic, id, &partitions);
     assert_int_equal(partitions, PARTITIONS);
-    kr_testapi_meta_t *m = malloc(sizeof(*m));
-    assert_non_null(m);
+    kr_testapi_meta_t meta, *m = &meta;
     for (int16_t version = 12; version <= VERSION_MAX; version++) {
-        metadata_by_id(&c, version, id, m);
+        metadata_by_id(c, version, id, m);
         assert_int_equal(m->topics[0].ErrorCode, 0);
         assert_true(str_eq(m->topics[0].Name, topic));
         assert_memory_equal(m->topics[0].TopicId, id, 16);
@@ -215,41 +202,34 @@ static void test_topic_by_id(void **state)
         uint8_t unknown[16];
         memcpy(unknown, id, 16);
         unknown[15] ^= 0x5a;
-        metadata_by_id(&c, version, unknown, m);
+        metadata_by_id(c, version, unknown, m);
         assert_int_equal(m->topics[0].ErrorCode, KR_KERR_UNKNOWN_TOPIC_ID);
         assert_int_equal(m->topics[0].Name.len, -1);
     }
-    free(m);
-    kr_testnet_close(&c);
 }
 
 /* TopicsCount 0: brokers and cluster only. */
 static void test_no_topics(void **state)
 {
-    (void)state;
-    kr_testconn_t c;
-    kr_testapi_connect(&c);
-    kr_testapi_meta_t *m = malloc(sizeof(*m));
-    assert_non_null(m);
+    kr_testconn_t *c = *state;
+    kr_testapi_meta_t meta, *m = &meta;
     for (int16_t version = VERSION_MIN; version <= VERSION_MAX; version++) {
         kr_MetadataRequest_t req = {.Topics = NULL, .TopicsCount = 0};
-        kr_testapi_metadata_req(&c, version, &req, m);
+        kr_testapi_metadata_req(c, version, &req, m);
         check_brokers(&m->resp);
         check_cluster_id(&m->resp, version);
         assert_int_equal(m->resp.TopicsCount, 0);
     }
-    free(m);
-    kr_testnet_close(&c);
 }
 
 int main(void)
 {
     kr_testenv_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_topic_every_version),
-        cmocka_unit_test(test_unknown_topic),
-        cmocka_unit_test(test_topic_by_id),
-        cmocka_unit_test(test_no_topics),
+        KR_TESTAPI_CONN_TEST(test_topic_every_version),
+        KR_TESTAPI_CONN_TEST(test_unknown_topic),
+        KR_TESTAPI_CONN_TEST(test_topic_by_id),
+        KR_TESTAPI_CONN_TEST(test_no_topics),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
