@@ -51,6 +51,7 @@ static const conf_entry_t conf_table[] = {
     {"reconnect.backoff.max.ms", NULL, T_INT, F(reconnect_backoff_max_ms), 1, 300000},
     {"topic.metadata.propagation.max.ms", NULL, T_INT, F(topic_metadata_propagation_max_ms),
      0, 3600000},
+    {"debug", NULL, T_STR, F(debug), 0, 0},
 };
 
 #undef F
@@ -118,6 +119,15 @@ static bool parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
     return true;
 }
 
+static size_t conf_str_cap(const conf_entry_t *e)
+{
+    if (e->off == offsetof(kr_conf_t, client_id))
+        return sizeof(((kr_conf_t *)0)->client_id);
+    if (e->off == offsetof(kr_conf_t, debug))
+        return sizeof(((kr_conf_t *)0)->debug);
+    return KR_CONF_STR_MAX;
+}
+
 /* Parses value into the field e names. Returns false if the value is not acceptable. */
 static bool conf_parse(kr_conf_t *c, const conf_entry_t *e, const char *v)
 {
@@ -125,7 +135,7 @@ static bool conf_parse(kr_conf_t *c, const conf_entry_t *e, const char *v)
     int64_t n = 0;
     switch (e->type) {
     case T_STR:
-        if (strlen(v) >= (e->off == offsetof(kr_conf_t, client_id) ? 256 : KR_CONF_STR_MAX))
+        if (strlen(v) >= conf_str_cap(e))
             return false;
         strcpy(field, v);
         return true;

@@ -41,6 +41,7 @@ struct kr_conf {
     int reconnect_backoff_ms;
     int reconnect_backoff_max_ms;
     int topic_metadata_propagation_max_ms;
+    char debug[128]; /* "", or "all": connection and request events to stderr */
     kr_delivery_cb_t *dr_cb;
     void *dr_ctx;
 };

@@ -105,6 +105,7 @@ void kr_conn_start(kr_producer_t *p, kr_broker_t *b)
         rc = conn_socket(p, c);
     c->state = KR_CONN_CONNECTING;
     c->connect_started_us = p->now_us;
+    KR_DBG(p, "broker %d %s:%d: connecting", b->node_id, b->host, b->port);
     if (rc != 0) {
         kr_conn_fail(p, b, rc);
         return;
@@ -163,6 +164,8 @@ void kr_conn_req_queue(kr_producer_t *p, kr_broker_t *b, kr_req_t *r)
     kr_conn_t *c = &b->conn;
     assert(r->state == KR_REQ_FREE);
     assert(r->iov_cnt > 0 && r->len > 0);
+    KR_DBG(p, "broker %d: request api %d v%d corr %d, %zu bytes", b->node_id, r->api_key,
+           r->api_version, r->corr_id, r->len);
     r->state = KR_REQ_QUEUED;
     r->sent_us = p->now_us;
     r->deadline_us = p->now_us + (int64_t)p->conf.request_timeout_ms * 1000;
@@ -258,10 +261,14 @@ static int conn_on_apiversions(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr
     kr_ApiVersion_t keys[128];
     kr_ApiVersionsResponse_t resp = {.ApiKeys = keys, .ApiKeysCap = 128};
     int rc = kr_ApiVersionsResponse_read(body, r->api_version, &resp);
-    if (rc == KR_ETOOMANY)
-        return KR_EMALFORMED;
+    if (rc != 0 && rc != KR_ETOOMANY && r->api_version > 0) {
+        /* Some peers answer a version they do not know with a body no version
+         * describes; v0 is the one every broker speaks. */
+        conn_send_apiversions(p, b, 0);
+        return 0;
+    }
     if (rc != 0)
-        return rc;
+        return rc == KR_ETOOMANY ? KR_EMALFORMED : rc;
     if (resp.ErrorCode == 35 && r->api_version > 0) {
         int16_t v = 0;
         if (kr_apiversions_pick(&resp, KR_API_ApiVersions, &v) != 0 || v >= r->api_version)
@@ -278,6 +285,8 @@ static int conn_on_apiversions(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr
             return KR_EVERSION;
     c->state = KR_CONN_READY;
     c->failures = 0;
+    KR_DBG(p, "broker %d: ready: Produce v%d Metadata v%d ApiVersions v%d InitProducerId v%d",
+           b->node_id, c->ver[0], c->ver[1], c->ver[2], c->ver[3]);
     kr_producer_on_ready(p, b);
     return 0;
 }
@@ -306,6 +315,8 @@ static int conn_on_frame(kr_producer_t *p, kr_broker_t *b, const uint8_t *f, siz
     if (cid != r->corr_id)
         return KR_ECORRELATION;
     int64_t rtt = p->now_us - r->sent_us;
+    KR_DBG(p, "broker %d: response api %d corr %d, %zu bytes, %lld us", b->node_id, r->api_key,
+           cid, len, (long long)rtt);
     r->state = KR_REQ_DONE;
     if (r->api_key == KR_API_ApiVersions) {
         rc = conn_on_apiversions(p, b, r, &body);
@@ -381,6 +392,8 @@ void kr_conn_fail(kr_producer_t *p, kr_broker_t *b, int err)
     kr_conn_t *c = &b->conn;
     if (c->state == KR_CONN_DOWN || c->state == KR_CONN_CLOSING)
         return;
+    KR_DBG(p, "broker %d %s:%d: connection failed: %s", b->node_id, b->host, b->port,
+           kr_strerror(err));
     c->last_err = err;
     c->failures++;
     c->state = KR_CONN_CLOSING;

@@ -231,6 +231,15 @@ struct kr_producer {
 };
 
 
+/* ---- debug log (conf "debug"): one line per event on stderr ---- */
+#define KR_DBG(p, ...)                                                                    \
+    do {                                                                                  \
+        if ((p)->conf.debug[0] != '\0')                                                   \
+            kr_debug_log((p), __VA_ARGS__);                                               \
+    } while (0)
+void kr_debug_log(const kr_producer_t *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* ---- what kr_conn calls back into the producer (kr_producer.c) ---- */
 #include "kr_buf.h"
 

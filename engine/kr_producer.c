@@ -1,6 +1,7 @@
 /* The public API: producer life cycle, produce, the poll loop, flush, stats. */
 #include <assert.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,17 @@
 #include "kring.h"
 
 #define KR_RING_ENTRIES 512
+
+void kr_debug_log(const kr_producer_t *p, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "kring %lld.%06lld %s: %s\n", (long long)(p->now_us / 1000000),
+            (long long)(p->now_us % 1000000), p->conf.client_id, line);
+}
 
 static void producer_free(kr_producer_t *p)
 {
