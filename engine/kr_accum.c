@@ -65,7 +65,8 @@ int kr_accum_init(kr_producer_t *p, char *errstr, size_t errlen)
     p->slot_cnt = (uint32_t)n;
     p->lz4_dst_cap = kr_batch_bound(jumbo_bytes, KR_CODEC_LZ4);
     size_t ws = (kr_lz4_ws_size() + 63) & ~(size_t)63;
-    p->arena_len = p->slot_cnt * slot + jumbo + p->lz4_dst_cap + ws + 4096;
+    p->split_dst_cap = bytes;
+    p->arena_len = p->slot_cnt * slot + jumbo + p->lz4_dst_cap + p->split_dst_cap + ws + 4096;
     /* MAP_POPULATE: fault the arena in now, not on the hot path. */
     p->arena = mmap(NULL, p->arena_len, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
@@ -88,6 +89,8 @@ int kr_accum_init(kr_producer_t *p, char *errstr, size_t errlen)
     p->jumbo.jumbo = true;
     p->lz4_dst = cur;
     cur += (p->lz4_dst_cap + 63) & ~(size_t)63;
+    p->split_dst = cur;
+    cur += (p->split_dst_cap + 63) & ~(size_t)63;
     p->lz4_mem = cur;
     p->lz4 = kr_lz4_ws_init(cur, kr_lz4_ws_size());
     assert(p->lz4 != NULL);
@@ -169,22 +172,12 @@ static void accum_enqueue(kr_partition_t *part, kr_batch_t *b)
     part->q_tail = b;
 }
 
-/* Closes an open batch: header, compression, CRC; stamps a sequence if the id is known. */
-static void accum_close(kr_producer_t *p, kr_batch_t *b)
+/* Writes the header, compresses and checksums b in its slot, stamped with `prod`. */
+static void accum_seal(kr_producer_t *p, kr_batch_t *b, const kr_batch_producer_t *prod)
 {
-    kr_partition_t *part = b->part;
-    assert(b->state == KR_BATCH_OPEN && part != NULL && b->cnt > 0);
-    kr_batch_producer_t prod = {-1, -1, -1, false};
-    if (p->idempotent && p->producer_id >= 0 && !p->pid_wanted) {
-        prod.id = p->producer_id;
-        prod.epoch = p->producer_epoch;
-        prod.base_sequence = part->next_seq;
-        b->base_seq = part->next_seq;
-        b->epoch = p->producer_epoch;
-        part->next_seq += (int32_t)b->cnt;
-    }
+    assert(b->state == KR_BATCH_OPEN && b->part != NULL && b->cnt > 0);
     bool lz4 = p->conf.compression == KR_CODEC_LZ4;
-    int rc = kr_batch_close(&b->bld, p->conf.compression, &prod, lz4 ? p->lz4 : NULL,
+    int rc = kr_batch_close(&b->bld, p->conf.compression, prod, lz4 ? p->lz4 : NULL,
                             lz4 ? p->lz4_dst : NULL, lz4 ? p->lz4_dst_cap : 0);
     assert(rc == 0); /* the scratch is sized for the largest batch */
     (void)rc;
@@ -194,6 +187,22 @@ static void accum_close(kr_producer_t *p, kr_batch_t *b)
     }
     b->wire = b->mem;
     b->wire_len = b->bld.out_len;
+    b->base_seq = prod->base_sequence;
+    b->epoch = prod->epoch;
+}
+
+/* Closes an open batch and queues it; stamps the next sequence if the id is known. */
+static void accum_close(kr_producer_t *p, kr_batch_t *b)
+{
+    kr_partition_t *part = b->part;
+    kr_batch_producer_t prod = {-1, -1, -1, false};
+    if (p->idempotent && p->producer_id >= 0 && !p->pid_wanted) {
+        prod.id = p->producer_id;
+        prod.epoch = p->producer_epoch;
+        prod.base_sequence = part->next_seq;
+        part->next_seq += (int32_t)b->cnt;
+    }
+    accum_seal(p, b, &prod);
     b->order = part->closed++;
     if (part->open == b)
         part->open = NULL;
@@ -354,7 +363,7 @@ void kr_accum_requeue(kr_producer_t *p, kr_batch_t *b)
     b->state = KR_BATCH_QUEUED;
     /* Keep the queue in close order (sequence order): the retry goes before later ones. */
     kr_batch_t **link = &part->q_head;
-    while (*link != NULL && (*link)->order < b->order)
+    while (*link != NULL && (*link)->order <= b->order)
         link = &(*link)->next;
     b->next = *link;
     *link = b;
@@ -588,4 +597,66 @@ int kr_accum_serve(kr_producer_t *p, int max)
         accum_release(p, b);
     }
     return n;
+}
+
+/* Re-appends records [from, to) of a decoded batch into a new slot for the same partition. */
+static kr_batch_t *accum_refill(kr_producer_t *p, const kr_batch_t *src,
+                                const kr_batch_info_t *info, uint32_t from, uint32_t to)
+{
+    kr_batch_t *b = accum_open(p, src->topic, src->part, info->base_timestamp, false);
+    if (b == NULL)
+        return NULL;
+    b->created_us = src->created_us;
+    b->deadline_us = src->deadline_us;
+    kr_batch_iter_t it;
+    kr_batch_iter_init(&it, info);
+    kr_batch_record_t r;
+    kr_header_t hdrs[64];
+    for (uint32_t i = 0; i < to && kr_batch_iter_next(&it, &r) == 1; i++) {
+        if (i < from)
+            continue;
+        size_t hn = 0;
+        kr_record_headers_t hi;
+        kr_record_headers_init(&hi, &r);
+        kr_str_t hk, hv;
+        while (hn < 64 && kr_record_headers_next(&hi, &hk, &hv))
+            hdrs[hn++] = (kr_header_t){hk.ptr, (size_t)hk.len, hv.len < 0 ? NULL : hv.ptr,
+                                       hv.len < 0 ? 0 : (size_t)hv.len};
+        kr_record_t rec = {src->topic->name, src->req_part[i],
+                           r.key.len < 0 ? NULL : r.key.ptr, r.key.len < 0 ? 0 : (size_t)r.key.len,
+                           r.value.len < 0 ? NULL : r.value.ptr,
+                           r.value.len < 0 ? 0 : (size_t)r.value.len, hdrs, hn, r.timestamp,
+                           src->opaques[i]};
+        int rc = accum_put(b, &rec, r.timestamp);
+        assert(rc == 0); /* half of a batch that fit its slot fits a slot */
+        (void)rc;
+    }
+    return b;
+}
+
+int kr_accum_split(kr_producer_t *p, kr_batch_t *b)
+{
+    assert(b->state == KR_BATCH_INFLIGHT && b->cnt > 1 && !b->jumbo);
+    if (p->slots_free < 2)
+        return KR_EQUEUEFULL;
+    kr_batch_info_t info;
+    int rc = kr_batch_read(&info, b->wire, b->wire_len, p->split_dst, p->split_dst_cap);
+    if (rc != 0)
+        return rc;
+    uint32_t half = b->cnt / 2;
+    kr_batch_t *lo = accum_refill(p, b, &info, 0, half);
+    kr_batch_t *hi = accum_refill(p, b, &info, half, b->cnt);
+    assert(lo != NULL && hi != NULL && lo->cnt + hi->cnt == b->cnt);
+    /* The halves keep the batch's place and its sequence range. */
+    kr_batch_producer_t prod = {info.producer_id, info.producer_epoch, b->base_seq, false};
+    accum_seal(p, lo, &prod);
+    if (prod.base_sequence >= 0)
+        prod.base_sequence += (int32_t)lo->cnt;
+    accum_seal(p, hi, &prod);
+    lo->order = hi->order = b->order;
+    lo->state = hi->state = KR_BATCH_INFLIGHT;
+    kr_accum_requeue(p, lo);
+    kr_accum_requeue(p, hi);
+    accum_release(p, b);
+    return 0;
 }

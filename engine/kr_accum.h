@@ -43,6 +43,13 @@ void kr_accum_pid_changed(kr_producer_t *p);
 void kr_accum_done(kr_producer_t *p, kr_batch_t *b);
 /* Puts an in-flight batch back at its place in its partition's queue for a retry. */
 void kr_accum_requeue(kr_producer_t *p, kr_batch_t *b);
+/*
+ * MESSAGE_TOO_LARGE on a batch of several records: re-encodes it as two batches of half
+ * the records each, queued in its place with its sequence range. Returns 0 (b is freed),
+ * KR_EQUEUEFULL (no two free slots: the caller fails b) or a decode error.
+ */
+int kr_accum_split(kr_producer_t *p, kr_batch_t *b);
+
 /* Calls the delivery callback for finished batches, up to max records; frees slots. */
 int kr_accum_serve(kr_producer_t *p, int max);
 

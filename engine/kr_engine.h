@@ -205,6 +205,8 @@ struct kr_producer {
     void *lz4_mem;
     uint8_t *lz4_dst;        /* compression scratch, copied back over the slot */
     size_t lz4_dst_cap;
+    uint8_t *split_dst;      /* a batch's records, decompressed, while it is split */
+    size_t split_dst_cap;
     uint64_t outstanding;    /* records accepted and not yet reported */
 
     /* delivery reports due */

@@ -205,6 +205,11 @@ static void sender_complete(kr_producer_t *p, kr_batch_t *b, int err, int16_t ke
         kr_accum_done(p, b);
         return;
     }
+    if (err == 0 && kerr == KR_KERR_MESSAGE_TOO_LARGE && b->cnt > 1 && !b->jumbo &&
+        kr_accum_split(p, b) == 0) {
+        p->stats.retries++;
+        return; /* each half is retried; a record too large alone fails alone */
+    }
     bool seq_err = p->idempotent && (kerr == KR_KERR_OUT_OF_ORDER_SEQUENCE_NUMBER ||
                                      kerr == KR_KERR_UNKNOWN_PRODUCER_ID);
     bool retriable = err != 0 || kr_kerr_retriable(kerr) || seq_err;
