@@ -191,6 +191,8 @@ struct kr_producer {
     kr_topic_t topics[KR_TOPICS_MAX];
     int32_t topic_cnt;
     kr_partition_t *part_pool;
+    kr_topic_t *last_topic;       /* the topic of the last kr_produce() ... */
+    const char *last_topic_name;  /* ... and the caller's string it was named by */
     int32_t part_used;
 
     /* batch slots */

@@ -171,9 +171,15 @@ int kr_produce(kr_producer_t *p, const kr_record_t *rec)
     assert(p != NULL && rec != NULL && rec->topic != NULL);
     if (p->fatal_err != 0)
         return KR_EFATAL;
-    kr_topic_t *t = kr_meta_topic(p, rec->topic);
-    if (t == NULL)
-        return KR_EUNKNOWNTOPIC;
+    kr_topic_t *t = p->last_topic;
+    if (t == NULL || rec->topic != p->last_topic_name || strcmp(rec->topic, t->name) != 0) {
+        /* Callers usually pass the same topic over and over: skip the table scan. */
+        t = kr_meta_topic(p, rec->topic);
+        if (t == NULL)
+            return KR_EUNKNOWNTOPIC;
+        p->last_topic = t;
+        p->last_topic_name = rec->topic;
+    }
     if (t->state == KR_TOPIC_FAILED)
         return KR_EUNKNOWNTOPIC;
     return kr_accum_append(p, t, rec);
