@@ -184,6 +184,13 @@ static void conn_reap(kr_conn_t *c)
     }
 }
 
+void kr_conn_req_discard(kr_conn_t *c, kr_req_t *r)
+{
+    assert(r->state == KR_REQ_FREE);
+    r->state = KR_REQ_DONE;
+    conn_reap(c);
+}
+
 /* The send in progress wrote `n` bytes: finish it, or send the rest. */
 static void conn_on_sent(kr_producer_t *p, kr_broker_t *b, size_t n)
 {

@@ -31,6 +31,9 @@ void kr_conn_start(kr_producer_t *p, kr_broker_t *b);
 /* A free request slot, or NULL when every slot is live. */
 kr_req_t *kr_conn_req_alloc(kr_producer_t *p, kr_conn_t *c);
 
+/* Retires a request that was never queued (the benchmark sink consumes it in place). */
+void kr_conn_req_discard(kr_conn_t *c, kr_req_t *r);
+
 /* Queues a framed request (iov/len set) for sending and starts a send if none is running. */
 void kr_conn_req_queue(kr_producer_t *p, kr_broker_t *b, kr_req_t *r);
 

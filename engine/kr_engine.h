@@ -229,6 +229,8 @@ struct kr_producer {
     bool pid_wanted;
     int fatal_err;
 
+    bool sink;               /* benchmark: requests go to a memory sink (kr_sink.h) */
+    uint64_t sink_bytes;
     int32_t corr_next;
     uint64_t rand_state;
     kr_stats_t stats;

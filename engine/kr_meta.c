@@ -188,7 +188,7 @@ static int meta_write_initpid(kr_wbuf_t *w, int16_t v, const void *body)
 
 void kr_meta_tick(kr_producer_t *p)
 {
-    if (p->metadata_inflight || p->now_us < p->metadata_at_us)
+    if (p->sink || p->metadata_inflight || p->now_us < p->metadata_at_us)
         return;
     kr_broker_t *b = meta_pick_broker(p);
     if (b == NULL)
@@ -370,4 +370,39 @@ void kr_meta_on_initpid(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t
     p->producer_epoch = resp.ProducerEpoch;
     p->pid_wanted = false;
     kr_accum_pid_changed(p);
+}
+
+int kr_meta_sink_setup(kr_producer_t *p, const char *topic, int32_t partitions,
+                       int16_t produce_version)
+{
+    if (partitions < 1 || p->part_used + partitions > KR_PARTITIONS_MAX)
+        return KR_ECONFIG;
+    kr_broker_t *b = meta_broker_add(p, 0, "sink", 4, 0);
+    kr_topic_t *t = kr_meta_topic(p, topic);
+    if (b == NULL || t == NULL)
+        return KR_ECONFIG;
+    for (int32_t i = 0; i < p->bootstrap_cnt; i++)
+        p->brokers[i].in_use = false;
+    b->in_use = true;
+    b->conn.state = KR_CONN_READY;
+    b->conn.ver[KR_V_PRODUCE] = produce_version;
+    t->parts = &p->part_pool[p->part_used];
+    p->part_used += partitions;
+    t->part_cnt = partitions;
+    for (int32_t i = 0; i < partitions; i++) {
+        memset(&t->parts[i], 0, sizeof(t->parts[i]));
+        t->parts[i].topic = t;
+        t->parts[i].id = i;
+        t->parts[i].leader = 0;
+    }
+    t->state = KR_TOPIC_KNOWN;
+    meta_relink(p);
+    p->metadata_wanted = false;
+    p->metadata_at_us = INT64_MAX;
+    if (p->idempotent) {
+        p->producer_id = 1;
+        p->producer_epoch = 0;
+        p->pid_wanted = false;
+    }
+    return 0;
 }

@@ -13,6 +13,7 @@
 #include "kr_header.h"
 #include "kr_meta.h"
 #include "kr_sender.h"
+#include "kr_sink.h"
 #include "kring.h"
 
 #define KR_RING_ENTRIES 512
@@ -308,3 +309,28 @@ void kr_stats(const kr_producer_t *p, kr_stats_t *out)
         s->connected = kr_conn_ready(&b->conn);
     }
 }
+
+int kr_producer_new_sink(kr_producer_t **out, const kr_conf_t *conf, const char *topic,
+                         int32_t partitions, int16_t produce_version, char *errstr,
+                         size_t errlen)
+{
+    kr_conf_t c = *conf;
+    if (c.bootstrap_servers[0] == '\0')
+        snprintf(c.bootstrap_servers, sizeof(c.bootstrap_servers), "127.0.0.1:9");
+    if (produce_version < 3 || produce_version > 12)
+        return KR_EVERSION;
+    kr_producer_t *p = NULL;
+    int rc = kr_producer_new(&p, &c, errstr, errlen);
+    if (rc != 0)
+        return rc;
+    p->sink = true;
+    rc = kr_meta_sink_setup(p, topic, partitions, produce_version);
+    if (rc != 0) {
+        kr_producer_close(p, 0);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+uint64_t kr_producer_sink_bytes(const kr_producer_t *p) { return p->sink_bytes; }
