@@ -1,0 +1,714 @@
+/* Command-line options. See kr_cli_opts.h. */
+#include "kr_cli_opts.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    O_SOURCE = 256,
+    O_DURATION,
+    O_RATE,
+    O_RECORD_SIZE,
+    O_ACKS,
+    O_COMPRESSION,
+    O_LINGER,
+    O_BATCH,
+    O_PARTITION,
+    O_KEY,
+    O_THREADS,
+    O_SEED,
+    O_FLEET,
+    O_REPORT,
+    O_DRY_RUN,
+    O_TIMEOUT,
+};
+
+#define OPT_END {NULL, 0, NULL, 0}
+
+static const struct option produce_opts[] = {
+    {"bootstrap", required_argument, NULL, 'b'},
+    {"brokers", required_argument, NULL, 'b'},
+    {"topic", required_argument, NULL, 't'},
+    {"source", required_argument, NULL, O_SOURCE},
+    {"count", required_argument, NULL, 'n'},
+    {"duration", required_argument, NULL, O_DURATION},
+    {"rate", required_argument, NULL, O_RATE},
+    {"record-size", required_argument, NULL, O_RECORD_SIZE},
+    {"acks", required_argument, NULL, O_ACKS},
+    {"compression", required_argument, NULL, O_COMPRESSION},
+    {"linger-ms", required_argument, NULL, O_LINGER},
+    {"batch-size", required_argument, NULL, O_BATCH},
+    {"partition", required_argument, NULL, O_PARTITION},
+    {"key", required_argument, NULL, O_KEY},
+    {"key-delimiter", required_argument, NULL, 'K'},
+    {"threads", required_argument, NULL, O_THREADS},
+    {"seed", required_argument, NULL, O_SEED},
+    {"fleet", required_argument, NULL, O_FLEET},
+    {"report-json", required_argument, NULL, O_REPORT},
+    {"quiet", no_argument, NULL, 'q'},
+    {"dry-run", no_argument, NULL, O_DRY_RUN},
+    {"help", no_argument, NULL, 'h'},
+    OPT_END,
+};
+static const char produce_short[] = "+:b:t:n:K:X:qh";
+
+static const struct option metadata_opts[] = {
+    {"bootstrap", required_argument, NULL, 'b'},
+    {"brokers", required_argument, NULL, 'b'},
+    {"topic", required_argument, NULL, 't'},
+    {"timeout-ms", required_argument, NULL, O_TIMEOUT},
+    {"json", no_argument, NULL, 'J'},
+    {"help", no_argument, NULL, 'h'},
+    OPT_END,
+};
+static const char metadata_short[] = "+:b:t:X:Jh";
+
+static const struct option generate_opts[] = {
+    {"count", required_argument, NULL, 'n'},
+    {"record-size", required_argument, NULL, O_RECORD_SIZE},
+    {"key", required_argument, NULL, O_KEY},
+    {"key-delimiter", required_argument, NULL, 'K'},
+    {"seed", required_argument, NULL, O_SEED},
+    {"fleet", required_argument, NULL, O_FLEET},
+    {"help", no_argument, NULL, 'h'},
+    OPT_END,
+};
+static const char generate_short[] = "+:n:K:h";
+
+const char *kr_cli_cmd_name(kr_cli_cmd_t cmd)
+{
+    switch (cmd) {
+    case KR_CLI_CMD_PRODUCE:
+        return "produce";
+    case KR_CLI_CMD_METADATA:
+        return "metadata";
+    case KR_CLI_CMD_GENERATE:
+        return "generate";
+    }
+    return "?";
+}
+
+/* ---- value parsers ---- */
+
+static int parse_digits(const char **sp, uint64_t *out)
+{
+    const char *s = *sp;
+    uint64_t v = 0;
+    if (*s < '0' || *s > '9')
+        return -1;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        uint64_t d = (uint64_t)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *sp = s;
+    *out = v;
+    return 0;
+}
+
+static int parse_scaled(const char *s, uint64_t *out, uint64_t k)
+{
+    uint64_t v, mul = 1;
+    if (parse_digits(&s, &v) != 0)
+        return -1;
+    switch (*s) {
+    case '\0':
+        break;
+    case 'k':
+    case 'K':
+        mul = k;
+        s++;
+        break;
+    case 'm':
+    case 'M':
+        mul = k * k;
+        s++;
+        break;
+    case 'g':
+    case 'G':
+        mul = k * k * k;
+        s++;
+        break;
+    default:
+        return -1;
+    }
+    if (*s != '\0' || (v != 0 && mul > UINT64_MAX / v))
+        return -1;
+    *out = v * mul;
+    return 0;
+}
+
+int kr_cli_parse_count(const char *s, uint64_t *out)
+{
+    return parse_scaled(s, out, 1000);
+}
+
+int kr_cli_parse_size(const char *s, uint64_t *out)
+{
+    return parse_scaled(s, out, 1024);
+}
+
+int kr_cli_parse_u64(const char *s, uint64_t *out)
+{
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        if (s[2] == '\0' || strlen(s + 2) > 16)
+            return -1;
+        uint64_t v = 0;
+        for (const char *p = s + 2; *p != '\0'; p++) {
+            int d;
+            if (*p >= '0' && *p <= '9')
+                d = *p - '0';
+            else if (*p >= 'a' && *p <= 'f')
+                d = *p - 'a' + 10;
+            else if (*p >= 'A' && *p <= 'F')
+                d = *p - 'A' + 10;
+            else
+                return -1;
+            v = v << 4 | (uint64_t)d;
+        }
+        *out = v;
+        return 0;
+    }
+    uint64_t v;
+    if (parse_digits(&s, &v) != 0 || *s != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int kr_cli_parse_duration(const char *s, int64_t *out_ns)
+{
+    uint64_t whole, frac = 0, frac_div = 1;
+    if (parse_digits(&s, &whole) != 0)
+        return -1;
+    if (*s == '.') {
+        s++;
+        if (*s < '0' || *s > '9')
+            return -1;
+        for (; *s >= '0' && *s <= '9'; s++) {
+            if (frac_div < 1000000000ull) {
+                frac = frac * 10 + (uint64_t)(*s - '0');
+                frac_div *= 10;
+            }
+        }
+    }
+    uint64_t unit;
+    if (strcmp(s, "") == 0 || strcmp(s, "s") == 0)
+        unit = 1000000000ull;
+    else if (strcmp(s, "ms") == 0)
+        unit = 1000000ull;
+    else if (strcmp(s, "m") == 0 || strcmp(s, "min") == 0)
+        unit = 60000000000ull;
+    else if (strcmp(s, "h") == 0)
+        unit = 3600000000000ull;
+    else
+        return -1;
+    if (whole > (uint64_t)INT64_MAX / unit)
+        return -1;
+    unsigned __int128 ns = (unsigned __int128)whole * unit +
+                           (unsigned __int128)frac * unit / frac_div;
+    if (ns == 0 || ns > (unsigned __int128)INT64_MAX)
+        return -1;
+    *out_ns = (int64_t)ns;
+    return 0;
+}
+
+/* ---- parsing ---- */
+
+typedef struct parse_ctx {
+    kr_cli_opts_t *o;
+    char *err;
+    size_t errlen;
+    const struct option *table;
+} parse_ctx_t;
+
+__attribute__((format(printf, 2, 3))) static int fail(parse_ctx_t *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, c->errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static const char *opt_name(const parse_ctx_t *c, int val)
+{
+    static const char *const shorts[] = {['X'] = "-X"};
+    for (const struct option *op = c->table; op->name != NULL; op++) {
+        if (op->val == val)
+            return op->name;
+    }
+    if (val >= 0 && val < (int)(sizeof(shorts) / sizeof(shorts[0])) && shorts[val] != NULL)
+        return shorts[val];
+    return "?";
+}
+
+static char *save_str(parse_ctx_t *c, const char *s, size_t len)
+{
+    kr_cli_opts_t *o = c->o;
+    if (len + 1 > sizeof(o->strbuf) - o->strbuf_used)
+        return NULL;
+    char *p = o->strbuf + o->strbuf_used;
+    memcpy(p, s, len);
+    p[len] = '\0';
+    o->strbuf_used += len + 1;
+    return p;
+}
+
+static int add_setting(parse_ctx_t *c, const char *key, size_t key_len, const char *value)
+{
+    kr_cli_opts_t *o = c->o;
+    if (o->setting_cnt == KR_CLI_SETTINGS_MAX)
+        return fail(c, "too many settings (at most %d)", KR_CLI_SETTINGS_MAX);
+    const char *k = save_str(c, key, key_len);
+    const char *v = k == NULL ? NULL : save_str(c, value, strlen(value));
+    if (v == NULL)
+        return fail(c, "settings too long");
+    o->settings[o->setting_cnt].key = k;
+    o->settings[o->setting_cnt].value = v;
+    o->setting_cnt++;
+    return 0;
+}
+
+static int opt_x(parse_ctx_t *c, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (eq == NULL || eq == arg)
+        return fail(c, "-X: '%s' is not key=value", arg);
+    return add_setting(c, arg, (size_t)(eq - arg), eq + 1);
+}
+
+/* A count-like value in [lo, hi] with the count suffixes. */
+static int opt_count(parse_ctx_t *c, int val, const char *arg, uint64_t lo, uint64_t hi,
+                     uint64_t *out)
+{
+    uint64_t v;
+    if (kr_cli_parse_count(arg, &v) != 0 || v < lo || v > hi) {
+        if (lo == 1 && hi == UINT64_MAX)
+            return fail(c, "--%s: '%s' is not a positive integer", opt_name(c, val), arg);
+        return fail(c, "--%s: '%s' is not an integer from %llu to %llu", opt_name(c, val),
+                    arg, (unsigned long long)lo, (unsigned long long)hi);
+    }
+    *out = v;
+    return 0;
+}
+
+/* A size in bytes in [lo, hi], also handed to the engine as plain digits under key. */
+static int opt_size_setting(parse_ctx_t *c, int val, const char *arg, uint64_t lo,
+                            uint64_t hi, const char *key)
+{
+    uint64_t v;
+    if (kr_cli_parse_size(arg, &v) != 0 || v < lo || v > hi)
+        return fail(c, "--%s: '%s' is not a size from %llu to %llu bytes", opt_name(c, val),
+                    arg, (unsigned long long)lo, (unsigned long long)hi);
+    char digits[24];
+    snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
+    return add_setting(c, key, strlen(key), digits);
+}
+
+static int opt_source(parse_ctx_t *c, const char *arg)
+{
+    kr_cli_opts_t *o = c->o;
+    if (strcmp(arg, "flights") == 0) {
+        o->source = KR_CLI_SRC_FLIGHTS;
+    } else if (strcmp(arg, "-") == 0 || strcmp(arg, "stdin") == 0) {
+        o->source = KR_CLI_SRC_STDIN;
+    } else if (strncmp(arg, "file:", 5) == 0 && arg[5] != '\0') {
+        o->source = KR_CLI_SRC_FILE;
+        o->path = arg + 5;
+    } else {
+        return fail(c, "--source: '%s' is not flights, file:PATH or -", arg);
+    }
+    return 0;
+}
+
+static int opt_delim(parse_ctx_t *c, const char *arg)
+{
+    kr_cli_opts_t *o = c->o;
+    size_t n = 0;
+    for (const char *p = arg; *p != '\0'; p++) {
+        char ch = *p;
+        if (ch == '\\' && p[1] != '\0') {
+            p++;
+            switch (*p) {
+            case 't':
+                ch = '\t';
+                break;
+            case 'n':
+                ch = '\n';
+                break;
+            case '\\':
+                ch = '\\';
+                break;
+            default:
+                return fail(c, "--key-delimiter: unknown escape '\\%c'", *p);
+            }
+        }
+        if (ch == '\n')
+            return fail(c, "--key-delimiter: a newline separates records, not keys");
+        if (n == KR_CLI_DELIM_MAX)
+            return fail(c, "--key-delimiter: longer than %d bytes", KR_CLI_DELIM_MAX);
+        o->key_delim[n++] = ch;
+    }
+    if (n == 0)
+        return fail(c, "--key-delimiter: empty");
+    o->key_delim[n] = '\0';
+    o->key_delim_len = n;
+    return 0;
+}
+
+static int opt_acks(parse_ctx_t *c, const char *arg)
+{
+    if (strcmp(arg, "0") != 0 && strcmp(arg, "1") != 0 && strcmp(arg, "all") != 0 &&
+        strcmp(arg, "-1") != 0)
+        return fail(c, "--acks: '%s' is not 0, 1, all or -1", arg);
+    return add_setting(c, "acks", 4, strcmp(arg, "-1") == 0 ? "all" : arg);
+}
+
+static int opt_compression(parse_ctx_t *c, const char *arg)
+{
+    static const char *const codecs[] = {"none", "lz4", "gzip", "snappy", "zstd"};
+    for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++) {
+        if (strcmp(arg, codecs[i]) == 0)
+            return add_setting(c, "compression.type", 16, arg);
+    }
+    return fail(c, "--compression: '%s' is not none, lz4, gzip, snappy or zstd", arg);
+}
+
+static int opt_u32(parse_ctx_t *c, int val, const char *arg, uint64_t lo, uint64_t hi,
+                   uint32_t *out)
+{
+    uint64_t v;
+    int rc = opt_count(c, val, arg, lo, hi, &v);
+    if (rc == 0)
+        *out = (uint32_t)v;
+    return rc;
+}
+
+/* One option of any subcommand; the tables decide which reach here. */
+static int apply(parse_ctx_t *c, int val, const char *arg)
+{
+    kr_cli_opts_t *o = c->o;
+    uint64_t v;
+    int64_t ns;
+    switch (val) {
+    case 'b':
+        if (arg[0] == '\0')
+            return fail(c, "--bootstrap: empty");
+        o->bootstrap = arg;
+        return add_setting(c, "bootstrap.servers", 17, arg);
+    case 't':
+        if (arg[0] == '\0')
+            return fail(c, "--topic: empty");
+        if (strlen(arg) > 249)
+            return fail(c, "--topic: longer than 249 characters");
+        o->topic = arg;
+        return 0;
+    case 'n':
+        return opt_count(c, val, arg, 1, UINT64_MAX, &o->count);
+    case 'X':
+        return opt_x(c, arg);
+    case 'q':
+        o->quiet = 1;
+        return 0;
+    case 'K':
+        return opt_delim(c, arg);
+    case 'J':
+        o->json = 1;
+        return 0;
+    case O_SOURCE:
+        return opt_source(c, arg);
+    case O_DURATION:
+        if (kr_cli_parse_duration(arg, &ns) != 0)
+            return fail(c, "--duration: '%s' is not a duration like 30s, 500ms, 5m or 1h",
+                        arg);
+        o->duration_ns = ns;
+        return 0;
+    case O_RATE:
+        return opt_count(c, val, arg, 1, UINT64_MAX, &o->rate);
+    case O_RECORD_SIZE:
+        if (kr_cli_parse_size(arg, &v) != 0 || v < 1 || v > KR_FLIGHTS_RECORD_MAX)
+            return fail(c, "--record-size: '%s' is not a size from 1 to %u bytes", arg,
+                        KR_FLIGHTS_RECORD_MAX);
+        o->record_size = (size_t)v;
+        return 0;
+    case O_ACKS:
+        return opt_acks(c, arg);
+    case O_COMPRESSION:
+        return opt_compression(c, arg);
+    case O_LINGER:
+        if (opt_count(c, val, arg, 0, 900000, &v) != 0)
+            return -1;
+        return add_setting(c, "linger.ms", 9, arg);
+    case O_BATCH:
+        return opt_size_setting(c, val, arg, 1, INT32_MAX, "batch.size");
+    case O_PARTITION:
+        if (opt_count(c, val, arg, 0, INT32_MAX, &v) != 0)
+            return -1;
+        o->partition = (int32_t)v;
+        return 0;
+    case O_KEY:
+        if (kr_flights_key_parse(arg, &o->key) != 0)
+            return fail(c, "--key: '%s' is not one of: %s", arg, KR_FLIGHTS_KEY_NAMES);
+        return 0;
+    case O_THREADS:
+        return opt_u32(c, val, arg, 1, KR_CLI_THREADS_MAX, &o->threads);
+    case O_SEED:
+        if (kr_cli_parse_u64(arg, &o->seed) != 0)
+            return fail(c, "--seed: '%s' is not an unsigned 64-bit integer", arg);
+        return 0;
+    case O_FLEET:
+        return opt_u32(c, val, arg, 1, KR_FLIGHTS_FLEET_MAX, &o->fleet);
+    case O_REPORT:
+        if (arg[0] == '\0')
+            return fail(c, "--report-json: empty file name");
+        o->report_json = arg;
+        return 0;
+    case O_DRY_RUN:
+        o->dry_run = 1;
+        return 0;
+    case O_TIMEOUT:
+        if (opt_count(c, val, arg, 1, INT32_MAX, &v) != 0)
+            return -1;
+        o->timeout_ms = (int)v;
+        return 0;
+    }
+    assert(!"an option in a table without a case");
+    return -1;
+}
+
+static void defaults(kr_cli_opts_t *o, kr_cli_cmd_t cmd)
+{
+    memset(o, 0, offsetof(kr_cli_opts_t, strbuf));
+    o->cmd = cmd;
+    o->source = KR_CLI_SRC_FLIGHTS;
+    o->partition = KR_CLI_PARTITION_ANY;
+    o->key = KR_FLIGHTS_KEY_ICAO24;
+    o->threads = 1;
+    o->seed = 1;
+    o->fleet = KR_FLIGHTS_FLEET_DEFAULT;
+    o->timeout_ms = KR_CLI_META_TIMEOUT_MS;
+}
+
+/* Which options were given, for the checks that relate them. */
+typedef struct seen {
+    unsigned char any[O_TIMEOUT + 1];
+} seen_t;
+
+static int check_produce(parse_ctx_t *c, const seen_t *s)
+{
+    kr_cli_opts_t *o = c->o;
+    if (o->bootstrap == NULL && !o->dry_run)
+        return fail(c, "-b/--bootstrap is required");
+    if (o->topic == NULL && !o->dry_run)
+        return fail(c, "-t/--topic is required");
+    if (o->source == KR_CLI_SRC_FLIGHTS) {
+        if (s->any['K'])
+            return fail(c, "--key-delimiter applies to file and stdin sources only");
+        if (o->fleet < o->threads)
+            return fail(c, "--fleet (%u) must be at least --threads (%u)", o->fleet,
+                        o->threads);
+        if (o->count == 0 && o->duration_ns == 0)
+            o->count = KR_CLI_COUNT_DEFAULT;
+    } else {
+        static const int flights_only[] = {O_RECORD_SIZE, O_KEY, O_SEED, O_FLEET};
+        for (size_t i = 0; i < sizeof(flights_only) / sizeof(flights_only[0]); i++) {
+            if (s->any[flights_only[i]])
+                return fail(c, "--%s applies to --source flights only",
+                            opt_name(c, flights_only[i]));
+        }
+        o->key = KR_FLIGHTS_KEY_NONE;
+    }
+    if (o->source == KR_CLI_SRC_STDIN && o->threads > 1)
+        return fail(c, "--threads > 1 needs --source flights or file:PATH, not stdin");
+    if (o->rate != 0 && o->rate < o->threads)
+        return fail(c, "--rate (%llu) must be at least --threads (%u)",
+                    (unsigned long long)o->rate, o->threads);
+    return 0;
+}
+
+static int check(parse_ctx_t *c, const seen_t *s)
+{
+    kr_cli_opts_t *o = c->o;
+    switch (o->cmd) {
+    case KR_CLI_CMD_PRODUCE:
+        return check_produce(c, s);
+    case KR_CLI_CMD_METADATA:
+        if (o->bootstrap == NULL)
+            return fail(c, "-b/--bootstrap is required");
+        return 0;
+    case KR_CLI_CMD_GENERATE:
+        if (o->count == 0)
+            o->count = KR_CLI_GENERATE_DEFAULT;
+        if (s->any['K'] && o->key == KR_FLIGHTS_KEY_NONE)
+            return fail(c, "--key-delimiter needs a --key other than none");
+        if (!s->any['K'] && !s->any[O_KEY])
+            o->key = KR_FLIGHTS_KEY_NONE;
+        if (!s->any['K'] && o->key != KR_FLIGHTS_KEY_NONE) {
+            o->key_delim[0] = '\t';
+            o->key_delim_len = 1;
+        }
+        return 0;
+    }
+    return 0;
+}
+
+/* The text of the option getopt stopped at: "--foo" or "-z". */
+static const char *bad_opt_text(int argc, char **argv, char *buf, size_t len)
+{
+    if (optopt != 0 && optopt != '?' && optopt < 256) {
+        const char *prev = optind >= 1 && optind <= argc ? argv[optind - 1] : "";
+        if (strncmp(prev, "--", 2) != 0) {
+            snprintf(buf, len, "-%c", optopt);
+            return buf;
+        }
+    }
+    if (optind >= 1 && optind <= argc) {
+        const char *a = argv[optind - 1];
+        const char *eq = strchr(a, '=');
+        snprintf(buf, len, "%.*s", eq != NULL ? (int)(eq - a) : (int)strlen(a), a);
+        return buf;
+    }
+    return "?";
+}
+
+int kr_cli_opts_parse(kr_cli_opts_t *o, kr_cli_cmd_t cmd, int argc, char **argv, char *err,
+                      size_t errlen)
+{
+    assert(errlen > 0);
+    err[0] = '\0';
+    defaults(o, cmd);
+    parse_ctx_t c = {o, err, errlen, NULL};
+    const char *shorts = NULL;
+    switch (cmd) {
+    case KR_CLI_CMD_PRODUCE:
+        c.table = produce_opts;
+        shorts = produce_short;
+        break;
+    case KR_CLI_CMD_METADATA:
+        c.table = metadata_opts;
+        shorts = metadata_short;
+        break;
+    case KR_CLI_CMD_GENERATE:
+        c.table = generate_opts;
+        shorts = generate_short;
+        break;
+    }
+    seen_t seen;
+    memset(&seen, 0, sizeof(seen));
+    optind = 0; /* glibc: a full reset, so that parsing can run more than once */
+    opterr = 0;
+    char buf[64];
+    for (;;) {
+        int ch = getopt_long(argc, argv, shorts, c.table, NULL);
+        if (ch == -1)
+            break;
+        if (ch == '?')
+            return fail(&c, "unknown option '%s'", bad_opt_text(argc, argv, buf, sizeof(buf)));
+        if (ch == ':')
+            return fail(&c, "option '%s' needs a value",
+                        bad_opt_text(argc, argv, buf, sizeof(buf)));
+        if (ch == 'h')
+            return KR_CLI_PARSE_HELP;
+        if (ch >= 0 && ch <= O_TIMEOUT)
+            seen.any[ch] = 1;
+        if (apply(&c, ch, optarg) != 0)
+            return -1;
+    }
+    if (optind < argc)
+        return fail(&c, "unexpected argument '%s'", argv[optind]);
+    return check(&c, &seen);
+}
+
+static const char usage_main[] =
+    "usage: kring COMMAND [options]\n"
+    "\n"
+    "  produce   send records to a topic: generated flight events, a file or stdin\n"
+    "  metadata  list brokers, topics, partitions and leaders (like kcat -L)\n"
+    "  generate  write generated flight events to stdout, one a line\n"
+    "  bench     run the in-process per-core benchmarks (no network)\n"
+    "  help      this text; kring COMMAND --help for a command's options\n"
+    "  version   print the version\n";
+
+static const char usage_produce[] =
+    "usage: kring produce -b HOST:PORT[,...] -t TOPIC [options]\n"
+    "\n"
+    "Source and amount:\n"
+    "  --source SRC          flights (default: generated flight events as JSON),\n"
+    "                        file:PATH (one record a line), - (stdin, one record a line)\n"
+    "  -n, --count N         records to send (k, m, g: x1000); flights default 1000000\n"
+    "      --duration D      stop after D (30s, 500ms, 5m, 1h)\n"
+    "      --rate N          records/s over all threads, open loop: each record has a\n"
+    "                        planned send time and latency counts from it\n"
+    "      --record-size B   pad or cut every generated record to B bytes (k, m: x1024)\n"
+    "      --key FIELD       key generated records by FIELD (default icao24) or none:\n"
+    "                        " KR_FLIGHTS_KEY_NAMES "\n"
+    "  -K, --key-delimiter D lines of file/stdin are KEY<D>VALUE (\\t for a tab)\n"
+    "      --seed S          generator seed (default 1)\n"
+    "      --fleet N         aircraft in the generated fleet (default 4096)\n"
+    "Producer:\n"
+    "  -b, --bootstrap LIST  bootstrap brokers, HOST:PORT[,...] (bootstrap.servers)\n"
+    "  -t, --topic TOPIC     the topic\n"
+    "      --partition P     send every record to partition P (default: partitioner)\n"
+    "      --acks A          0, 1 or all\n"
+    "      --compression C   none, lz4, gzip, snappy, zstd (what the engine supports)\n"
+    "      --linger-ms MS    linger.ms\n"
+    "      --batch-size B    batch.size in bytes (k, m: x1024)\n"
+    "  -X KEY=VALUE          any engine setting (docs/CONFIG.md); repeatable\n"
+    "      --threads N       N producers, one per thread, pinned to CPUs; the records\n"
+    "                        (and the rate) are split among them\n"
+    "Output:\n"
+    "  -q, --quiet           no live status line (it shows only on a terminal anyway)\n"
+    "      --report-json F   write the summary as JSON to F\n"
+    "      --dry-run         generate and schedule but send nothing: each record counts\n"
+    "                        as acknowledged at once (measures the source alone)\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "Exit status: 0 when every record was acknowledged; 1 otherwise (with the counts);\n"
+    "2 for bad flags or values; 130 after Ctrl-C (in-flight records are flushed and the\n"
+    "summary is printed first).\n";
+
+static const char usage_metadata[] =
+    "usage: kring metadata -b HOST:PORT[,...] [options]\n"
+    "\n"
+    "  -b, --bootstrap LIST  bootstrap brokers\n"
+    "  -t, --topic TOPIC     only this topic\n"
+    "  -X KEY=VALUE          any engine setting; repeatable\n"
+    "      --timeout-ms MS   give up after MS (default 10000)\n"
+    "  -J, --json            JSON instead of text\n"
+    "  -h, --help            this text\n";
+
+static const char usage_generate[] =
+    "usage: kring generate [options]\n"
+    "\n"
+    "Writes flight events to stdout, one a line: the records kring produce sends.\n"
+    "  -n, --count N         events (default 10; k, m, g: x1000)\n"
+    "      --record-size B   pad or cut every event to B bytes\n"
+    "      --key FIELD       prefix each line with FIELD's value and a tab\n"
+    "  -K, --key-delimiter D the separator after the key instead of a tab\n"
+    "      --seed S          generator seed (default 1)\n"
+    "      --fleet N         aircraft in the fleet (default 4096)\n"
+    "  -h, --help            this text\n";
+
+void kr_cli_usage(FILE *f, int cmd)
+{
+    switch (cmd) {
+    case KR_CLI_CMD_PRODUCE:
+        fputs(usage_produce, f);
+        break;
+    case KR_CLI_CMD_METADATA:
+        fputs(usage_metadata, f);
+        break;
+    case KR_CLI_CMD_GENERATE:
+        fputs(usage_generate, f);
+        break;
+    default:
+        fputs(usage_main, f);
+        break;
+    }
+}

@@ -1,0 +1,876 @@
+/*
+ * `kring produce`. See kr_cli_produce.h.
+ *
+ * Threads: the main thread parses, validates, starts one worker per --threads, prints the
+ * status line and the summary; it never touches a producer. Each worker creates its own
+ * producer, drives it (kr_produce, kr_poll, kr_flush, kr_producer_close) and receives its
+ * delivery reports, so every producer stays on the thread that made it. Workers publish
+ * counters through relaxed atomics; everything else they own alone until joined.
+ *
+ * Per record: the source writes it, the schedule plans it, a ring slot (indexed by the
+ * record's number, which travels as the record's opaque) keeps its planned time and size
+ * until its delivery report; the report's latency goes into the worker's histogram. No
+ * allocation per record: rings, histograms and sources are sized at start.
+ */
+#define _GNU_SOURCE
+#include "kr_cli_produce.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kr_cli_clock.h"
+#include "kr_cli_conf.h"
+#include "kr_cli_hist.h"
+#include "kr_cli_report.h"
+#include "kr_cli_sched.h"
+#include "kr_cli_source.h"
+#include "kr_cli_status.h"
+#include "kring.h"
+
+#define RING_BITS_MAX 20          /* at most 2^20 records in flight per producer */
+#define POLL_EVERY 2048           /* records between two kr_poll(p, 0) */
+#define PUBLISH_NS 1000000        /* counters to the main thread at most every 1 ms */
+#define HEALTH_NS 100000000       /* the unreachable-bootstrap check every 100 ms */
+#define STATUS_NS 1000000000      /* the status line, and its p99, every second */
+#define CLOCK_EVERY 64            /* delivery reports of one batch between clock reads */
+#define FLUSH_SLICE_MS 100
+#define KERR_UNKNOWN_TOPIC_OR_PARTITION 3
+
+/* A record between kr_produce() and its delivery report. */
+typedef struct slot {
+    int64_t planned_ns;
+    uint32_t tag;    /* 0: free; else the record number's high bits, tagged */
+    uint32_t len;    /* key + value bytes */
+} slot_t;
+
+typedef struct run run_t;
+
+typedef struct worker {
+    /* Written by the worker, read by the main thread. */
+    _Alignas(64) _Atomic uint64_t pub_sent;
+    _Atomic uint64_t pub_acked;
+    _Atomic uint64_t pub_failed;
+    _Atomic uint64_t pub_in_flight;
+    _Atomic uint64_t pub_bytes;
+    _Atomic uint64_t pub_p99_ns;
+    _Atomic int done;
+
+    /* The worker's own. */
+    _Alignas(64) run_t *run;
+    uint32_t index;
+    int cpu;
+    kr_producer_t *p;
+    kr_src_t src;
+    uint64_t limit;          /* records this worker sends; 0: until the source ends */
+    uint64_t rate;           /* records/s; 0: unpaced */
+    kr_sched_t sched;
+    slot_t *ring;
+    uint64_t ring_mask;
+    uint32_t ring_bits;
+    uint64_t next;           /* the number the next record gets */
+    uint64_t sent;
+    uint64_t acked;
+    uint64_t failed_dr;      /* failed delivery reports */
+    uint64_t refused;        /* refused by kr_produce() */
+    uint64_t bytes_acked;
+    uint64_t bad_reports;    /* reports for no record in flight: an engine bug */
+    uint64_t queue_full;
+    uint64_t dry_offset;
+    kr_cli_errs_t errs;
+    kr_hist_t hist;
+    kr_hist_t hist_prev;     /* hist at the last status tick, for the interval's p99 */
+    kr_hist_t hist_tmp;
+    int64_t clock_ns;        /* the clock as the delivery callback last read it */
+    int clock_stale;
+    uint32_t clock_uses;
+    int32_t last_partition;
+    int64_t last_offset;
+    int64_t last_publish_ns;
+    int64_t last_health_ns;
+    int64_t last_status_ns;
+    int64_t end_ns;          /* when the last report arrived (or the worker gave up) */
+    int unknown_topic;
+    int fatal;               /* the run cannot go on: fatal_msg says why */
+    char fatal_msg[384];
+} worker_t;
+
+struct run {
+    const kr_cli_opts_t *o;
+    uint32_t n;
+    worker_t **w;
+    kr_cli_map_t map;
+    int map_used;
+    pthread_barrier_t ready;
+    pthread_barrier_t go;
+    int64_t start_ns;
+    long request_timeout_ms;
+    long flush_timeout_ms;
+    _Atomic int stop;        /* stop producing, flush what is in flight */
+    _Atomic int abandon;     /* stop flushing too */
+};
+
+static _Atomic int g_signals;
+static _Atomic int g_signo;
+
+static void on_signal(int signo)
+{
+    atomic_store(&g_signo, signo);
+    atomic_fetch_add(&g_signals, 1);
+}
+
+/* ---- delivery reports ---- */
+
+static inline uint32_t slot_tag(const worker_t *w, uint64_t n)
+{
+    return (uint32_t)(n >> w->ring_bits) | 0x80000000u;
+}
+
+/*
+ * The time a report arrived. Reports of one batch come together, in offset order: read
+ * the clock at the first of a batch (a new partition, an offset gap, no offset) and after
+ * every CLOCK_EVERY reports, not per record.
+ */
+static inline int64_t report_clock(worker_t *w, const kr_delivery_t *d)
+{
+    if (w->clock_stale || d->partition != w->last_partition || d->offset < 0 ||
+        d->offset != w->last_offset + 1 || ++w->clock_uses >= CLOCK_EVERY) {
+        w->clock_ns = kr_cli_now_ns();
+        w->clock_stale = 0;
+        w->clock_uses = 0;
+    }
+    w->last_partition = d->partition;
+    w->last_offset = d->offset;
+    return w->clock_ns;
+}
+
+static void on_failure(worker_t *w, const kr_delivery_t *d)
+{
+    w->failed_dr++;
+    kr_cli_errs_add(&w->errs, d->error_name != NULL ? d->error_name : kr_errname(d->err), 1);
+    if (d->err == KR_EUNKNOWNTOPIC || d->broker_error == KERR_UNKNOWN_TOPIC_OR_PARTITION) {
+        w->unknown_topic = 1;
+        atomic_store(&w->run->stop, 1);
+    }
+    if (d->err == KR_EFATAL && !w->fatal) {
+        w->fatal = 1;
+        snprintf(w->fatal_msg, sizeof(w->fatal_msg), "producer %u failed fatally (%s)",
+                 w->index, d->error_name != NULL ? d->error_name : kr_errname(d->err));
+        atomic_store(&w->run->stop, 1);
+    }
+}
+
+static void on_delivery(const kr_delivery_t *d, void *ctx)
+{
+    worker_t *w = ctx;
+    uint64_t n = (uint64_t)(uintptr_t)d->opaque;
+    slot_t *s = &w->ring[n & w->ring_mask];
+    if (s->tag != slot_tag(w, n)) {
+        w->bad_reports++;
+        return;
+    }
+    s->tag = 0;
+    if (d->err != 0) {
+        on_failure(w, d);
+        return;
+    }
+    int64_t now = report_clock(w, d);
+    w->acked++;
+    w->bytes_acked += s->len;
+    kr_hist_record(&w->hist, now > s->planned_ns ? (uint64_t)(now - s->planned_ns) : 0);
+}
+
+/* ---- driving the producer ---- */
+
+static inline uint64_t in_flight(const worker_t *w)
+{
+    return w->sent - w->acked - w->failed_dr;
+}
+
+static int poll_p(worker_t *w, int timeout_ms)
+{
+    if (w->p == NULL)
+        return 0;
+    w->clock_stale = 1;
+    int rc = kr_poll(w->p, timeout_ms);
+    if (rc < 0 && !w->fatal) {
+        w->fatal = 1;
+        snprintf(w->fatal_msg, sizeof(w->fatal_msg), "kr_poll: %s", kr_strerror(rc));
+        atomic_store(&w->run->stop, 1);
+    }
+    return rc;
+}
+
+static int produce(worker_t *w, const kr_record_t *rec)
+{
+    if (w->p != NULL)
+        return kr_produce(w->p, rec);
+    /* --dry-run: the record is acknowledged on the spot */
+    kr_delivery_t d = {.topic = rec->topic, .partition = 0, .offset = (int64_t)w->dry_offset++,
+                       .timestamp = -1, .opaque = rec->opaque};
+    on_delivery(&d, w);
+    return 0;
+}
+
+static void publish(worker_t *w)
+{
+    atomic_store_explicit(&w->pub_sent, w->sent, memory_order_relaxed);
+    atomic_store_explicit(&w->pub_acked, w->acked, memory_order_relaxed);
+    atomic_store_explicit(&w->pub_failed, w->failed_dr + w->refused, memory_order_relaxed);
+    atomic_store_explicit(&w->pub_in_flight, in_flight(w), memory_order_relaxed);
+    atomic_store_explicit(&w->pub_bytes, w->bytes_acked, memory_order_relaxed);
+}
+
+/* Gives up when no broker is connected request.timeout.ms after the start. */
+static void health(worker_t *w, int64_t now)
+{
+    run_t *r = w->run;
+    if (w->p == NULL || w->acked != 0 || w->fatal)
+        return;
+    if (now - r->start_ns < r->request_timeout_ms * 1000000LL)
+        return;
+    kr_stats_t st;
+    kr_stats(w->p, &st);
+    for (int32_t i = 0; i < st.broker_cnt && i < KR_STATS_BROKERS_MAX; i++) {
+        if (st.brokers[i].connected)
+            return;
+    }
+    w->fatal = 1;
+    snprintf(w->fatal_msg, sizeof(w->fatal_msg),
+             "no broker of %s answered within request.timeout.ms (%ld ms)",
+             r->o->bootstrap, r->request_timeout_ms);
+    atomic_store(&r->stop, 1);
+    atomic_store(&r->abandon, 1);
+}
+
+/* Bookkeeping between records: counters out, the interval's p99, the health check. */
+static void tend(worker_t *w, int64_t now)
+{
+    if (now - w->last_publish_ns < PUBLISH_NS)
+        return;
+    w->last_publish_ns = now;
+    publish(w);
+    if (now - w->last_status_ns >= STATUS_NS) {
+        w->last_status_ns = now;
+        kr_hist_delta(&w->hist_tmp, &w->hist, &w->hist_prev);
+        atomic_store_explicit(&w->pub_p99_ns, kr_hist_quantile(&w->hist_tmp, 0.99),
+                              memory_order_relaxed);
+        memcpy(&w->hist_prev, &w->hist, sizeof(w->hist));
+    }
+    if (now - w->last_health_ns >= HEALTH_NS) {
+        w->last_health_ns = now;
+        health(w, now);
+    }
+}
+
+static inline int stopping(const worker_t *w)
+{
+    return atomic_load_explicit(&w->run->stop, memory_order_relaxed) != 0;
+}
+
+/* Waits, serving the producer, until the planned time of the next record. */
+static void wait_until(worker_t *w, int64_t planned)
+{
+    for (;;) {
+        int64_t now = kr_cli_now_ns();
+        tend(w, now);
+        if (now >= planned || stopping(w))
+            return;
+        int64_t gap = planned - now;
+        if (w->p == NULL) {
+            struct timespec ts = {0, gap > 1000000 ? 1000000 : gap};
+            nanosleep(&ts, NULL);
+        } else if (gap > 2000000) {
+            poll_p(w, (int)(gap / 1000000) - 1);
+        } else {
+            poll_p(w, 0); /* under 2 ms kr_poll()'s resolution is too coarse: spin */
+        }
+    }
+}
+
+/* Waits until slot s is free, i.e. the record 2^ring_bits before has its report. */
+static int wait_slot(worker_t *w, const slot_t *s)
+{
+    while (s->tag != 0) {
+        if (atomic_load(&w->run->abandon) || w->fatal)
+            return -1;
+        poll_p(w, 1);
+        tend(w, kr_cli_now_ns());
+    }
+    return 0;
+}
+
+static void refused(worker_t *w, int rc)
+{
+    w->refused++;
+    kr_cli_errs_add(&w->errs, kr_errname(rc), 1);
+    if (rc == KR_ETOOLARGE)
+        return; /* that record alone */
+    if (!w->fatal) {
+        w->fatal = 1;
+        snprintf(w->fatal_msg, sizeof(w->fatal_msg), "kr_produce: %s (%s)", kr_strerror(rc),
+                 kr_errname(rc));
+    }
+    atomic_store(&w->run->stop, 1);
+}
+
+/* Hands one record to the producer, retrying while the queue is full. */
+static int send_one(worker_t *w, kr_record_t *rec, int64_t planned)
+{
+    uint64_t n = w->next;
+    slot_t *s = &w->ring[n & w->ring_mask];
+    if (wait_slot(w, s) != 0)
+        return -1;
+    s->planned_ns = planned;
+    s->tag = slot_tag(w, n);
+    s->len = (uint32_t)(rec->key_len + rec->value_len);
+    rec->opaque = (void *)(uintptr_t)n;
+    int rc;
+    while ((rc = produce(w, rec)) == KR_EQUEUEFULL) {
+        w->queue_full++;
+        poll_p(w, 1);
+        tend(w, kr_cli_now_ns());
+        if (stopping(w)) {
+            s->tag = 0;
+            return -1;
+        }
+    }
+    if (rc != 0) {
+        s->tag = 0;
+        refused(w, rc);
+        return 0;
+    }
+    w->next++;
+    w->sent++;
+    return 0;
+}
+
+/* Takes the next record from the source: 1, 0 at its end, -1 on an error or a stop. */
+static int next_record(worker_t *w, kr_src_rec_t *sr)
+{
+    for (;;) {
+        int rc = kr_src_next(&w->src, sr);
+        if (rc >= 0)
+            return rc;
+        if (rc != -EAGAIN) {
+            w->fatal = 1;
+            snprintf(w->fatal_msg, sizeof(w->fatal_msg), "reading the source: %s",
+                     rc == KR_ETOOLARGE ? "a line longer than 64 MiB" : kr_strerror(rc));
+            atomic_store(&w->run->stop, 1);
+            return -1;
+        }
+        /* a stream with nothing to read yet: serve the producer meanwhile */
+        if (in_flight(w) > 0)
+            poll_p(w, 1);
+        else
+            kr_src_wait(&w->src, 100);
+        tend(w, kr_cli_now_ns());
+        if (stopping(w))
+            return -1;
+    }
+}
+
+static void produce_all(worker_t *w)
+{
+    run_t *r = w->run;
+    const kr_cli_opts_t *o = r->o;
+    kr_record_t rec = {.topic = o->topic != NULL ? o->topic : "",
+                       .partition = o->partition < 0 ? KR_PARTITION_ANY : o->partition,
+                       .timestamp_ms = KR_TIMESTAMP_NOW};
+    int64_t deadline = o->duration_ns > 0 ? r->start_ns + o->duration_ns : INT64_MAX;
+    int64_t now = r->start_ns;
+    uint32_t since_poll = 0;
+    if (w->rate > 0)
+        kr_sched_init(&w->sched, w->rate, r->start_ns);
+    while (!stopping(w) && (w->limit == 0 || w->sent + w->refused < w->limit)) {
+        kr_src_rec_t sr;
+        if (next_record(w, &sr) <= 0)
+            break;
+        int64_t planned;
+        if (w->rate > 0) {
+            planned = kr_sched_next(&w->sched);
+            if (planned >= deadline)
+                break;
+            wait_until(w, planned);
+        } else {
+            if ((w->sent & (CLOCK_EVERY - 1)) == 0 || since_poll == 0)
+                now = kr_cli_now_ns();
+            planned = now;
+            if (now >= deadline)
+                break;
+        }
+        rec.key = sr.key;
+        rec.key_len = sr.key_len;
+        rec.value = sr.value;
+        rec.value_len = sr.value_len;
+        if (send_one(w, &rec, planned) != 0)
+            break;
+        if (++since_poll == POLL_EVERY) {
+            since_poll = 0;
+            poll_p(w, 0);
+            now = kr_cli_now_ns();
+            tend(w, now);
+        }
+    }
+}
+
+/* Waits for the reports of everything in flight, bounded by delivery.timeout.ms. */
+static void drain(worker_t *w)
+{
+    run_t *r = w->run;
+    int64_t limit = kr_cli_now_ns() + r->flush_timeout_ms * 1000000LL;
+    while (w->p != NULL && in_flight(w) > 0 && !w->fatal && !atomic_load(&r->abandon)) {
+        int64_t now = kr_cli_now_ns();
+        if (now >= limit)
+            break;
+        w->clock_stale = 1;
+        kr_flush(w->p, FLUSH_SLICE_MS);
+        tend(w, kr_cli_now_ns());
+    }
+}
+
+static int pin(worker_t *w)
+{
+    if (w->cpu < 0)
+        return 0;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(w->cpu, &set);
+    return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static void setup(worker_t *w)
+{
+    run_t *r = w->run;
+    if (r->o->dry_run)
+        return;
+    char err[256];
+    kr_conf_t *conf = kr_cli_conf_build(r->o, err, sizeof(err));
+    if (conf == NULL) {
+        w->fatal = 1;
+        snprintf(w->fatal_msg, sizeof(w->fatal_msg), "%s", err);
+        return;
+    }
+    kr_conf_set_delivery_cb(conf, on_delivery, w);
+    err[0] = '\0';
+    int rc = kr_producer_new(&w->p, conf, err, sizeof(err));
+    kr_conf_destroy(conf);
+    if (rc != 0) {
+        w->p = NULL;
+        w->fatal = 1;
+        snprintf(w->fatal_msg, sizeof(w->fatal_msg), "cannot create the producer: %s",
+                 err[0] != '\0' ? err : kr_strerror(rc));
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    worker_t *w = arg;
+    run_t *r = w->run;
+    pin(w);
+    setup(w);
+    if (w->fatal)
+        atomic_store(&r->stop, 1);
+    pthread_barrier_wait(&r->ready);
+    pthread_barrier_wait(&r->go);
+    int64_t now = kr_cli_now_ns();
+    w->last_publish_ns = w->last_status_ns = w->last_health_ns = now;
+    produce_all(w);
+    drain(w);
+    w->end_ns = kr_cli_now_ns();
+    if (w->p != NULL) {
+        kr_producer_close(w->p, 0); /* fails what is left: reported as failures */
+        w->p = NULL;
+    }
+    publish(w);
+    atomic_store(&w->done, 1);
+    return NULL;
+}
+
+/* ---- the main thread ---- */
+
+static int fail_usage(const char *fmt, const char *a, const char *b)
+{
+    fprintf(stderr, "kring produce: ");
+    fprintf(stderr, fmt, a, b);
+    fputc('\n', stderr);
+    return KR_CLI_EXIT_USAGE;
+}
+
+/* Checks the engine settings once, before any thread; reads the timeouts the run needs. */
+static int check_conf(run_t *r)
+{
+    r->request_timeout_ms = 30000;
+    r->flush_timeout_ms = 125000;
+    if (r->o->dry_run)
+        return 0;
+    char err[512];
+    kr_conf_t *conf = kr_cli_conf_build(r->o, err, sizeof(err));
+    if (conf == NULL)
+        return fail_usage("%s%s", err, "");
+    r->request_timeout_ms = kr_cli_conf_long(conf, "request.timeout.ms", 30000);
+    r->flush_timeout_ms = kr_cli_conf_long(conf, "delivery.timeout.ms", 120000) + 5000;
+    kr_conf_destroy(conf);
+    return 0;
+}
+
+static uint32_t ring_bits_for(uint64_t limit, int dry_run)
+{
+    if (dry_run)
+        return 4;
+    uint32_t bits = 10;
+    while (bits < RING_BITS_MAX && (limit == 0 || (1ull << bits) < limit))
+        bits++;
+    return bits;
+}
+
+static int open_source(run_t *r, worker_t *w, char *err, size_t errlen)
+{
+    const kr_cli_opts_t *o = r->o;
+    if (o->source == KR_CLI_SRC_FLIGHTS) {
+        kr_flights_conf_t fc;
+        kr_flights_conf_init(&fc);
+        fc.seed = o->seed;
+        fc.fleet = o->fleet;
+        fc.part = w->index;
+        fc.parts = r->n;
+        fc.id_first = w->index;
+        fc.id_stride = r->n;
+        fc.record_size = o->record_size;
+        fc.key = o->key;
+        int rc = kr_src_open_flights(&w->src, &fc);
+        if (rc != 0)
+            snprintf(err, errlen, "flight generator: %s", kr_strerror(rc));
+        return rc;
+    }
+    if (r->map_used) {
+        size_t b, e;
+        kr_cli_map_split(&r->map, r->n, w->index, &b, &e);
+        kr_src_open_range(&w->src, &r->map, b, e, o->key_delim, o->key_delim_len);
+        return 0;
+    }
+    int rc = kr_src_open_stream(&w->src, 0, o->key_delim, o->key_delim_len);
+    if (rc != 0)
+        snprintf(err, errlen, "out of memory");
+    return rc;
+}
+
+/* Maps a file source, or reopens a non-regular one (a fifo) as stdin. */
+static int open_file(run_t *r)
+{
+    const kr_cli_opts_t *o = r->o;
+    if (o->source != KR_CLI_SRC_FILE)
+        return 0;
+    char err[512];
+    int rc = kr_cli_map_open(&r->map, o->path, err, sizeof(err));
+    if (rc < 0)
+        return fail_usage("--source: %s%s", err, "");
+    if (rc == 0) {
+        r->map_used = 1;
+        if (o->count > 0)
+            kr_cli_map_limit(&r->map, o->count);
+        return 0;
+    }
+    if (r->n > 1)
+        return fail_usage("--threads > 1 needs a regular file: %s is not one%s", o->path, "");
+    if (freopen(o->path, "r", stdin) == NULL)
+        return fail_usage("--source: %s: %s", o->path, strerror(errno));
+    return 0;
+}
+
+static void cpus_allowed(int *cpus, int *n)
+{
+    cpu_set_t set;
+    *n = 0;
+    if (sched_getaffinity(0, sizeof(set), &set) != 0)
+        return;
+    for (int c = 0; c < CPU_SETSIZE; c++) {
+        if (CPU_ISSET(c, &set))
+            cpus[(*n)++] = c;
+    }
+}
+
+static int make_workers(run_t *r)
+{
+    const kr_cli_opts_t *o = r->o;
+    static int cpus[CPU_SETSIZE];
+    int ncpu;
+    cpus_allowed(cpus, &ncpu);
+    r->w = calloc(r->n, sizeof(worker_t *));
+    if (r->w == NULL)
+        return -ENOMEM;
+    for (uint32_t t = 0; t < r->n; t++) {
+        worker_t *w = aligned_alloc(64, (sizeof(worker_t) + 63) & ~(size_t)63);
+        if (w == NULL)
+            return -ENOMEM;
+        memset(w, 0, sizeof(*w));
+        r->w[t] = w;
+        w->run = r;
+        w->index = t;
+        w->cpu = ncpu > 0 ? cpus[t % (uint32_t)ncpu] : -1;
+        w->last_partition = -2;
+        w->last_offset = -2;
+        kr_hist_init(&w->hist);
+        kr_hist_init(&w->hist_prev);
+        if (o->source == KR_CLI_SRC_FLIGHTS)
+            w->limit = o->count > 0 ? kr_sched_share(o->count, r->n, t) : 0;
+        else if (!r->map_used)
+            w->limit = o->count;
+        w->rate = o->rate > 0 ? kr_sched_share(o->rate, r->n, t) : 0;
+        w->ring_bits = ring_bits_for(w->limit, o->dry_run);
+        w->ring_mask = (1ull << w->ring_bits) - 1;
+        w->ring = calloc(1ull << w->ring_bits, sizeof(slot_t));
+        if (w->ring == NULL)
+            return -ENOMEM;
+        char err[256];
+        if (open_source(r, w, err, sizeof(err)) != 0)
+            return fail_usage("%s%s", err, "");
+    }
+    return 0;
+}
+
+static void free_workers(run_t *r)
+{
+    for (uint32_t t = 0; r->w != NULL && t < r->n; t++) {
+        worker_t *w = r->w[t];
+        if (w == NULL)
+            continue;
+        kr_src_close(&w->src);
+        free(w->ring);
+        free(w);
+    }
+    free(r->w);
+    r->w = NULL;
+    if (r->map_used)
+        kr_cli_map_close(&r->map);
+}
+
+static void snapshot(const run_t *r, kr_cli_status_snap_t *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->t_ns = kr_cli_now_ns();
+    for (uint32_t t = 0; t < r->n; t++) {
+        worker_t *w = r->w[t];
+        s->sent += atomic_load_explicit(&w->pub_sent, memory_order_relaxed);
+        s->acked += atomic_load_explicit(&w->pub_acked, memory_order_relaxed);
+        s->failed += atomic_load_explicit(&w->pub_failed, memory_order_relaxed);
+        s->in_flight += atomic_load_explicit(&w->pub_in_flight, memory_order_relaxed);
+        s->bytes += atomic_load_explicit(&w->pub_bytes, memory_order_relaxed);
+        uint64_t p99 = atomic_load_explicit(&w->pub_p99_ns, memory_order_relaxed);
+        if (p99 > s->p99_ns)
+            s->p99_ns = p99;
+    }
+}
+
+static int all_done(const run_t *r)
+{
+    for (uint32_t t = 0; t < r->n; t++) {
+        if (!atomic_load(&r->w[t]->done))
+            return 0;
+    }
+    return 1;
+}
+
+/* Reacts to Ctrl-C: the first stops sending and flushes, the second stops flushing. */
+static void handle_signals(run_t *r, int *seen, int show)
+{
+    int n = atomic_load(&g_signals);
+    if (n == *seen)
+        return;
+    *seen = n;
+    atomic_store(&r->stop, 1);
+    if (n >= 2) {
+        atomic_store(&r->abandon, 1);
+        return;
+    }
+    kr_cli_status_snap_t s;
+    snapshot(r, &s);
+    fprintf(stderr, "%skring produce: interrupted; flushing %llu records in flight "
+                    "(again to stop waiting)\n",
+            show ? "\r\033[K" : "", (unsigned long long)s.in_flight);
+}
+
+/* The status line once a second while the workers run. */
+static void watch(run_t *r)
+{
+    int show = !r->o->quiet && isatty(STDERR_FILENO);
+    int seen = 0;
+    kr_cli_status_snap_t prev, cur;
+    snapshot(r, &prev);
+    prev.t_ns = r->start_ns;
+    int64_t next = r->start_ns + STATUS_NS;
+    while (!all_done(r)) {
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+        handle_signals(r, &seen, show);
+        int64_t now = kr_cli_now_ns();
+        if (!show || now < next)
+            continue;
+        next += STATUS_NS * ((now - next) / STATUS_NS + 1);
+        snapshot(r, &cur);
+        char line[256];
+        kr_cli_status_format(line, sizeof(line), &prev, &cur);
+        fprintf(stderr, "\r\033[K%s", line);
+        fflush(stderr);
+        prev = cur;
+    }
+    if (show)
+        fprintf(stderr, "\r\033[K");
+}
+
+static void cpu_times(double *user_s, double *sys_s)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    *user_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+    *sys_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Sums the workers into the report and prints why a run fell short. Returns 1 if any
+ * worker hit a fatal condition. */
+static int collect(run_t *r, kr_cli_report_t *rep, kr_hist_t *lat)
+{
+    int fatal = 0, unknown = 0;
+    uint64_t bad = 0;
+    int64_t end = r->start_ns;
+    memset(rep, 0, sizeof(*rep));
+    kr_hist_init(lat);
+    for (uint32_t t = 0; t < r->n; t++) {
+        worker_t *w = r->w[t];
+        rep->records_sent += w->sent;
+        rep->records_acked += w->acked;
+        rep->records_failed += w->failed_dr + w->refused;
+        rep->bytes += w->bytes_acked;
+        kr_hist_merge(lat, &w->hist);
+        kr_cli_errs_merge(&rep->errs, &w->errs);
+        bad += w->bad_reports;
+        unknown |= w->unknown_topic;
+        if (w->end_ns > end)
+            end = w->end_ns;
+        if (w->fatal) {
+            if (!fatal)
+                fprintf(stderr, "kring produce: %s\n", w->fatal_msg);
+            fatal = 1;
+        }
+    }
+    if (unknown)
+        fprintf(stderr, "kring produce: topic '%s' does not exist (UNKNOWN_TOPIC_OR_PARTITION)\n",
+                r->o->topic);
+    if (bad != 0)
+        fprintf(stderr, "kring produce: %llu delivery reports for no record in flight\n",
+                (unsigned long long)bad);
+    rep->wall_s = (double)(end - r->start_ns) / 1e9;
+    rep->latency = lat;
+    cpu_times(&rep->cpu_user_s, &rep->cpu_sys_s);
+    return fatal || unknown || bad != 0;
+}
+
+static int start_threads(run_t *r, pthread_t *tids)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    uint32_t started = 0;
+    int rc = 0;
+    for (; started < r->n; started++) {
+        rc = pthread_create(&tids[started], NULL, worker_main, r->w[started]);
+        if (rc != 0)
+            break;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        fprintf(stderr, "kring produce: pthread_create: %s\n", strerror(rc));
+        exit(KR_CLI_EXIT_FAIL); /* the barriers cannot be met; nothing to flush yet */
+    }
+    return 0;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static int finish(run_t *r, FILE *report_file)
+{
+    kr_cli_report_t rep;
+    static kr_hist_t lat;
+    int fatal = collect(r, &rep, &lat);
+    kr_cli_report_text(stdout, &rep);
+    fflush(stdout);
+    if (report_file != NULL) {
+        kr_cli_report_json(report_file, &rep);
+        if (fclose(report_file) != 0)
+            fprintf(stderr, "kring produce: --report-json: %s\n", strerror(errno));
+    }
+    int signals = atomic_load(&g_signals);
+    if (signals > 0)
+        return atomic_load(&g_signo) == SIGTERM ? KR_CLI_EXIT_SIGTERM : KR_CLI_EXIT_SIGINT;
+    int code = kr_cli_report_exit(&rep);
+    if (code == KR_CLI_EXIT_OK && fatal)
+        code = KR_CLI_EXIT_FAIL;
+    if (code != KR_CLI_EXIT_OK)
+        fprintf(stderr, "kring produce: %llu of %llu records acknowledged, %llu failed\n",
+                (unsigned long long)rep.records_acked, (unsigned long long)rep.records_sent,
+                (unsigned long long)rep.records_failed);
+    return code;
+}
+
+int kr_cli_produce(const kr_cli_opts_t *o)
+{
+    static run_t run;
+    run_t *r = &run;
+    memset(r, 0, sizeof(*r));
+    r->o = o;
+    r->n = o->threads;
+    int rc = check_conf(r);
+    if (rc != 0)
+        return rc;
+    FILE *report_file = NULL;
+    if (o->report_json != NULL && (report_file = fopen(o->report_json, "w")) == NULL)
+        return fail_usage("--report-json: %s: %s", o->report_json, strerror(errno));
+    rc = open_file(r);
+    if (rc == 0)
+        rc = make_workers(r);
+    if (rc != 0) {
+        free_workers(r);
+        if (report_file != NULL)
+            fclose(report_file);
+        return rc > 0 ? rc : KR_CLI_EXIT_FAIL;
+    }
+    pthread_t *tids = calloc(r->n, sizeof(pthread_t));
+    if (tids == NULL)
+        return KR_CLI_EXIT_FAIL;
+    pthread_barrier_init(&r->ready, NULL, r->n + 1);
+    pthread_barrier_init(&r->go, NULL, r->n + 1);
+    install_signals();
+    start_threads(r, tids);
+    pthread_barrier_wait(&r->ready);
+    r->start_ns = kr_cli_now_ns();
+    pthread_barrier_wait(&r->go);
+    watch(r);
+    for (uint32_t t = 0; t < r->n; t++)
+        pthread_join(tids[t], NULL);
+    int code = finish(r, report_file);
+    pthread_barrier_destroy(&r->ready);
+    pthread_barrier_destroy(&r->go);
+    free(tids);
+    free_workers(r);
+    return code;
+}

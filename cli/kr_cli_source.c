@@ -1,0 +1,274 @@
+/* Record sources. See kr_cli_source.h. */
+#define _GNU_SOURCE
+#include "kr_cli_source.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kr_error.h"
+
+int kr_cli_map_open(kr_cli_map_t *m, const char *path, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof(*m));
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+        return -e;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+        close(fd);
+        return -e;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return 1;
+    }
+    if (st.st_size > 0) {
+        void *base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (base == MAP_FAILED) {
+            int e = errno;
+            snprintf(err, errlen, "%s: mmap: %s", path, strerror(e));
+            close(fd);
+            return -e;
+        }
+        madvise(base, (size_t)st.st_size, MADV_SEQUENTIAL | MADV_WILLNEED);
+        m->base = base;
+        m->size = m->mapped = (size_t)st.st_size;
+    }
+    close(fd);
+    return 0;
+}
+
+uint64_t kr_cli_map_limit(kr_cli_map_t *m, uint64_t lines)
+{
+    assert(lines >= 1);
+    const char *p = m->base, *end = m->base + m->size;
+    uint64_t n = 0;
+    while (p < end && n < lines) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        p = nl == NULL ? end : nl + 1;
+        n++;
+    }
+    m->size = (size_t)(p - m->base);
+    return n;
+}
+
+/* The start of the first line that begins at or after offset `at`. */
+static size_t line_start_at(const kr_cli_map_t *m, size_t at)
+{
+    if (at == 0)
+        return 0;
+    if (at >= m->size)
+        return m->size;
+    const char *nl = memchr(m->base + at - 1, '\n', m->size - (at - 1));
+    return nl == NULL ? m->size : (size_t)(nl + 1 - m->base);
+}
+
+void kr_cli_map_split(const kr_cli_map_t *m, uint32_t n, uint32_t t, size_t *begin,
+                      size_t *end)
+{
+    assert(n >= 1);
+    assert(t < n);
+    size_t b = (size_t)((unsigned __int128)m->size * t / n);
+    size_t e = (size_t)((unsigned __int128)m->size * (t + 1) / n);
+    *begin = line_start_at(m, b);
+    *end = t + 1 == n ? m->size : line_start_at(m, e);
+}
+
+void kr_cli_map_close(kr_cli_map_t *m)
+{
+    if (m->base != NULL)
+        munmap((void *)m->base, m->mapped);
+    memset(m, 0, sizeof(*m));
+}
+
+static void src_init(kr_src_t *s, kr_src_kind_t kind, const char *delim, size_t delim_len)
+{
+    assert(delim_len < sizeof(s->delim));
+    memset(s, 0, sizeof(*s));
+    s->kind = kind;
+    s->fd = -1;
+    if (delim_len > 0)
+        memcpy(s->delim, delim, delim_len);
+    s->delim_len = delim_len;
+}
+
+int kr_src_open_flights(kr_src_t *s, const kr_flights_conf_t *conf)
+{
+    src_init(s, KR_SRC_FLIGHTS, NULL, 0);
+    return kr_flights_new(&s->flights, conf);
+}
+
+void kr_src_open_range(kr_src_t *s, const kr_cli_map_t *m, size_t begin, size_t end,
+                       const char *delim, size_t delim_len)
+{
+    assert(begin <= end);
+    assert(end <= m->size);
+    src_init(s, KR_SRC_RANGE, delim, delim_len);
+    s->pos = m->base + begin;
+    s->end = m->base + end;
+}
+
+int kr_src_open_stream(kr_src_t *s, int fd, const char *delim, size_t delim_len)
+{
+    src_init(s, KR_SRC_STREAM, delim, delim_len);
+    s->fd = fd;
+    s->cap = KR_SRC_STREAM_BUF;
+    s->buf = malloc(s->cap);
+    return s->buf == NULL ? -ENOMEM : 0;
+}
+
+/* Splits the line [p, p + len) into key and value. */
+static void split_line(const kr_src_t *s, const char *p, size_t len, kr_src_rec_t *r)
+{
+    const char *d = NULL;
+    if (s->delim_len == 1)
+        d = memchr(p, s->delim[0], len);
+    else if (s->delim_len > 1)
+        d = memmem(p, len, s->delim, s->delim_len);
+    if (d == NULL) {
+        r->key = NULL;
+        r->key_len = 0;
+        r->value = p;
+        r->value_len = len;
+        return;
+    }
+    r->key = p;
+    r->key_len = (size_t)(d - p);
+    r->value = d + s->delim_len;
+    r->value_len = len - r->key_len - s->delim_len;
+}
+
+static int next_range(kr_src_t *s, kr_src_rec_t *r)
+{
+    if (s->pos >= s->end)
+        return 0;
+    const char *p = s->pos;
+    const char *nl = memchr(p, '\n', (size_t)(s->end - p));
+    size_t len = nl == NULL ? (size_t)(s->end - p) : (size_t)(nl - p);
+    s->pos = nl == NULL ? s->end : nl + 1;
+    split_line(s, p, len, r);
+    return 1;
+}
+
+/* Makes room to read: moves unread bytes to the front, or grows the buffer. */
+static int stream_room(kr_src_t *s)
+{
+    if (s->head > 0) {
+        memmove(s->buf, s->buf + s->head, s->tail - s->head);
+        s->tail -= s->head;
+        s->head = 0;
+        return 0;
+    }
+    if (s->cap >= KR_SRC_LINE_MAX)
+        return KR_ETOOLARGE;
+    size_t cap = s->cap * 2 > KR_SRC_LINE_MAX ? KR_SRC_LINE_MAX : s->cap * 2;
+    char *b = realloc(s->buf, cap);
+    if (b == NULL)
+        return -ENOMEM;
+    s->buf = b;
+    s->cap = cap;
+    return 0;
+}
+
+/* Reads once if the fd has input now. 1 read something or hit the end, 0 nothing yet. */
+static int stream_fill(kr_src_t *s)
+{
+    if (s->tail == s->cap) {
+        int rc = stream_room(s);
+        if (rc != 0)
+            return rc;
+    }
+    struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
+    int pr = poll(&pfd, 1, 0);
+    if (pr < 0 && errno != EINTR)
+        return -errno;
+    if (pr <= 0)
+        return 0;
+    ssize_t n = read(s->fd, s->buf + s->tail, s->cap - s->tail);
+    if (n < 0)
+        return errno == EINTR || errno == EAGAIN ? 0 : -errno;
+    if (n == 0)
+        s->eof = 1;
+    s->tail += (size_t)n;
+    return 1;
+}
+
+static int next_stream(kr_src_t *s, kr_src_rec_t *r)
+{
+    size_t scanned = 0; /* bytes after head known to hold no newline */
+    for (;;) {
+        char *p = s->buf + s->head;
+        size_t avail = s->tail - s->head;
+        char *nl = memchr(p + scanned, '\n', avail - scanned);
+        if (nl != NULL) {
+            s->head += (size_t)(nl - p) + 1;
+            split_line(s, p, (size_t)(nl - p), r);
+            s->lines++;
+            return 1;
+        }
+        if (s->eof) {
+            if (avail == 0)
+                return 0;
+            s->head = s->tail;
+            split_line(s, p, avail, r);
+            s->lines++;
+            return 1;
+        }
+        scanned = avail;
+        if (scanned >= KR_SRC_LINE_MAX)
+            return KR_ETOOLARGE;
+        int rc = stream_fill(s);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            return -EAGAIN;
+    }
+}
+
+int kr_src_next(kr_src_t *s, kr_src_rec_t *r)
+{
+    kr_flights_rec_t fr;
+    switch (s->kind) {
+    case KR_SRC_FLIGHTS:
+        kr_flights_next(s->flights, &fr);
+        r->key = fr.key;
+        r->key_len = fr.key_len;
+        r->value = fr.value;
+        r->value_len = fr.value_len;
+        return 1;
+    case KR_SRC_RANGE:
+        return next_range(s, r);
+    case KR_SRC_STREAM:
+        return next_stream(s, r);
+    }
+    return 0;
+}
+
+int kr_src_wait(kr_src_t *s, int timeout_ms)
+{
+    if (s->kind != KR_SRC_STREAM || s->eof)
+        return 1;
+    struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
+    return poll(&pfd, 1, timeout_ms) > 0 ? 1 : 0;
+}
+
+void kr_src_close(kr_src_t *s)
+{
+    kr_flights_free(s->flights);
+    free(s->buf);
+    memset(s, 0, sizeof(*s));
+    s->fd = -1;
+}

@@ -1,0 +1,97 @@
+/*
+ * Where records come from: the flight generator, a regular file (mapped, split among
+ * threads at line boundaries), or a stream (stdin or a pipe), one record a line. A line is
+ * KEY<delimiter>VALUE when a key delimiter is set (a line without it has a null key), else
+ * all value. The final line needs no newline; empty lines are empty records; bytes are
+ * kept as they are (a \r stays part of the record).
+ *
+ * A record's pointers stay valid until the next kr_src_next() on the same source.
+ * Nothing allocates per record: a stream's buffer grows only for a line longer than any
+ * before, up to KR_SRC_LINE_MAX.
+ */
+#ifndef KR_CLI_SOURCE_H
+#define KR_CLI_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kr_flights.h"
+
+#define KR_SRC_LINE_MAX (64u << 20)
+#define KR_SRC_STREAM_BUF (1u << 20)
+
+typedef struct kr_src_rec {
+    const void *key;     /* NULL: no key */
+    size_t key_len;
+    const void *value;
+    size_t value_len;
+} kr_src_rec_t;
+
+/* A regular file mapped read-only, shared by the sources that read its parts. */
+typedef struct kr_cli_map {
+    const char *base;
+    size_t size;     /* bytes in use: the whole file, or up to the end of line N */
+    size_t mapped;   /* bytes mapped */
+} kr_cli_map_t;
+
+/*
+ * Maps path. Returns 0; 1 when it is not a regular file (a pipe, a terminal: read it as a
+ * stream instead); -errno with err set to a one-line message.
+ */
+int kr_cli_map_open(kr_cli_map_t *m, const char *path, char *err, size_t errlen);
+
+/* Keeps only the first `lines` lines (lines >= 1); returns the number of lines kept. */
+uint64_t kr_cli_map_limit(kr_cli_map_t *m, uint64_t lines);
+
+/* Part t of n of the mapping: [*begin, *end), both at line starts; the parts tile it. */
+void kr_cli_map_split(const kr_cli_map_t *m, uint32_t n, uint32_t t, size_t *begin,
+                      size_t *end);
+
+void kr_cli_map_close(kr_cli_map_t *m);
+
+typedef enum kr_src_kind {
+    KR_SRC_FLIGHTS,
+    KR_SRC_RANGE,
+    KR_SRC_STREAM,
+} kr_src_kind_t;
+
+typedef struct kr_src {
+    kr_src_kind_t kind;
+    char delim[16];
+    size_t delim_len;
+    /* flights */
+    kr_flights_t *flights;
+    /* range: [pos, end) of a mapping */
+    const char *pos;
+    const char *end;
+    /* stream */
+    int fd;
+    int eof;
+    char *buf;
+    size_t cap, head, tail; /* unread bytes are buf[head, tail) */
+    uint64_t lines;
+} kr_src_t;
+
+/* A generator source. Returns 0, or what kr_flights_new() returns. */
+int kr_src_open_flights(kr_src_t *s, const kr_flights_conf_t *conf);
+
+/* The lines in [begin, end) of m (which must outlive the source). */
+void kr_src_open_range(kr_src_t *s, const kr_cli_map_t *m, size_t begin, size_t end,
+                       const char *delim, size_t delim_len);
+
+/* Lines read from fd (not closed by the source). Returns 0 or -ENOMEM. */
+int kr_src_open_stream(kr_src_t *s, int fd, const char *delim, size_t delim_len);
+
+/*
+ * The next record: 1 and *r set; 0 at the end; -EAGAIN when a stream has no whole line
+ * buffered and nothing to read yet (call kr_src_wait() or do other work, then retry);
+ * KR_ETOOLARGE for a line over KR_SRC_LINE_MAX; another -errno for a read error.
+ */
+int kr_src_next(kr_src_t *s, kr_src_rec_t *r);
+
+/* Waits up to timeout_ms for a stream to have input. Returns 1 ready, 0 not yet. */
+int kr_src_wait(kr_src_t *s, int timeout_ms);
+
+void kr_src_close(kr_src_t *s);
+
+#endif
