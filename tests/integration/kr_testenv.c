@@ -7,6 +7,7 @@
 #include <glob.h>
 #include <inttypes.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,56 +295,115 @@ void kr_test_msgs_free(kr_test_msgs_t *m)
 
 /* ---- DumpLogSegments ---- */
 
-/*
- * Finds the segments of topic/partition in the first node directory that holds them.
- * Fills g (globfree() it). Returns 0 or -ENOENT.
- */
-static int find_segments(const char *topic, int32_t partition, glob_t *g)
+/* True if an earlier entry of dirs[0..n) has the same last path component as dirs[n]. */
+static bool seen_partition(char **dirs, size_t n)
 {
-    const kr_testenv_t *e = kr_testenv();
+    const char *base = strrchr(dirs[n], '/');
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(strrchr(dirs[i], '/'), base) == 0)
+            return true;
+    return false;
+}
+
+/* Appends the *.log files of dir to the comma-separated heap string *files. */
+static int append_segments(const char *dir, char **files, size_t *len)
+{
     char pattern[1024];
-    snprintf(pattern, sizeof(pattern), "%s/node*/data/%s-%" PRId32, e->cluster_dir, topic,
-             partition);
+    snprintf(pattern, sizeof(pattern), "%s/*.log", dir);
+    glob_t g;
+    if (glob(pattern, 0, NULL, &g) != 0)
+        return 0;
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        size_t n = strlen(g.gl_pathv[i]);
+        char *p = realloc(*files, *len + n + 2);
+        if (p == NULL) {
+            globfree(&g);
+            return -ENOMEM;
+        }
+        *files = p;
+        if (*len > 0)
+            p[(*len)++] = ',';
+        memcpy(p + *len, g.gl_pathv[i], n + 1);
+        *len += n;
+    }
+    globfree(&g);
+    return 0;
+}
+
+/*
+ * The segments of topic/partition (every partition when -1) as a --files argument:
+ * each partition from the first node directory (node1 first) that holds it. Returns a
+ * heap string, or NULL if there is none.
+ */
+static char *find_segments(const char *topic, int32_t partition)
+{
+    char pattern[1024];
+    const char *dir = kr_testenv()->cluster_dir;
+    if (partition >= 0)
+        snprintf(pattern, sizeof(pattern), "%s/node*/data/%s-%" PRId32, dir, topic, partition);
+    else
+        snprintf(pattern, sizeof(pattern), "%s/node*/data/%s-[0-9]*", dir, topic);
     glob_t dirs;
     if (glob(pattern, GLOB_ONLYDIR, NULL, &dirs) != 0)
-        return -ENOENT;
-    snprintf(pattern, sizeof(pattern), "%s/*.log", dirs.gl_pathv[0]);
+        return NULL;
+    char *files = NULL;
+    size_t len = 0;
+    int rc = 0;
+    for (size_t i = 0; i < dirs.gl_pathc && rc == 0; i++)
+        if (!seen_partition(dirs.gl_pathv, i))
+            rc = append_segments(dirs.gl_pathv[i], &files, &len);
     globfree(&dirs);
-    return glob(pattern, 0, NULL, g) == 0 ? 0 : -ENOENT;
-}
-
-/* Joins the segment paths with ',' for --files. Returns a heap string or NULL. */
-static char *join_paths(const glob_t *g)
-{
-    size_t len = 1;
-    for (size_t i = 0; i < g->gl_pathc; i++)
-        len += strlen(g->gl_pathv[i]) + 1;
-    char *s = calloc(1, len);
-    for (size_t i = 0; s != NULL && i < g->gl_pathc; i++) {
-        if (i > 0)
-            strcat(s, ",");
-        strcat(s, g->gl_pathv[i]);
+    if (rc != 0) {
+        free(files);
+        return NULL;
     }
-    return s;
+    return files;
 }
 
-/* Keeps the lines of b->raw that describe a batch. */
+/* The partition of a "Dumping <dir>/<topic>-<partition>/<segment>.log" line. */
+static int32_t dumping_partition(const char *line)
+{
+    const char *slash = strrchr(line, '/');
+    const char *p = slash;
+    while (p != NULL && p > line && p[-1] != '-')
+        p--;
+    return p != NULL && p > line ? (int32_t)strtol(p, NULL, 10) : -1;
+}
+
+/* Appends one batch line of `partition` to b. */
+static int add_batch_line(kr_test_batches_t *b, char *line, int32_t partition, size_t *cap)
+{
+    if (b->n == *cap) {
+        *cap = *cap ? *cap * 2 : 32;
+        char **v = realloc(b->line, *cap * sizeof(*v));
+        if (v != NULL)
+            b->line = v;
+        int32_t *q = realloc(b->partition, *cap * sizeof(*q));
+        if (q != NULL)
+            b->partition = q;
+        if (v == NULL || q == NULL)
+            return -ENOMEM;
+    }
+    b->line[b->n] = line;
+    b->partition[b->n++] = partition;
+    return 0;
+}
+
+/* Keeps the lines of b->raw that describe a batch, with the partition dumped. */
 static int collect_batch_lines(kr_test_batches_t *b)
 {
     size_t cap = 0;
+    int32_t partition = -1;
     char *save = NULL;
     for (char *line = strtok_r(b->raw, "\n", &save); line != NULL;
          line = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(line, "Dumping ", 8) == 0)
+            partition = dumping_partition(line);
         if (strncmp(line, "baseOffset:", 11) != 0)
             continue;
-        if (b->n == cap) {
-            cap = cap ? cap * 2 : 32;
-            char **v = realloc(b->line, cap * sizeof(*v));
-            if (v == NULL)
-                return -ENOMEM;
-            b->line = v;
-        }
-        b->line[b->n++] = line;
+        int rc = add_batch_line(b, line, partition, &cap);
+        if (rc != 0)
+            return rc;
     }
     return 0;
 }
@@ -351,18 +411,13 @@ static int collect_batch_lines(kr_test_batches_t *b)
 int kr_test_dump_batches(const char *topic, int32_t partition, kr_test_batches_t *out)
 {
     memset(out, 0, sizeof(*out));
-    glob_t g;
-    int rc = find_segments(topic, partition, &g);
-    if (rc != 0)
-        return rc;
-    char *files = join_paths(&g);
-    globfree(&g);
+    char *files = find_segments(topic, partition);
     if (files == NULL)
-        return -ENOMEM;
+        return -ENOENT;
     char *argv[] = {(char *)kr_testenv()->kafka_tool, "kafka.tools.DumpLogSegments",
                     "--deep-iteration", "--files", files, NULL};
     size_t len;
-    rc = kr_test_run(argv, &out->raw, &len);
+    int rc = kr_test_run(argv, &out->raw, &len);
     free(files);
     if (rc == 0)
         rc = collect_batch_lines(out);
@@ -373,6 +428,7 @@ void kr_test_batches_free(kr_test_batches_t *b)
 {
     free(b->raw);
     free(b->line);
+    free(b->partition);
     memset(b, 0, sizeof(*b));
 }
 

@@ -91,15 +91,17 @@ void kr_test_msgs_free(kr_test_msgs_t *m);
 
 /* The batch lines ("baseOffset: ... isvalid: true") DumpLogSegments printed. */
 typedef struct kr_test_batches {
-    char *raw; /* the tool's output, lines NUL-terminated in place */
-    char **line;
+    char *raw;          /* the tool's output, lines NUL-terminated in place */
+    char **line;        /* the batch lines, in log order per partition */
+    int32_t *partition; /* the partition of each line */
     size_t n;
 } kr_test_batches_t;
 
 /*
- * Runs kafka.tools.DumpLogSegments --deep-iteration over every segment of
- * topic/partition in the first node directory under the cluster dir that holds it,
- * and collects the batch lines. Returns 0, the tool's exit status, or -ENOENT if no
+ * Runs kafka.tools.DumpLogSegments --deep-iteration, in one JVM, over every segment of
+ * topic/partition, or of every partition of the topic when partition is -1; each
+ * partition is read from the first node directory under the cluster dir that holds
+ * it. Collects the batch lines. Returns 0, the tool's exit status, or -ENOENT if no
  * segment exists. Free with kr_test_batches_free().
  */
 int kr_test_dump_batches(const char *topic, int32_t partition, kr_test_batches_t *out);
