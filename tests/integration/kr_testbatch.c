@@ -34,7 +34,8 @@ static void append_all(kr_batch_builder_t *b, const kr_test_record_t *recs, size
 }
 
 /* Closes with LZ4 into a kr_batch_bound()-sized buffer, with a fresh workspace. */
-static void close_lz4(kr_batch_builder_t *b, const kr_batch_producer_t *producer, kr_test_batch_t *out)
+static void close_lz4(kr_batch_builder_t *b, const kr_batch_producer_t *producer,
+                      kr_test_batch_t *out)
 {
     size_t ws_size = (kr_lz4_ws_size() + 63) & ~(size_t)63;
     void *ws_mem = aligned_alloc(64, ws_size);

@@ -325,6 +325,20 @@ static void multi_records(size_t vi, size_t t, size_t p, kr_test_record_t r[MULT
 }
 
 
+#define MULTI_GAPS (MULTI_TOPICS * MULTI_PARTS)
+
+/* Concatenates iov[0..n) into flat[0..size); fails unless they fill it exactly. */
+static void flatten(const struct iovec *iov, size_t n, uint8_t *flat, size_t size)
+{
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert_true(off + iov[i].iov_len <= size);
+        memcpy(flat + off, iov[i].iov_base, iov[i].iov_len);
+        off += iov[i].iov_len;
+    }
+    assert_int_equal(off, size);
+}
+
 /*
  * Writes the request as the engine does (frame without the records, then the iovecs
  * interleaving frame pieces and batches) and flattens it for the blocking socket.
@@ -333,23 +347,19 @@ static void multi_records(size_t vi, size_t t, size_t p, kr_test_record_t r[MULT
 static uint8_t *multi_request(const kr_RequestHeader_t *h, const kr_ProduceRequest_t *req,
                               size_t *len)
 {
-    size_t frame_len = kr_ProduceRequest_frame_size(h, req), size = kr_ProduceRequest_size(h, req);
+    size_t frame_len = kr_ProduceRequest_frame_size(h, req);
+    size_t size = kr_ProduceRequest_size(h, req);
     uint8_t *frame = malloc(frame_len), *flat = malloc(size), *whole = malloc(size);
     assert_true(frame != NULL && flat != NULL && whole != NULL);
-    size_t gaps[MULTI_TOPICS * MULTI_PARTS];
+    size_t gaps[MULTI_GAPS];
     kr_wbuf_t w;
     kr_wbuf_init(&w, frame, frame_len);
-    assert_int_equal(kr_ProduceRequest_write_frame(&w, h, req, gaps, MULTI_TOPICS * MULTI_PARTS), 0);
+    assert_int_equal(kr_ProduceRequest_write_frame(&w, h, req, gaps, MULTI_GAPS), 0);
     assert_int_equal(kr_wbuf_len(&w), frame_len);
-    struct iovec iov[2 * MULTI_TOPICS * MULTI_PARTS + 1];
-    size_t n = kr_ProduceRequest_iov(frame, frame_len, gaps, req, iov, sizeof(iov) / sizeof(iov[0]));
-    size_t off = 0;
-    for (size_t i = 0; i < n; i++) {
-        assert_true(off + iov[i].iov_len <= size);
-        memcpy(flat + off, iov[i].iov_base, iov[i].iov_len);
-        off += iov[i].iov_len;
-    }
-    assert_int_equal(off, size);
+    struct iovec iov[2 * MULTI_GAPS + 1];
+    size_t n = kr_ProduceRequest_iov(frame, frame_len, gaps, req, iov, 2 * MULTI_GAPS + 1);
+    assert_int_equal(n, 2 * MULTI_GAPS + 1);
+    flatten(iov, n, flat, size);
     kr_wbuf_init(&w, whole, size);
     assert_int_equal(kr_ProduceRequest_write(&w, h, req), 0);
     assert_memory_equal(flat, whole, size);
