@@ -1,0 +1,311 @@
+/*
+ * The engine against the scripted fake broker: the happy paths. Every record acked once,
+ * in order per partition, with the offset the broker's log gives it, across the
+ * versions, acks settings and codecs kring speaks.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kr_fakebroker.h"
+#include "kr_header.h"
+
+#define TEST_LIMIT_S 60
+
+static void check_no_violations(kr_fb_t *fb)
+{
+    char why[512];
+    int n = kr_fb_violations(fb, why, sizeof(why));
+    if (n != 0)
+        fail_msg("the fake broker saw %d violation(s), first: %s", n, why);
+}
+
+static void check_exact(kr_fbh_t *h, int topic, const char *name, uint64_t n)
+{
+    char why[512];
+    if (kr_fbh_check_exact(h, topic, name, n, why, sizeof(why)) != 0)
+        fail_msg("%s", why);
+}
+
+/* n records round-robin over the partitions of `name`; flush; exactness. */
+static void run_simple(const kr_fb_conf_t *fc, const char *const *settings, int32_t parts,
+                       uint64_t n)
+{
+    kr_fb_t *fb = kr_fb_start(fc);
+    assert_non_null(fb);
+    kr_fbh_t h;
+    assert_int_equal(kr_fbh_open(&h, fb, n, settings), 0);
+    for (uint64_t i = 0; i < n; i++)
+        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % (uint64_t)parts), i, 100), 0);
+    assert_int_equal(kr_flush(h.p, 20000), 0);
+    assert_int_equal(h.dr_cnt, n);
+    check_exact(&h, 0, "t", n);
+    check_no_violations(fb);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
+static void test_acked_in_order(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_conf_t fc;
+    kr_fb_conf_defaults(&fc);
+    kr_fb_conf_topic(&fc, "t", 4);
+    run_simple(&fc, NULL, 4, 5000);
+}
+
+/* Three nodes, leaders spread over them: one connection and one request stream each. */
+static void test_three_nodes(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_conf_t fc;
+    kr_fb_conf_defaults(&fc);
+    fc.nodes = 3;
+    kr_fb_conf_topic(&fc, "t", 12);
+    kr_fb_t *fb = kr_fb_start(&fc);
+    assert_non_null(fb);
+    kr_fbh_t h;
+    assert_int_equal(kr_fbh_open(&h, fb, 6000, NULL), 0);
+    for (uint64_t i = 0; i < 6000; i++)
+        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % 12), i, 50), 0);
+    assert_int_equal(kr_flush(h.p, 20000), 0);
+    check_exact(&h, 0, "t", 6000);
+    check_no_violations(fb);
+    for (int node = 2; node <= 3; node++)
+        assert_true(kr_fb_connections(fb, node) >= 1);
+    kr_stats_t st;
+    kr_stats(h.p, &st);
+    assert_int_equal(st.records_acked, 6000);
+    assert_int_equal(st.records_failed, 0);
+    assert_int_equal(st.records_queued, 6000);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
+/* Records with KR_PARTITION_ANY, keyed and unkeyed, go where the partitioner says. */
+static void test_partition_any(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_conf_t fc;
+    kr_fb_conf_defaults(&fc);
+    kr_fb_conf_topic(&fc, "t", 6);
+    kr_fb_t *fb = kr_fb_start(&fc);
+    assert_non_null(fb);
+    kr_fbh_t h;
+    assert_int_equal(kr_fbh_open(&h, fb, 3000, NULL), 0);
+    for (uint64_t i = 0; i < 3000; i++)
+        assert_int_equal(kr_fbh_produce(&h, "t", KR_PARTITION_ANY, i, 30), 0);
+    assert_int_equal(kr_flush(h.p, 20000), 0);
+    check_exact(&h, 0, "t", 3000);
+    check_no_violations(fb);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
+/* Two topics in one producer: one Produce request carries both. */
+static void test_two_topics(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_conf_t fc;
+    kr_fb_conf_defaults(&fc);
+    kr_fb_conf_topic(&fc, "a", 3);
+    kr_fb_conf_topic(&fc, "b", 2);
+    kr_fb_t *fb = kr_fb_start(&fc);
+    assert_non_null(fb);
+    kr_fbh_t h;
+    assert_int_equal(kr_fbh_open(&h, fb, 2000, NULL), 0);
+    /* ids 0..999 to a, 1000..1999 to b, interleaved */
+    for (uint64_t i = 0; i < 1000; i++) {
+        assert_int_equal(kr_fbh_produce(&h, "a", (int32_t)(i % 3), i, 40), 0);
+        assert_int_equal(kr_fbh_produce(&h, "b", (int32_t)(i % 2), 1000 + i, 40), 0);
+    }
+    assert_int_equal(kr_flush(h.p, 20000), 0);
+    assert_int_equal(h.ok, 2000);
+    for (size_t i = 0; i < h.dr_cnt; i++) {
+        const kr_fbh_dr_t *r = &h.dr[i];
+        int t = r->id < 1000 ? 0 : 1;
+        assert_int_equal(kr_fb_log_id(fb, t, r->partition, r->offset), r->id);
+    }
+    assert_int_equal(kr_fb_log_len(fb, 0, 0) + kr_fb_log_len(fb, 0, 1) + kr_fb_log_len(fb, 0, 2),
+                     1000);
+    assert_int_equal(kr_fb_log_len(fb, 1, 0) + kr_fb_log_len(fb, 1, 1), 1000);
+    check_no_violations(fb);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
+/* Each Produce version kring speaks, with Metadata versions to match (v13: topic ids). */
+static void test_versions(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    static const int16_t produce[] = {3, 5, 7, 8, 9, 10, 11, 12, 13};
+    static const int16_t metadata[] = {1, 4, 7, 8, 9, 10, 11, 12, 13};
+    for (size_t i = 0; i < sizeof(produce) / sizeof(produce[0]); i++) {
+        kr_fb_conf_t fc;
+        kr_fb_conf_defaults(&fc);
+        fc.produce_max = produce[i];
+        fc.metadata_max = metadata[i];
+        fc.initpid_max = (int16_t)(i % 6);
+        kr_fb_conf_topic(&fc, "t", 3);
+        print_message("Produce v%d, Metadata v%d, InitProducerId v%d\n", produce[i],
+                      metadata[i], fc.initpid_max);
+        run_simple(&fc, NULL, 3, 300);
+    }
+}
+
+/* A broker that knows ApiVersions v0..v2 only: error 35, kring retries lower. */
+static void test_apiversions_fallback(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    for (int16_t v = 0; v <= 2; v++) {
+        kr_fb_conf_t fc;
+        kr_fb_conf_defaults(&fc);
+        fc.apiversions_max = v;
+        kr_fb_conf_topic(&fc, "t", 2);
+        run_simple(&fc, NULL, 2, 100);
+    }
+}
+
+static void test_acks_1_and_codec_none(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    static const char *const acks1[] = {"acks", "1", NULL};
+    static const char *const none[] = {"compression.type", "none", NULL};
+    static const char *const both[] = {"acks", "1", "compression.type", "none",
+                                       "enable.idempotence", "false", NULL};
+    const char *const *sets[] = {acks1, none, both};
+    for (int i = 0; i < 3; i++) {
+        kr_fb_conf_t fc;
+        kr_fb_conf_defaults(&fc);
+        kr_fb_conf_topic(&fc, "t", 3);
+        run_simple(&fc, sets[i], 3, 2000);
+    }
+}
+
+/* acks=0: no response at all; every record reported sent (offset -1), all in the log. */
+static void test_acks_0(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_conf_t fc;
+    kr_fb_conf_defaults(&fc);
+    kr_fb_conf_topic(&fc, "t", 3);
+    kr_fb_t *fb = kr_fb_start(&fc);
+    assert_non_null(fb);
+    kr_fbh_t h;
+    static const char *const set[] = {"acks", "0", NULL};
+    assert_int_equal(kr_fbh_open(&h, fb, 3000, set), 0);
+    for (uint64_t i = 0; i < 3000; i++)
+        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % 3), i, 64), 0);
+    assert_int_equal(kr_flush(h.p, 20000), 0);
+    assert_int_equal(h.dr_cnt, 3000);
+    assert_int_equal(h.ok, 3000);
+    for (size_t i = 0; i < h.dr_cnt; i++)
+        assert_int_equal(h.dr[i].offset, -1);
+    /* The fake reads what was sent at its own pace. */
+    int64_t until = kr_fbh_now_ms() + 5000;
+    int64_t total = 0;
+    while (kr_fbh_now_ms() < until) {
+        total = kr_fb_log_len(fb, 0, 0) + kr_fb_log_len(fb, 0, 1) + kr_fb_log_len(fb, 0, 2);
+        if (total >= 3000)
+            break;
+        kr_poll(h.p, 10);
+    }
+    assert_int_equal(total, 3000);
+    assert_int_equal(kr_fb_last_acks(fb), 0);
+    assert_int_equal(kr_fb_requests(fb, KR_API_InitProducerId), 0);
+    check_no_violations(fb);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
+/* Idempotent by default (acks=all): one InitProducerId, batches numbered 0, n, 2n... */
+static void test_idempotent_sequences(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_conf_t fc;
+    kr_fb_conf_defaults(&fc);
+    kr_fb_conf_topic(&fc, "t", 2);
+    kr_fb_t *fb = kr_fb_start(&fc);
+    assert_non_null(fb);
+    kr_fbh_t h;
+    assert_int_equal(kr_fbh_open(&h, fb, 4000, NULL), 0);
+    for (uint64_t i = 0; i < 4000; i++)
+        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % 2), i, 100), 0);
+    assert_int_equal(kr_flush(h.p, 20000), 0);
+    check_exact(&h, 0, "t", 4000);
+    kr_fb_pid_t pids[8];
+    assert_int_equal(kr_fb_pids(fb, pids, 8), 1);
+    assert_int_equal(pids[0].req_id, -1);
+    assert_int_equal(kr_fb_last_acks(fb), -1);
+    static kr_fb_batch_t bs[KR_FB_JOURNAL_MAX];
+    int nb = kr_fb_batches(fb, bs, KR_FB_JOURNAL_MAX);
+    int32_t next[2] = {0, 0};
+    for (int i = 0; i < nb; i++) {
+        assert_int_equal(bs[i].producer_id, pids[0].resp_id);
+        assert_int_equal(bs[i].producer_epoch, pids[0].resp_epoch);
+        assert_int_equal(bs[i].base_sequence, next[bs[i].partition]);
+        assert_int_equal(bs[i].error, 0);
+        next[bs[i].partition] += bs[i].count;
+    }
+    assert_int_equal(next[0] + next[1], 4000);
+    check_no_violations(fb);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
+/* Records for a topic the cluster does not have fail with its error; no hang. */
+static void test_unknown_topic(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_conf_t fc;
+    kr_fb_conf_defaults(&fc);
+    kr_fb_conf_topic(&fc, "t", 1);
+    kr_fb_t *fb = kr_fb_start(&fc);
+    assert_non_null(fb);
+    kr_fbh_t h;
+    static const char *const set[] = {"topic.metadata.propagation.max.ms", "300", NULL};
+    assert_int_equal(kr_fbh_open(&h, fb, 10, set), 0);
+    for (uint64_t i = 0; i < 5; i++)
+        assert_int_equal(kr_fbh_produce(&h, "nope", KR_PARTITION_ANY, i, 10), 0);
+    int64_t t0 = kr_fbh_now_ms();
+    assert_int_equal(kr_flush(h.p, 8000), 0);
+    assert_true(kr_fbh_now_ms() - t0 < 5000);
+    assert_int_equal(h.failed, 5);
+    for (size_t i = 0; i < h.dr_cnt; i++)
+        assert_string_equal(h.dr[i].error_name, "UNKNOWN_TOPIC_OR_PARTITION");
+    check_no_violations(fb);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_acked_in_order),
+        cmocka_unit_test(test_three_nodes),
+        cmocka_unit_test(test_partition_any),
+        cmocka_unit_test(test_two_topics),
+        cmocka_unit_test(test_versions),
+        cmocka_unit_test(test_apiversions_fallback),
+        cmocka_unit_test(test_acks_1_and_codec_none),
+        cmocka_unit_test(test_acks_0),
+        cmocka_unit_test(test_idempotent_sequences),
+        cmocka_unit_test(test_unknown_topic),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,568 @@
+/*
+ * The engine against a scripted fake broker that answers with errors: retriable
+ * partition errors (in any order among the partitions of one response) retried after a
+ * metadata refresh, non-retriable ones failing exactly their partition's records with the
+ * broker's error name, idempotent sequence errors and the epoch bump of KIP-360,
+ * duplicates, MESSAGE_TOO_LARGE, and errors on Metadata and InitProducerId.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kr_fakebroker.h"
+#include "kr_header.h"
+#include "kr_kerr.h"
+
+#define TEST_LIMIT_S 60
+
+static kr_fb_batch_t journal[KR_FB_JOURNAL_MAX];
+
+static void check_no_violations(kr_fb_t *fb)
+{
+    char why[512];
+    int n = kr_fb_violations(fb, why, sizeof(why));
+    if (n != 0)
+        fail_msg("the fake broker saw %d violation(s), first: %s", n, why);
+}
+
+static void check_exact(kr_fbh_t *h, int topic, const char *name, uint64_t n)
+{
+    char why[512];
+    if (kr_fbh_check_exact(h, topic, name, n, why, sizeof(why)) != 0)
+        fail_msg("%s", why);
+}
+
+static kr_fb_t *start(int nodes, int32_t parts)
+{
+    kr_fb_conf_t fc;
+    kr_fb_conf_defaults(&fc);
+    fc.nodes = nodes;
+    kr_fb_conf_topic(&fc, "t", parts);
+    kr_fb_t *fb = kr_fb_start(&fc);
+    assert_non_null(fb);
+    return fb;
+}
+
+static void produce_range(kr_fbh_t *h, uint64_t from, uint64_t to, int32_t parts)
+{
+    for (uint64_t i = from; i < to; i++)
+        assert_int_equal(kr_fbh_produce(h, "t", (int32_t)(i % (uint64_t)parts), i, 80), 0);
+}
+
+/* Answers for a partition in the journal with error e. */
+static int answered_with(kr_fb_t *fb, int32_t part, int16_t e)
+{
+    int n = kr_fb_batches(fb, journal, KR_FB_JOURNAL_MAX), k = 0;
+    for (int i = 0; i < n; i++)
+        if ((part < 0 || journal[i].partition == part) && journal[i].error == e)
+            k++;
+    return k;
+}
+
+/*
+ * Every retriable produce error, on three of the six partitions of one response, the
+ * response in reversed and in shuffled order: retried, nothing lost or doubled.
+ */
+static void test_retriable_any_order(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S * 2, __func__);
+    static const int16_t errs[] = {
+        KR_KERR_NOT_LEADER_OR_FOLLOWER, KR_KERR_LEADER_NOT_AVAILABLE,
+        KR_KERR_UNKNOWN_TOPIC_OR_PARTITION, KR_KERR_REQUEST_TIMED_OUT,
+        KR_KERR_NOT_ENOUGH_REPLICAS, KR_KERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+        KR_KERR_CORRUPT_MESSAGE, KR_KERR_NETWORK_EXCEPTION, KR_KERR_KAFKA_STORAGE_ERROR,
+        KR_KERR_CONCURRENT_TRANSACTIONS};
+    for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+        for (int order = KR_FB_ORDER_REVERSED; order <= KR_FB_ORDER_SHUFFLED; order++) {
+            print_message("%s, order %d\n", kr_kerr_name(errs[i]), order);
+            kr_fb_t *fb = start(1, 6);
+            kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = 2, .order = order, .perr_cnt = 3};
+            for (int k = 0; k < 3; k++)
+                a.perr[k] = (kr_fb_perr_t){"t", 2 * k + 1, errs[i]};
+            kr_fb_script(fb, KR_API_Produce, &a);
+            kr_fbh_t h;
+            assert_int_equal(kr_fbh_open(&h, fb, 3000, NULL), 0);
+            produce_range(&h, 0, 3000, 6);
+            assert_int_equal(kr_flush(h.p, 30000), 0);
+            check_exact(&h, 0, "t", 3000);
+            check_no_violations(fb);
+            assert_int_equal(kr_fb_script_left(fb, KR_API_Produce), 0);
+            assert_true(answered_with(fb, 1, errs[i]) >= 1);
+            kr_stats_t st;
+            kr_stats(h.p, &st);
+            assert_true(st.retries >= 3);
+            kr_fbh_close(&h, 1000);
+            kr_fb_stop(fb);
+        }
+    }
+}
+
+/*
+ * The leaders of two partitions move mid-run: the old leader answers
+ * NOT_LEADER_OR_FOLLOWER for both in one response (reversed), the engine refreshes
+ * metadata and sends the retries to the new leader with the same sequences.
+ */
+static void test_leader_moves(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_t *fb = start(3, 6);
+    kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = -1, .order = KR_FB_ORDER_REVERSED};
+    kr_fb_script(fb, KR_API_Produce, &a);
+    kr_fbh_t h;
+    assert_int_equal(kr_fbh_open(&h, fb, 6000, NULL), 0);
+    produce_range(&h, 0, 3000, 6);
+    assert_int_equal(kr_flush(h.p, 30000), 0);
+    int64_t md0 = kr_fb_requests(fb, KR_API_Metadata);
+    /* node 1 leads partitions 0 and 3; both go to node 2 */
+    kr_fb_set_leader(fb, 0, 0, 2);
+    kr_fb_set_leader(fb, 0, 3, 2);
+    produce_range(&h, 3000, 6000, 6);
+    assert_int_equal(kr_flush(h.p, 30000), 0);
+    check_exact(&h, 0, "t", 6000);
+    check_no_violations(fb);
+    assert_true(kr_fb_requests(fb, KR_API_Metadata) > md0);
+    assert_true(answered_with(fb, 0, KR_KERR_NOT_LEADER_OR_FOLLOWER) >= 1);
+    assert_true(answered_with(fb, 3, KR_KERR_NOT_LEADER_OR_FOLLOWER) >= 1);
+    /*
+     * The refused batch went to node 2 with the same producer epoch and sequence (it may
+     * have gone back to node 1 once more before the metadata refresh landed).
+     */
+    int n = kr_fb_batches(fb, journal, KR_FB_JOURNAL_MAX);
+    for (int i = 0; i < n; i++) {
+        if (journal[i].error != KR_KERR_NOT_LEADER_OR_FOLLOWER)
+            continue;
+        int j = i + 1;
+        while (j < n && (journal[j].partition != journal[i].partition || journal[j].node != 2))
+            j++;
+        assert_true(j < n);
+        assert_int_equal(journal[j].base_sequence, journal[i].base_sequence);
+        assert_int_equal(journal[j].producer_epoch, journal[i].producer_epoch);
+        assert_int_equal(journal[j].error, 0);
+        int back = 0;
+        for (int k = i + 1; k < j; k++) {
+            if (journal[k].partition != journal[i].partition)
+                continue;
+            assert_int_equal(journal[k].node, 1);
+            assert_int_equal(journal[k].error, KR_KERR_NOT_LEADER_OR_FOLLOWER);
+            if (journal[k].base_sequence == journal[i].base_sequence)
+                back++;
+        }
+        print_message("retries sent back to the old leader before the refresh: %d\n", back);
+        break;
+    }
+    kr_fb_pid_t pids[4];
+    assert_int_equal(kr_fb_pids(fb, pids, 4), 1); /* no epoch bump for a leader move */
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
+/*
+ * A non-retriable error for one partition of a multi-partition response fails exactly
+ * the records of that batch, with the broker's error name; the other partitions and
+ * the records that follow succeed.
+ */
+static void test_non_retriable_fails_that_partition(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S * 2, __func__);
+    static const int16_t errs[] = {
+        KR_KERR_INVALID_RECORD, KR_KERR_TOPIC_AUTHORIZATION_FAILED, KR_KERR_INVALID_TIMESTAMP,
+        KR_KERR_RECORD_LIST_TOO_LARGE, KR_KERR_UNSUPPORTED_FOR_MESSAGE_FORMAT,
+        KR_KERR_UNSUPPORTED_COMPRESSION_TYPE, KR_KERR_INVALID_REQUIRED_ACKS,
+        KR_KERR_CLUSTER_AUTHORIZATION_FAILED};
+    for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+        print_message("%s\n", kr_kerr_name(errs[i]));
+        kr_fb_t *fb = start(1, 4);
+        kr_fb_action_t first = {.kind = KR_FB_ANSWER, .order = KR_FB_ORDER_SHUFFLED,
+                                .perr_cnt = 1, .perr = {{"t", 2, errs[i]}}};
+        kr_fb_script(fb, KR_API_Produce, &first);
+        kr_fbh_t h;
+        assert_int_equal(kr_fbh_open(&h, fb, 2000, NULL), 0);
+        produce_range(&h, 0, 2000, 4);
+        assert_int_equal(kr_flush(h.p, 30000), 0);
+        assert_int_equal(h.dr_cnt, 2000);
+        int n = kr_fb_batches(fb, journal, KR_FB_JOURNAL_MAX);
+        int refused = -1;
+        for (int k = 0; k < n && refused < 0; k++)
+            if (journal[k].error == errs[i])
+                refused = k;
+        assert_true(refused >= 0);
+        assert_int_equal(journal[refused].partition, 2);
+        assert_int_equal(h.failed, (uint64_t)journal[refused].count);
+        for (size_t k = 0; k < h.dr_cnt; k++) {
+            const kr_fbh_dr_t *r = &h.dr[k];
+            if (r->err == 0) {
+                assert_int_equal(kr_fb_log_id(fb, 0, r->partition, r->offset), r->id);
+                continue;
+            }
+            assert_int_equal(r->partition, 2);
+            assert_int_equal(r->err, KR_EBROKER);
+            assert_int_equal(r->broker_error, errs[i]);
+            assert_string_equal(r->error_name, kr_kerr_name(errs[i]));
+            assert_int_equal(r->offset, -1);
+        }
+        int64_t logged = 0;
+        for (int32_t p = 0; p < 4; p++)
+            logged += kr_fb_log_len(fb, 0, p);
+        assert_int_equal((uint64_t)logged, h.ok);
+        check_no_violations(fb);
+        kr_fbh_close(&h, 1000);
+        kr_fb_stop(fb);
+    }
+}
+
+/* A retriable error that never ends: the records fail after `retries` with its name. */
+static void test_retries_exhausted(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_t *fb = start(1, 2);
+    kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = -1, .perr_cnt = 1,
+                        .perr = {{"t", 0, KR_KERR_NOT_ENOUGH_REPLICAS}}};
+    kr_fb_script(fb, KR_API_Produce, &a);
+    kr_fbh_t h;
+    static const char *const set[] = {"retries", "2", NULL};
+    assert_int_equal(kr_fbh_open(&h, fb, 100, set), 0);
+    produce_range(&h, 0, 100, 2);
+    assert_int_equal(kr_flush(h.p, 20000), 0);
+    assert_int_equal(h.failed, 50);
+    assert_int_equal(h.ok, 50);
+    for (size_t k = 0; k < h.dr_cnt; k++) {
+        if (h.dr[k].partition != 0)
+            continue;
+        assert_int_equal(h.dr[k].err, KR_EBROKER);
+        assert_string_equal(h.dr[k].error_name, "NOT_ENOUGH_REPLICAS");
+    }
+    /* each batch of partition 0 was tried 1 + retries times */
+    int n = kr_fb_batches(fb, journal, KR_FB_JOURNAL_MAX), tries = 0;
+    for (int i = 0; i < n; i++)
+        if (journal[i].partition == 0 && journal[i].base_sequence == journal[0].base_sequence &&
+            journal[i].producer_epoch == 0)
+            tries++;
+    assert_int_equal(tries, 3);
+    check_no_violations(fb);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
+/* Returns the index of the first InitProducerId bump (req_id >= 0), or -1. */
+static int first_bump(const kr_fb_pid_t *pids, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (pids[i].req_id >= 0)
+            return i;
+    return -1;
+}
+
+/*
+ * OUT_OF_ORDER_SEQUENCE_NUMBER (and UNKNOWN_PRODUCER_ID) for the batch the broker
+ * expects next: the engine bumps the epoch with InitProducerId(current id, epoch), and
+ * the batches that follow start again at sequence 0 under the new epoch.
+ */
+static void test_sequence_error_bumps_epoch(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    static const int16_t errs[] = {KR_KERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                                   KR_KERR_UNKNOWN_PRODUCER_ID};
+    for (size_t e = 0; e < 2; e++) {
+        print_message("%s\n", kr_kerr_name(errs[e]));
+        kr_fb_t *fb = start(1, 3);
+        kr_fbh_t h;
+        assert_int_equal(kr_fbh_open(&h, fb, 3000, NULL), 0);
+        produce_range(&h, 0, 1500, 3);
+        assert_int_equal(kr_flush(h.p, 30000), 0);
+        kr_fb_action_t a = {.kind = KR_FB_ANSWER, .order = KR_FB_ORDER_SHUFFLED, .perr_cnt = 1,
+                            .perr = {{"t", 1, errs[e]}}};
+        kr_fb_script(fb, KR_API_Produce, &a);
+        produce_range(&h, 1500, 3000, 3);
+        assert_int_equal(kr_flush(h.p, 30000), 0);
+        check_exact(&h, 0, "t", 3000);
+        check_no_violations(fb);
+        kr_fb_pid_t pids[8];
+        int np = kr_fb_pids(fb, pids, 8);
+        assert_int_equal(np, 2);
+        assert_int_equal(pids[0].req_id, -1);
+        assert_int_equal(pids[1].req_id, pids[0].resp_id);
+        assert_int_equal(pids[1].req_epoch, pids[0].resp_epoch);
+        assert_int_equal(pids[1].resp_epoch, pids[0].resp_epoch + 1);
+        /* after the refusal, the first batch of each partition under the new epoch has
+         * sequence 0, and the refused batch is among them */
+        int n = kr_fb_batches(fb, journal, KR_FB_JOURNAL_MAX), refused = -1;
+        for (int i = 0; i < n && refused < 0; i++)
+            if (journal[i].error == errs[e])
+                refused = i;
+        assert_true(refused >= 0);
+        bool seen[3] = {false, false, false};
+        for (int i = refused + 1; i < n; i++) {
+            if (journal[i].producer_epoch != pids[1].resp_epoch || seen[journal[i].partition])
+                continue;
+            seen[journal[i].partition] = true;
+            assert_int_equal(journal[i].base_sequence, 0);
+            assert_int_equal(journal[i].error, 0);
+        }
+        assert_true(seen[1]);
+        kr_fbh_close(&h, 1000);
+        kr_fb_stop(fb);
+    }
+}
+
+/* A broker that lost the producer's state mid-run: OUT_OF_ORDER, bump, nothing lost. */
+static void test_broker_forgets_producer(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_t *fb = start(2, 4);
+    kr_fbh_t h;
+    assert_int_equal(kr_fbh_open(&h, fb, 4000, NULL), 0);
+    produce_range(&h, 0, 2000, 4);
+    assert_int_equal(kr_flush(h.p, 30000), 0);
+    kr_fb_forget_producers(fb);
+    produce_range(&h, 2000, 4000, 4);
+    assert_int_equal(kr_flush(h.p, 30000), 0);
+    check_exact(&h, 0, "t", 4000);
+    check_no_violations(fb);
+    kr_fb_pid_t pids[8];
+    int np = kr_fb_pids(fb, pids, 8);
+    assert_true(np >= 2);
+    assert_int_equal(first_bump(pids, np), 1);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
+/*
+ * OUT_OF_ORDER for a batch that is not the next expected (an earlier one of the same
+ * partition was refused with a retriable error while it was in flight): no epoch bump,
+ * both are retried in order.
+ */
+static void test_out_of_order_after_gap_no_bump(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_t *fb = start(1, 1);
+    /* the first answer is late, so the requests after it are in flight when it refuses */
+    kr_fb_action_t a = {.kind = KR_FB_DELAY, .delay_ms = 100, .perr_cnt = 1,
+                        .perr = {{"t", 0, KR_KERR_NOT_LEADER_OR_FOLLOWER}}};
+    kr_fb_script(fb, KR_API_Produce, &a);
+    kr_fbh_t h;
+    static const char *const set[] = {"batch.size", "2048", "linger.ms", "0", NULL};
+    assert_int_equal(kr_fbh_open(&h, fb, 2000, set), 0);
+    produce_range(&h, 0, 2000, 1);
+    assert_int_equal(kr_flush(h.p, 30000), 0);
+    check_exact(&h, 0, "t", 2000);
+    check_no_violations(fb);
+    assert_true(answered_with(fb, 0, KR_KERR_OUT_OF_ORDER_SEQUENCE_NUMBER) >= 1);
+    kr_fb_pid_t pids[8];
+    assert_int_equal(kr_fb_pids(fb, pids, 8), 1);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
+/*
+ * A broker that answers a duplicate with DUPLICATE_SEQUENCE_NUMBER (older brokers):
+ * success, offset -1, nothing written twice.
+ */
+static void test_duplicate_sequence_is_success(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_conf_t fc;
+    kr_fb_conf_defaults(&fc);
+    fc.dup_error = true;
+    kr_fb_conf_topic(&fc, "t", 2);
+    kr_fb_t *fb = kr_fb_start(&fc);
+    assert_non_null(fb);
+    kr_fb_action_t a = {.kind = KR_FB_CLOSE, .count = 2};
+    kr_fb_script(fb, KR_API_Produce, &a);
+    kr_fbh_t h;
+    assert_int_equal(kr_fbh_open(&h, fb, 1000, NULL), 0);
+    produce_range(&h, 0, 1000, 2);
+    assert_int_equal(kr_flush(h.p, 30000), 0);
+    assert_int_equal(h.ok, 1000);
+    assert_true(kr_fb_duplicates(fb) >= 1);
+    uint64_t no_offset = 0;
+    for (size_t k = 0; k < h.dr_cnt; k++) {
+        if (h.dr[k].offset < 0)
+            no_offset++;
+        else
+            assert_int_equal(kr_fb_log_id(fb, 0, h.dr[k].partition, h.dr[k].offset), h.dr[k].id);
+    }
+    assert_true(no_offset >= 1);
+    assert_int_equal(kr_fb_log_len(fb, 0, 0) + kr_fb_log_len(fb, 0, 1), 1000);
+    check_no_violations(fb);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
+/*
+ * MESSAGE_TOO_LARGE for a batch of many records: the engine splits it and resends
+ * (issue 3); a single record over the broker's limit fails alone with that name.
+ */
+static void test_message_too_large_splits(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_conf_t fc;
+    kr_fb_conf_defaults(&fc);
+    fc.max_batch_bytes = 4000;
+    kr_fb_conf_topic(&fc, "t", 1);
+    kr_fb_t *fb = kr_fb_start(&fc);
+    assert_non_null(fb);
+    kr_fbh_t h;
+    static const char *const set[] = {"compression.type", "none", "linger.ms", "50", NULL};
+    assert_int_equal(kr_fbh_open(&h, fb, 100, set), 0);
+    for (uint64_t i = 0; i < 40; i++)
+        assert_int_equal(kr_fbh_produce(&h, "t", 0, i, 300), 0);
+    assert_int_equal(kr_fbh_produce(&h, "t", 0, 40, 4096), 0);
+    assert_int_equal(kr_flush(h.p, 20000), 0);
+    assert_int_equal(h.dr_cnt, 41);
+    const kr_fbh_dr_t *big = kr_fbh_report(&h, 40);
+    assert_non_null(big);
+    assert_string_equal(big->error_name, "MESSAGE_TOO_LARGE");
+    for (uint64_t i = 0; i < 40; i++) {
+        const kr_fbh_dr_t *r = kr_fbh_report(&h, i);
+        assert_non_null(r);
+        if (r->err != 0)
+            fail_msg("record %llu of a splittable batch failed: %s", (unsigned long long)i,
+                     r->error_name);
+    }
+    assert_int_equal(kr_fb_log_len(fb, 0, 0), 40);
+    check_no_violations(fb);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
+/* A partition without a leader in the first metadata answers waits, then goes. */
+static void test_metadata_partition_without_leader(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_t *fb = start(1, 3);
+    kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = 3, .perr_cnt = 1,
+                        .perr = {{"t", 1, KR_KERR_LEADER_NOT_AVAILABLE}}};
+    kr_fb_script(fb, KR_API_Metadata, &a);
+    kr_fbh_t h;
+    assert_int_equal(kr_fbh_open(&h, fb, 900, NULL), 0);
+    produce_range(&h, 0, 900, 3);
+    assert_int_equal(kr_flush(h.p, 30000), 0);
+    check_exact(&h, 0, "t", 900);
+    check_no_violations(fb);
+    assert_int_equal(kr_fb_script_left(fb, KR_API_Metadata), 0);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
+/* A topic the cluster reports with LEADER_NOT_AVAILABLE at first (being created). */
+static void test_metadata_topic_being_created(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_t *fb = start(1, 2);
+    kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = 2, .perr_cnt = 1,
+                        .perr = {{"t", -1, KR_KERR_LEADER_NOT_AVAILABLE}}};
+    kr_fb_script(fb, KR_API_Metadata, &a);
+    kr_fbh_t h;
+    assert_int_equal(kr_fbh_open(&h, fb, 400, NULL), 0);
+    produce_range(&h, 0, 400, 2);
+    assert_int_equal(kr_flush(h.p, 30000), 0);
+    check_exact(&h, 0, "t", 400);
+    check_no_violations(fb);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
+/* InitProducerId: a retriable error is retried until it is granted. */
+static void test_initpid_retriable(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_t *fb = start(1, 1);
+    kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = 3, .perr_cnt = 1,
+                        .perr = {{NULL, -1, KR_KERR_COORDINATOR_LOAD_IN_PROGRESS}}};
+    kr_fb_script(fb, KR_API_InitProducerId, &a);
+    kr_fbh_t h;
+    assert_int_equal(kr_fbh_open(&h, fb, 100, NULL), 0);
+    produce_range(&h, 0, 100, 1);
+    assert_int_equal(kr_flush(h.p, 30000), 0);
+    check_exact(&h, 0, "t", 100);
+    kr_fb_pid_t pids[8];
+    assert_int_equal(kr_fb_pids(fb, pids, 8), 4);
+    check_no_violations(fb);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
+/*
+ * InitProducerId refused with a retriable error for as long as the test lasts: retried
+ * with retry.backoff.ms (10 ms, doubling to 100 ms), so a few dozen requests in half a
+ * second at most, not a request per round trip.
+ */
+static void test_initpid_retriable_backs_off(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_t *fb = start(1, 1);
+    kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = -1, .perr_cnt = 1,
+                        .perr = {{NULL, -1, KR_KERR_COORDINATOR_LOAD_IN_PROGRESS}}};
+    kr_fb_script(fb, KR_API_InitProducerId, &a);
+    kr_fbh_t h;
+    assert_int_equal(kr_fbh_open(&h, fb, 10, NULL), 0);
+    produce_range(&h, 0, 1, 1);
+    assert_int_equal(kr_flush(h.p, 500), KR_ETIMEDOUT);
+    int64_t n = kr_fb_requests(fb, KR_API_InitProducerId);
+    print_message("InitProducerId requests in 500 ms: %lld\n", (long long)n);
+    assert_true(n >= 2);
+    assert_true(n <= 50);
+    kr_fbh_close(&h, 100);
+    kr_fb_stop(fb);
+}
+
+/* InitProducerId refused for good: every record fails with its name, produce says fatal. */
+static void test_initpid_fatal(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_t *fb = start(1, 1);
+    kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = -1, .perr_cnt = 1,
+                        .perr = {{NULL, -1, KR_KERR_CLUSTER_AUTHORIZATION_FAILED}}};
+    kr_fb_script(fb, KR_API_InitProducerId, &a);
+    kr_fbh_t h;
+    assert_int_equal(kr_fbh_open(&h, fb, 100, NULL), 0);
+    produce_range(&h, 0, 20, 1);
+    assert_int_equal(kr_flush(h.p, 10000), 0);
+    assert_int_equal(h.failed, 20);
+    for (size_t k = 0; k < h.dr_cnt; k++)
+        assert_string_equal(h.dr[k].error_name, "CLUSTER_AUTHORIZATION_FAILED");
+    assert_int_equal(kr_fbh_produce(&h, "t", 0, 21, 10), KR_EFATAL);
+    assert_int_equal(kr_fb_log_len(fb, 0, 0), 0);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_retriable_any_order),
+        cmocka_unit_test(test_leader_moves),
+        cmocka_unit_test(test_non_retriable_fails_that_partition),
+        cmocka_unit_test(test_retries_exhausted),
+        cmocka_unit_test(test_sequence_error_bumps_epoch),
+        cmocka_unit_test(test_broker_forgets_producer),
+        cmocka_unit_test(test_out_of_order_after_gap_no_bump),
+        cmocka_unit_test(test_duplicate_sequence_is_success),
+        cmocka_unit_test(test_message_too_large_splits),
+        cmocka_unit_test(test_metadata_partition_without_leader),
+        cmocka_unit_test(test_metadata_topic_being_created),
+        cmocka_unit_test(test_initpid_retriable),
+        cmocka_unit_test(test_initpid_retriable_backs_off),
+        cmocka_unit_test(test_initpid_fatal),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
