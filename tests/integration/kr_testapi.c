@@ -20,14 +20,6 @@
                      kr_strerror(rc_));                                                  \
     } while (0)
 
-void kr_testapi_connect(kr_testconn_t *c)
-{
-    const char *broker = kr_testenv()->first_broker;
-    int rc = kr_testnet_connect(c, broker);
-    if (rc != 0)
-        fail_msg("connect %s: %s", broker, kr_strerror(rc));
-}
-
 int kr_testapi_conn_setup(void **state)
 {
     kr_testconn_t *c = malloc(sizeof(*c));

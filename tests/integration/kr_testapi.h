@@ -20,9 +20,6 @@
 
 #define KR_TESTAPI_API_KEYS_MAX 128
 
-/* Connects c to the first bootstrap broker; fails the test if it cannot. */
-void kr_testapi_connect(kr_testconn_t *c);
-
 /*
  * cmocka setup and teardown for tests that use one connection: *state becomes a
  * kr_testconn_t connected to the first bootstrap broker, closed and freed by the

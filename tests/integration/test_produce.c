@@ -82,7 +82,9 @@ static void fill_values(void)
         binary[i] = (uint8_t)i;
     uint64_t s = 0x9E3779B97F4A7C15ull;
     for (size_t i = 0; i < BIG_VALUE_LEN / 2; i++) {
-        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
         big_value[i] = (uint8_t)s;
     }
     for (size_t i = BIG_VALUE_LEN / 2; i < BIG_VALUE_LEN; i++)
