@@ -336,15 +336,22 @@ void kr_meta_pid_tick(kr_producer_t *p)
         return;
     if (!kr_accum_pid_quiet(p))
         return; /* an epoch bump waits for every in-flight batch to resolve */
+    if (p->producer_id >= 0 && p->producer_epoch < INT16_MAX) {
+        /* An idempotent producer bumps its epoch itself (KIP-360): the broker takes a
+         * higher epoch of the same id starting at sequence 0. Asking InitProducerId
+         * would hand out a new id instead. */
+        p->producer_epoch++;
+        p->pid_wanted = false;
+        KR_DBG(p, "producer id %lld: epoch bumped to %d", (long long)p->producer_id,
+               p->producer_epoch);
+        kr_accum_pid_changed(p);
+        return;
+    }
     kr_broker_t *b = meta_pick_broker(p);
     if (b == NULL)
         return;
     int16_t v = b->conn.ver[KR_V_INITPID];
     kr_InitProducerIdRequest_t req = {NULL, 0, INT32_MAX, -1, -1};
-    if (p->producer_id >= 0 && v >= 3) {
-        req.ProducerId = p->producer_id;
-        req.ProducerEpoch = p->producer_epoch;
-    }
     if (meta_send(p, b, KR_API_InitProducerId, v, meta_write_initpid, &req) == 0)
         p->pid_inflight = true;
 }
@@ -369,6 +376,7 @@ void kr_meta_on_initpid(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t
     p->producer_id = resp.ProducerId;
     p->producer_epoch = resp.ProducerEpoch;
     p->pid_wanted = false;
+    KR_DBG(p, "producer id %lld epoch %d", (long long)p->producer_id, p->producer_epoch);
     kr_accum_pid_changed(p);
 }
 
