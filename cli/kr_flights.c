@@ -525,10 +525,11 @@ static inline size_t fit(const kr_flights_t *g, char *buf, size_t len)
         return want;
     size_t gap = want - len;
     char *p = buf + len - 1; /* the closing brace */
-    if (gap >= 10) {
+    if (gap >= 9) {
+        /* the brace becomes ,"pad":"xx..."} : 9 bytes more than the x's */
         p = LIT(p, ",\"pad\":\"");
-        memset(p, 'x', gap - 10);
-        p += gap - 10;
+        memset(p, 'x', gap - 9);
+        p += gap - 9;
         p = LIT(p, "\"}");
     } else {
         memset(p, ' ', gap);
