@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum conf_type { T_STR, T_INT, T_INT64, T_BOOL, T_ACKS, T_CODEC, T_PARTITIONER };
+enum conf_type { T_STR, T_INT, T_INT64, T_BOOL, T_ACKS, T_CODEC, T_PARTITIONER, T_DEBUG };
 
 typedef struct conf_entry {
     const char *name;
@@ -51,7 +51,7 @@ static const conf_entry_t conf_table[] = {
     {"reconnect.backoff.max.ms", NULL, T_INT, F(reconnect_backoff_max_ms), 1, 300000},
     {"topic.metadata.propagation.max.ms", NULL, T_INT, F(topic_metadata_propagation_max_ms),
      0, 3600000},
-    {"debug", NULL, T_STR, F(debug), 0, 0},
+    {"debug", NULL, T_DEBUG, F(debug), 0, 0},
 };
 
 #undef F
@@ -123,9 +123,31 @@ static size_t conf_str_cap(const conf_entry_t *e)
 {
     if (e->off == offsetof(kr_conf_t, client_id))
         return sizeof(((kr_conf_t *)0)->client_id);
-    if (e->off == offsetof(kr_conf_t, debug))
-        return sizeof(((kr_conf_t *)0)->debug);
     return KR_CONF_STR_MAX;
+}
+
+/*
+ * debug: empty (off) or a comma-separated list of contexts. kring logs every context
+ * when any is on; the names are librdkafka's, so the same setting works for both.
+ */
+static bool debug_valid(const char *v)
+{
+    static const char *const ctx[] = {"all", "broker", "protocol", "metadata", "msg", "eos"};
+    if (strlen(v) >= sizeof(((kr_conf_t *)0)->debug))
+        return false;
+    while (*v != '\0') {
+        size_t n = strcspn(v, ",");
+        bool known = false;
+        for (size_t i = 0; i < sizeof(ctx) / sizeof(ctx[0]); i++)
+            if (strlen(ctx[i]) == n && strncmp(v, ctx[i], n) == 0)
+                known = true;
+        if (!known)
+            return false;
+        v += n;
+        if (*v == ',')
+            v++;
+    }
+    return true;
 }
 
 /* Parses value into the field e names. Returns false if the value is not acceptable. */
@@ -173,6 +195,11 @@ static bool conf_parse(kr_conf_t *c, const conf_entry_t *e, const char *v)
         else
             return false;
         return true;
+    case T_DEBUG:
+        if (!debug_valid(v))
+            return false;
+        snprintf(field, sizeof(c->debug), "%s", v);
+        return true;
     case T_PARTITIONER:
         if (strcmp(v, "murmur2") == 0 || strcmp(v, "default") == 0)
             *(int *)field = KR_PARTITIONER_MURMUR2;
@@ -201,6 +228,8 @@ static const char *conf_expect(const conf_entry_t *e)
         return "none or lz4";
     case T_PARTITIONER:
         return "murmur2 or murmur2_random";
+    case T_DEBUG:
+        return "a comma-separated list of all, broker, protocol, metadata, msg, eos";
     }
     return "?";
 }
@@ -237,6 +266,7 @@ int kr_conf_get(const kr_conf_t *conf, const char *key, char *buf, size_t buflen
     const void *field = (const char *)conf + e->off;
     switch (e->type) {
     case T_STR:
+    case T_DEBUG:
         snprintf(buf, buflen, "%s", (const char *)field);
         break;
     case T_INT64:

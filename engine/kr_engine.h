@@ -227,6 +227,8 @@ struct kr_producer {
     int16_t producer_epoch;
     bool pid_inflight;
     bool pid_wanted;
+    int64_t pid_retry_at_us;  /* InitProducerId backoff after a retriable error */
+    int pid_attempts;
     int fatal_err;
 
     bool sink;               /* benchmark: requests go to a memory sink (kr_sink.h) */

@@ -12,6 +12,7 @@
 #include "kr_initpid.h"
 #include "kr_kerr.h"
 #include "kr_metadata.h"
+#include "kr_sender.h"
 
 /* Decoding room for one Metadata response, allocated with the producer. */
 struct kr_meta_scratch {
@@ -332,7 +333,8 @@ void kr_meta_on_metadata(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_
 
 void kr_meta_pid_tick(kr_producer_t *p)
 {
-    if (!p->idempotent || !p->pid_wanted || p->pid_inflight || p->fatal_err != 0)
+    if (!p->idempotent || !p->pid_wanted || p->pid_inflight || p->fatal_err != 0 ||
+        p->now_us < p->pid_retry_at_us)
         return;
     if (!kr_accum_pid_quiet(p))
         return; /* an epoch bump waits for every in-flight batch to resolve */
@@ -366,13 +368,16 @@ void kr_meta_on_initpid(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t
         return;
     }
     if (resp.ErrorCode != 0) {
-        if (!kr_kerr_retriable(resp.ErrorCode) &&
-            resp.ErrorCode != KR_KERR_COORDINATOR_LOAD_IN_PROGRESS) {
+        KR_DBG(p, "InitProducerId: %s", kr_kerr_name(resp.ErrorCode));
+        if (!kr_kerr_retriable(resp.ErrorCode)) {
             p->fatal_err = KR_EFATAL;
             kr_accum_fail_all(p, KR_EBROKER, resp.ErrorCode);
+            return;
         }
+        p->pid_retry_at_us = p->now_us + kr_sender_backoff_us(p, ++p->pid_attempts);
         return;
     }
+    p->pid_attempts = 0;
     p->producer_id = resp.ProducerId;
     p->producer_epoch = resp.ProducerEpoch;
     p->pid_wanted = false;

@@ -128,6 +128,9 @@ static int64_t producer_next_deadline(const kr_producer_t *p)
     if ((p->metadata_wanted || p->topic_cnt > 0) && !p->metadata_inflight &&
         p->metadata_at_us < t)
         t = p->metadata_at_us;
+    if (p->pid_wanted && !p->pid_inflight && p->pid_retry_at_us > p->now_us &&
+        p->pid_retry_at_us < t)
+        t = p->pid_retry_at_us;
     return t;
 }
 
@@ -278,6 +281,7 @@ void kr_producer_req_failed(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, int e
         return;
     case KR_API_InitProducerId:
         p->pid_inflight = false;
+        p->pid_retry_at_us = p->now_us + kr_sender_backoff_us(p, ++p->pid_attempts);
         return;
     default:
         return;
