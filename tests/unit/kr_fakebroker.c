@@ -36,6 +36,7 @@
 #define E_UNKNOWN_TOPIC_OR_PARTITION 3
 #define E_NOT_LEADER_OR_FOLLOWER 6
 #define E_MESSAGE_TOO_LARGE 10
+#define E_NOT_ENOUGH_REPLICAS_AFTER_APPEND 20
 #define E_UNSUPPORTED_VERSION 35
 #define E_OUT_OF_ORDER_SEQUENCE_NUMBER 45
 #define E_DUPLICATE_SEQUENCE_NUMBER 46
@@ -581,6 +582,7 @@ typedef struct fb_pres {
     int32_t index;
     int16_t error;
     int64_t base_offset;
+    bool omit;            /* left out of the response */
 } fb_pres_t;
 
 static fb_producer_t *fb_producer(fb_part_t *pt, int64_t id)
@@ -677,6 +679,7 @@ static void fb_produce_part(kr_fb_t *fb, int node, const kr_fb_action_t *a, kr_s
                             uint8_t *zbuf, fb_pres_t *res)
 {
     res->error = 0;
+    res->omit = false;
     res->base_offset = -1;
     int t = res->topic;
     if (t < 0 || res->index < 0 || res->index >= fb->topics[t].nparts) {
@@ -685,6 +688,9 @@ static void fb_produce_part(kr_fb_t *fb, int node, const kr_fb_action_t *a, kr_s
     }
     fb_part_t *pt = &fb->topics[t].parts[res->index];
     int16_t scripted = fb_perr(a, fb->topics[t].name, res->index);
+    res->omit = scripted == KR_FB_OMIT;
+    if (res->omit)
+        scripted = 0;
     const uint8_t *data = (const uint8_t *)recs.ptr;
     size_t left = recs.len < 0 ? 0 : (size_t)recs.len;
     if (left == 0)
@@ -707,6 +713,10 @@ static void fb_produce_part(kr_fb_t *fb, int node, const kr_fb_action_t *a, kr_s
             err = E_NOT_LEADER_OR_FOLLOWER;
         if (err == 0 && fb->conf.max_batch_bytes > 0 && bi.size > (size_t)fb->conf.max_batch_bytes)
             err = E_MESSAGE_TOO_LARGE;
+        /* NOT_ENOUGH_REPLICAS_AFTER_APPEND means what it says: written, then refused. */
+        bool after_append = err == E_NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+        if (after_append)
+            err = 0;
         /* no_apply: processed nowhere; only sensible with an action that loses the answer. */
         if (err == 0 && !a->no_apply) {
             err = fb_seq_check(fb, pt, &bi, &off);
@@ -715,6 +725,8 @@ static void fb_produce_part(kr_fb_t *fb, int node, const kr_fb_action_t *a, kr_s
                 appended = true;
             }
         }
+        if (after_append && (err == 0 || err == E_DUPLICATE_SEQUENCE_NUMBER))
+            err = E_NOT_ENOUGH_REPLICAS_AFTER_APPEND;
         if (err == E_DUPLICATE_SEQUENCE_NUMBER) {
             fb->duplicates++;
             if (!fb->conf.dup_error)
@@ -774,6 +786,11 @@ static size_t fb_produce_resp(kr_fb_t *fb, const fb_req_t *q, kr_wbuf_t *w, cons
     bool flex = v >= 9;
     int perm[FB_REQ_PARTS_MAX];
     fb_produce_order(fb, order, n, perm);
+    int kept = 0;
+    for (int i = 0; i < n; i++)
+        if (!res[perm[i]].omit)
+            perm[kept++] = perm[i];
+    n = kept;
     if (order == KR_FB_ORDER_SHUFFLED) {
         /* Keep one entry per topic: stable-group the shuffled partitions by topic. */
         int tmp[FB_REQ_PARTS_MAX], k = 0;

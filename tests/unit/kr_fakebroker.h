@@ -24,6 +24,8 @@
  * truncated frame then close, close, a wrong correlation id, or an oversize length.
  * A Produce request is applied to the log before the action acts on its response
  * (a lost response is the case that tests idempotence) unless the action says no_apply.
+ * A scripted NOT_ENOUGH_REPLICAS_AFTER_APPEND (20) is answered after the batch is written,
+ * as a broker does when the write is not replicated in time.
  *
  * Anything the fake finds wrong with what the engine sent (an unadvertised version, a
  * bad CRC, a request it cannot decode) is a violation: counted, the first one's text
@@ -71,6 +73,9 @@ enum kr_fb_order {
  * partition (Produce, InitProducerId), or the topic itself (Metadata: a topic-level
  * error with no partitions). For Metadata, a partition error also reports no leader.
  */
+/* A perr error that leaves the partition out of the Produce response (it is applied). */
+#define KR_FB_OMIT INT16_MIN
+
 typedef struct kr_fb_perr {
     const char *topic;
     int32_t partition;

@@ -67,6 +67,7 @@ static int answered_with(kr_fb_t *fb, int32_t part, int16_t e)
 /*
  * Every retriable produce error, on three of the six partitions of one response, the
  * response in reversed and in shuffled order: retried, nothing lost or doubled.
+ * (NOT_ENOUGH_REPLICAS_AFTER_APPEND, written before it is refused, has its own test.)
  */
 static void test_retriable_any_order(void **state)
 {
@@ -75,9 +76,8 @@ static void test_retriable_any_order(void **state)
     static const int16_t errs[] = {
         KR_KERR_NOT_LEADER_OR_FOLLOWER, KR_KERR_LEADER_NOT_AVAILABLE,
         KR_KERR_UNKNOWN_TOPIC_OR_PARTITION, KR_KERR_REQUEST_TIMED_OUT,
-        KR_KERR_NOT_ENOUGH_REPLICAS, KR_KERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND,
-        KR_KERR_CORRUPT_MESSAGE, KR_KERR_NETWORK_EXCEPTION, KR_KERR_KAFKA_STORAGE_ERROR,
-        KR_KERR_CONCURRENT_TRANSACTIONS};
+        KR_KERR_NOT_ENOUGH_REPLICAS, KR_KERR_CORRUPT_MESSAGE, KR_KERR_NETWORK_EXCEPTION,
+        KR_KERR_KAFKA_STORAGE_ERROR, KR_KERR_CONCURRENT_TRANSACTIONS};
     for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
         for (int order = KR_FB_ORDER_REVERSED; order <= KR_FB_ORDER_SHUFFLED; order++) {
             print_message("%s, order %d\n", kr_kerr_name(errs[i]), order);
@@ -101,6 +101,33 @@ static void test_retriable_any_order(void **state)
             kr_fb_stop(fb);
         }
     }
+}
+
+/*
+ * NOT_ENOUGH_REPLICAS_AFTER_APPEND: the broker wrote the batch, then refused it, while
+ * the next batches of the partition were in flight and got written after it. The retry
+ * is a duplicate; nothing doubles, and the partition's delivery reports stay in order:
+ * the later batches, acked first, must not be reported before the retried one.
+ */
+static void test_error_after_append_keeps_order(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_t *fb = start(1, 2);
+    kr_fb_action_t a = {.kind = KR_FB_DELAY, .delay_ms = 100, .perr_cnt = 1,
+                        .perr = {{"t", 0, KR_KERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND}}};
+    kr_fb_script(fb, KR_API_Produce, &a);
+    kr_fbh_t h;
+    static const char *const set[] = {"batch.size", "2048", NULL};
+    assert_int_equal(kr_fbh_open(&h, fb, 2000, set), 0);
+    produce_range(&h, 0, 2000, 2);
+    assert_int_equal(kr_flush(h.p, 30000), 0);
+    assert_true(answered_with(fb, 0, KR_KERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND) == 1);
+    assert_true(kr_fb_duplicates(fb) >= 1);
+    check_exact(&h, 0, "t", 2000);
+    check_no_violations(fb);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
 }
 
 /*
@@ -312,6 +339,48 @@ static void test_sequence_error_bumps_epoch(void **state)
         kr_fbh_close(&h, 1000);
         kr_fb_stop(fb);
     }
+}
+
+/*
+ * The same with a broker whose InitProducerId is v0..v2, which cannot carry the current
+ * id and epoch: the engine takes a new producer id, and sequences restart at 0 under it.
+ */
+static void test_sequence_error_new_id_below_v3(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_conf_t fc;
+    kr_fb_conf_defaults(&fc);
+    fc.initpid_max = 2;
+    kr_fb_conf_topic(&fc, "t", 2);
+    kr_fb_t *fb = kr_fb_start(&fc);
+    assert_non_null(fb);
+    kr_fbh_t h;
+    assert_int_equal(kr_fbh_open(&h, fb, 2000, NULL), 0);
+    produce_range(&h, 0, 1000, 2);
+    assert_int_equal(kr_flush(h.p, 30000), 0);
+    kr_fb_action_t a = {.kind = KR_FB_ANSWER, .perr_cnt = 1,
+                        .perr = {{"t", 0, KR_KERR_OUT_OF_ORDER_SEQUENCE_NUMBER}}};
+    kr_fb_script(fb, KR_API_Produce, &a);
+    produce_range(&h, 1000, 2000, 2);
+    assert_int_equal(kr_flush(h.p, 30000), 0);
+    check_exact(&h, 0, "t", 2000);
+    check_no_violations(fb);
+    kr_fb_pid_t pids[8];
+    assert_int_equal(kr_fb_pids(fb, pids, 8), 2);
+    assert_int_equal(pids[1].req_id, -1);
+    assert_true(pids[1].resp_id != pids[0].resp_id);
+    int n = kr_fb_batches(fb, journal, KR_FB_JOURNAL_MAX);
+    bool seen[2] = {false, false};
+    for (int i = 0; i < n; i++) {
+        if (journal[i].producer_id != pids[1].resp_id || seen[journal[i].partition])
+            continue;
+        seen[journal[i].partition] = true;
+        assert_int_equal(journal[i].base_sequence, 0);
+    }
+    assert_true(seen[0]);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
 }
 
 /* A broker that lost the producer's state mid-run: OUT_OF_ORDER, bump, nothing lost. */
@@ -550,10 +619,12 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_retriable_any_order),
+        cmocka_unit_test(test_error_after_append_keeps_order),
         cmocka_unit_test(test_leader_moves),
         cmocka_unit_test(test_non_retriable_fails_that_partition),
         cmocka_unit_test(test_retries_exhausted),
         cmocka_unit_test(test_sequence_error_bumps_epoch),
+        cmocka_unit_test(test_sequence_error_new_id_below_v3),
         cmocka_unit_test(test_broker_forgets_producer),
         cmocka_unit_test(test_out_of_order_after_gap_no_bump),
         cmocka_unit_test(test_duplicate_sequence_is_success),

@@ -395,6 +395,114 @@ static void test_fault_storm(void **state)
     kr_fb_stop(fb);
 }
 
+/* A bootstrap list whose first entry is down: the other one serves, nothing lost. */
+static void test_bootstrap_first_entry_down(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_conf_t fc;
+    kr_fb_conf_defaults(&fc);
+    kr_fb_conf_topic(&fc, "t", 2);
+    kr_fb_t *fb = kr_fb_start(&fc);
+    assert_non_null(fb);
+    char boot[128];
+    snprintf(boot, sizeof(boot), "127.0.0.1:%d,%s", closed_port(), kr_fb_bootstrap(fb));
+    const char *const set[] = {"bootstrap.servers", boot, NULL};
+    kr_fbh_t h;
+    assert_int_equal(kr_fbh_open(&h, fb, 500, set), 0);
+    for (uint64_t i = 0; i < 500; i++)
+        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % 2), i, 50), 0);
+    assert_int_equal(kr_flush(h.p, 20000), 0);
+    check_exact(&h, 0, "t", 500);
+    check_no_violations(fb);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
+/*
+ * A response that leaves out one of the partitions asked for (it was written), while
+ * later requests are in flight: the engine retries that batch, the broker recognises the
+ * duplicate, nothing doubles, and the delivery reports of that partition stay in order
+ * (the later batches, acked first, are reported after the retried one).
+ */
+static void test_partition_missing_from_response(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_action_t a = {.kind = KR_FB_DELAY, .delay_ms = 100, .order = KR_FB_ORDER_SHUFFLED,
+                        .perr_cnt = 1, .perr = {{"t", 2, KR_FB_OMIT}}};
+    static const char *const set[] = {"batch.size", "2048", NULL};
+    assert_true(run_scripted(KR_API_Produce, &a, 2000, 4, set) >= 1);
+}
+
+/*
+ * Small socket buffers and large batches: sendmsg writes part of a request and the
+ * engine sends the rest; the fake reads whole frames only.
+ */
+static void test_partial_sends(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    static const char *const set[] = {"send.buffer.bytes", "4096", "receive.buffer.bytes", "4096",
+                                      "batch.size", "131072", "linger.ms", "20",
+                                      "compression.type", "none", NULL};
+    kr_fb_conf_t fc;
+    kr_fb_conf_defaults(&fc);
+    kr_fb_conf_topic(&fc, "t", 3);
+    kr_fb_t *fb = kr_fb_start(&fc);
+    assert_non_null(fb);
+    kr_fbh_t h;
+    assert_int_equal(kr_fbh_open(&h, fb, 600, set), 0);
+    for (uint64_t i = 0; i < 600; i++)
+        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % 3), i, 3000), 0);
+    assert_int_equal(kr_flush(h.p, 30000), 0);
+    check_exact(&h, 0, "t", 600);
+    check_no_violations(fb);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
+/*
+ * kr_producer_close while requests are in flight to a broker that never answers: every
+ * record still gets exactly one delivery report (KR_ETIMEDOUT), none is dropped
+ * silently, and close is bounded.
+ */
+static void test_close_with_requests_in_flight(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_conf_t fc;
+    kr_fb_conf_defaults(&fc);
+    kr_fb_conf_topic(&fc, "t", 2);
+    kr_fb_t *fb = kr_fb_start(&fc);
+    assert_non_null(fb);
+    kr_fb_action_t a = {.kind = KR_FB_NO_ANSWER, .count = -1};
+    kr_fb_script(fb, KR_API_Produce, &a);
+    kr_fbh_t h;
+    assert_int_equal(kr_fbh_open(&h, fb, 100, NULL), 0);
+    for (uint64_t i = 0; i < 40; i++)
+        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % 2), i, 100), 0);
+    /* until the fake has seen the Produce requests: they are in flight */
+    int64_t until = kr_fbh_now_ms() + 5000;
+    while (kr_fb_requests(fb, KR_API_Produce) < 1 && kr_fbh_now_ms() < until)
+        kr_poll(h.p, 10);
+    assert_true(kr_fb_requests(fb, KR_API_Produce) >= 1);
+    kr_stats_t st;
+    kr_stats(h.p, &st);
+    assert_true(st.requests_in_flight >= 1);
+    int64_t t0 = kr_fbh_now_ms();
+    kr_producer_close(h.p, 200);
+    h.p = NULL;
+    assert_true(kr_fbh_now_ms() - t0 < 3000);
+    if (h.dr_cnt != 40)
+        fail_msg("40 records produced, %zu delivery reports after close", h.dr_cnt);
+    assert_int_equal(h.failed, 40);
+    for (size_t i = 0; i < h.dr_cnt; i++)
+        assert_int_equal(h.dr[i].err, KR_ETIMEDOUT);
+    kr_fbh_close(&h, 0);
+    kr_fb_stop(fb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -409,6 +517,10 @@ int main(void)
         cmocka_unit_test(test_unreachable_bootstrap),
         cmocka_unit_test(test_connect_blackhole),
         cmocka_unit_test(test_fault_storm),
+        cmocka_unit_test(test_bootstrap_first_entry_down),
+        cmocka_unit_test(test_partition_missing_from_response),
+        cmocka_unit_test(test_partial_sends),
+        cmocka_unit_test(test_close_with_requests_in_flight),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
