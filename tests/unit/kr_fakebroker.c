@@ -553,13 +553,9 @@ static size_t fb_initpid(kr_fb_t *fb, const fb_req_t *q, kr_wbuf_t *w, const kr_
     }
     kr_fb_pid_t rec = {id, epoch, -1, -1, fb_perr(a, "", -1)};
     if (rec.error == 0) {
-        if (id >= 0 && id < fb->next_pid && epoch >= 0 && epoch < INT16_MAX) {
-            rec.resp_id = id; /* KIP-360: bump the epoch of the producer we know */
-            rec.resp_epoch = (int16_t)(epoch + 1);
-        } else {
-            rec.resp_id = fb->next_pid++;
-            rec.resp_epoch = 0;
-        }
+        /* Without a transactional id a broker hands out a new id, whatever was sent. */
+        rec.resp_id = fb->next_pid++;
+        rec.resp_epoch = fb->conf.first_epoch;
     }
     if (fb->npids < KR_FB_PIDLOG_MAX)
         fb->pids[fb->npids++] = rec;

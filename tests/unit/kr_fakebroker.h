@@ -14,8 +14,11 @@
  * sequence and the last 5 batches. A duplicate batch is answered with its first offset
  * (as brokers since 2.x do) or DUPLICATE_SEQUENCE_NUMBER (dup_error); a gap or a new
  * epoch not starting at 0 gets OUT_OF_ORDER_SEQUENCE_NUMBER; an old epoch
- * INVALID_PRODUCER_EPOCH. A node answers NOT_LEADER_OR_FOLLOWER for partitions it does
- * not lead, so moving a leader (kr_fb_set_leader) behaves like a real failover.
+ * INVALID_PRODUCER_EPOCH; a higher epoch of a known id starting at 0 is taken (the
+ * client-side bump of KIP-360). InitProducerId without a transactional id always hands
+ * out a new producer id, as a real broker does. A node answers NOT_LEADER_OR_FOLLOWER
+ * for partitions it does not lead, so moving a leader (kr_fb_set_leader) behaves like a
+ * real failover.
  *
  * Scripting: per API key, a queue of actions. Each request takes the first action queued
  * for its API (and node, if the action names one); with none queued it is answered
@@ -111,6 +114,7 @@ typedef struct kr_fb_conf {
     bool dup_error;             /* duplicates get DUPLICATE_SEQUENCE_NUMBER, not their offset */
     bool strict_new_producer;   /* an unknown producer id must start at sequence 0 */
     int32_t max_batch_bytes;    /* larger batches get MESSAGE_TOO_LARGE; 0: no limit */
+    int16_t first_epoch;        /* the epoch InitProducerId hands out with a new id */
     size_t log_cap;             /* record ids kept per partition (counts go on past it) */
 } kr_fb_conf_t;
 
