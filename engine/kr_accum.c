@@ -140,6 +140,7 @@ static kr_batch_t *accum_open(kr_producer_t *p, kr_topic_t *t, kr_partition_t *p
     b->broker_err = 0;
     b->base_offset = -1;
     b->log_append_ms = -1;
+    b->first_rec = part != NULL ? part->rec_appended : 0;
     size_t cap = b->mem_cap;
     if (p->conf.compression == KR_CODEC_LZ4)
         cap = kr_batch_lz4_inplace_cap(cap);
@@ -203,7 +204,6 @@ static void accum_close(kr_producer_t *p, kr_batch_t *b)
         part->next_seq += (int32_t)b->cnt;
     }
     accum_seal(p, b, &prod);
-    b->order = part->closed++;
     if (part->open == b)
         part->open = NULL;
     if (part->topic->sticky == part->id)
@@ -276,11 +276,9 @@ static int accum_append_jumbo(kr_producer_t *p, kr_topic_t *t, kr_partition_t *p
         accum_release(p, b);
         return KR_ETOOLARGE; /* larger than max.request.size allows */
     }
+    assert(part != NULL); /* held records never take the jumbo path */
+    part->rec_appended++;
     accum_count(p, rec);
-    if (part == NULL) {
-        b->state = KR_BATCH_OPEN;
-        return 0; /* held: cannot happen, held records never take the jumbo path */
-    }
     part->open = b;
     accum_close(p, b);
     return 0;
@@ -316,6 +314,7 @@ int kr_accum_append(kr_producer_t *p, kr_topic_t *t, const kr_record_t *rec)
     kr_batch_t *b = part->open;
     if (b != NULL) {
         if (accum_put(b, rec, ts) == 0) {
+            part->rec_appended++;
             accum_count(p, rec);
             return 0;
         }
@@ -329,23 +328,47 @@ int kr_accum_append(kr_producer_t *p, kr_topic_t *t, const kr_record_t *rec)
         return accum_append_jumbo(p, t, part, rec, ts);
     }
     part->open = b;
+    part->rec_appended++;
     accum_count(p, rec);
     return 0;
 }
 
-void kr_accum_done(kr_producer_t *p, kr_batch_t *b)
+/* Appends b to the report queue. */
+static void accum_report_queue(kr_producer_t *p, kr_batch_t *b)
 {
-    b->state = KR_BATCH_DONE;
     b->next = NULL;
     if (p->done_tail != NULL)
         p->done_tail->next = b;
     else
         p->done_head = b;
     p->done_tail = b;
+}
+
+void kr_accum_done(kr_producer_t *p, kr_batch_t *b)
+{
+    b->state = KR_BATCH_DONE;
     if (b->err == 0)
         p->stats.records_acked += b->cnt;
     else
         p->stats.records_failed += b->cnt;
+    kr_partition_t *part = b->part;
+    if (part == NULL) {
+        accum_report_queue(p, b);
+        return;
+    }
+    /* Reports go out in record order per partition: a batch that finishes ahead of an
+     * earlier one (retried after the broker wrote it) waits for it. */
+    kr_batch_t **link = &part->done_wait;
+    while (*link != NULL && (*link)->first_rec < b->first_rec)
+        link = &(*link)->next;
+    b->next = *link;
+    *link = b;
+    while (part->done_wait != NULL && part->done_wait->first_rec == part->rec_reported) {
+        kr_batch_t *d = part->done_wait;
+        part->done_wait = d->next;
+        part->rec_reported += d->cnt;
+        accum_report_queue(p, d);
+    }
 }
 
 /* Fails a batch that never reached (or never again reaches) a broker. */
@@ -361,9 +384,9 @@ void kr_accum_requeue(kr_producer_t *p, kr_batch_t *b)
     kr_partition_t *part = b->part;
     assert(b->state == KR_BATCH_INFLIGHT);
     b->state = KR_BATCH_QUEUED;
-    /* Keep the queue in close order (sequence order): the retry goes before later ones. */
+    /* Keep the queue in record (sequence) order: the retry goes before later ones. */
     kr_batch_t **link = &part->q_head;
-    while (*link != NULL && (*link)->order <= b->order)
+    while (*link != NULL && (*link)->first_rec <= b->first_rec)
         link = &(*link)->next;
     b->next = *link;
     *link = b;
@@ -653,10 +676,20 @@ int kr_accum_split(kr_producer_t *p, kr_batch_t *b)
     if (prod.base_sequence >= 0)
         prod.base_sequence += (int32_t)lo->cnt;
     accum_seal(p, hi, &prod);
-    lo->order = hi->order = b->order;
+    lo->first_rec = b->first_rec;
+    hi->first_rec = b->first_rec + lo->cnt;
     lo->state = hi->state = KR_BATCH_INFLIGHT;
     kr_accum_requeue(p, lo);
     kr_accum_requeue(p, hi);
     accum_release(p, b);
     return 0;
+}
+
+void kr_accum_fail_inflight(kr_producer_t *p, int err)
+{
+    for (uint32_t i = 0; i < p->slot_cnt; i++)
+        if (p->slots[i].state == KR_BATCH_INFLIGHT)
+            accum_fail(p, &p->slots[i], err, 0);
+    if (p->jumbo.state == KR_BATCH_INFLIGHT)
+        accum_fail(p, &p->jumbo, err, 0);
 }

@@ -34,6 +34,9 @@ void kr_accum_topic_failed(kr_producer_t *p, kr_topic_t *t);
 /* Fails every record not yet acknowledged (fatal error, close). */
 void kr_accum_fail_all(kr_producer_t *p, int err, int16_t broker_err);
 
+/* Fails batches still in flight (close, once their connections are gone). */
+void kr_accum_fail_inflight(kr_producer_t *p, int err);
+
 /* Idempotence: true when no batch is in flight (an epoch bump may proceed). */
 bool kr_accum_pid_quiet(const kr_producer_t *p);
 /* Idempotence: a new producer id or epoch; restamps queued batches from sequence 0. */

@@ -63,7 +63,8 @@ struct kr_batch {
     int64_t created_us;
     int64_t deadline_us;   /* delivery.timeout.ms from creation */
     int64_t retry_at_us;
-    uint64_t order;        /* close order within its partition: the queue's order */
+    uint64_t first_rec;    /* index of its first record among its partition's records:
+                              the order of the queue and of delivery reports */
     int32_t base_seq;      /* -1 until sequenced */
     int16_t epoch;
     int attempts;
@@ -88,7 +89,9 @@ struct kr_partition {
     int32_t inflight;     /* batches of this partition in flight */
     int32_t next_seq;     /* idempotence: next sequence to hand out */
     int32_t acked_seq;    /* idempotence: the sequence the broker expects next */
-    uint64_t closed;      /* batches closed so far: the next batch's order */
+    uint64_t rec_appended; /* records appended so far: the next batch's first_rec */
+    uint64_t rec_reported; /* records whose batch has gone to the report queue */
+    kr_batch_t *done_wait; /* finished ahead of an earlier batch, by first_rec */
     kr_partition_t *bnext; /* next partition with the same leader */
 };
 
@@ -219,6 +222,7 @@ struct kr_producer {
     struct kr_meta_scratch *meta_scratch;
     struct kr_sender_scratch *sender_scratch;
     int64_t metadata_at_us;  /* next refresh */
+    int64_t metadata_sent_us; /* last request sent */
     bool metadata_inflight;
     bool metadata_wanted;
 
@@ -230,6 +234,7 @@ struct kr_producer {
     int64_t pid_retry_at_us;  /* InitProducerId backoff after a retriable error */
     int pid_attempts;
     int fatal_err;
+    bool closing;            /* kr_producer_close: failed requests are not retried */
 
     bool sink;               /* benchmark: requests go to a memory sink (kr_sink.h) */
     uint64_t sink_bytes;

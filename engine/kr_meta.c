@@ -126,7 +126,10 @@ kr_topic_t *kr_meta_topic(kr_producer_t *p, const char *name)
 
 void kr_meta_want(kr_producer_t *p)
 {
-    int64_t at = p->now_us + (int64_t)p->conf.retry_backoff_ms * 1000;
+    /* As soon as possible, but no more often than once per retry.backoff.ms. */
+    int64_t at = p->metadata_sent_us + (int64_t)p->conf.retry_backoff_ms * 1000;
+    if (at < p->now_us)
+        at = p->now_us;
     if (!p->metadata_wanted || at < p->metadata_at_us)
         p->metadata_at_us = at;
     p->metadata_wanted = true;
@@ -205,6 +208,7 @@ void kr_meta_tick(kr_producer_t *p)
                   &req) == 0) {
         p->metadata_inflight = true;
         p->metadata_wanted = false;
+        p->metadata_sent_us = p->now_us;
         p->stats.metadata_refreshes++;
         p->metadata_at_us = p->now_us + (int64_t)p->conf.metadata_max_age_ms * 1000;
     }

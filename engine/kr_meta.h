@@ -36,7 +36,7 @@ size_t kr_meta_scratch_size(void);
 int kr_meta_sink_setup(kr_producer_t *p, const char *topic, int32_t partitions,
                        int16_t produce_version);
 
-/* Asks for a metadata refresh soon (after retry.backoff.ms). */
+/* Asks for a metadata refresh now, or retry.backoff.ms after the last one. */
 void kr_meta_want(kr_producer_t *p);
 
 #endif

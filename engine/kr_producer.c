@@ -225,23 +225,26 @@ void kr_producer_close(kr_producer_t *p, int timeout_ms)
 {
     if (p == NULL)
         return;
-    if (kr_flush(p, timeout_ms) != 0) {
+    int rc = kr_flush(p, timeout_ms);
+    p->closing = true;
+    if (rc != 0)
         kr_accum_fail_all(p, KR_ETIMEDOUT, 0);
-        kr_accum_serve(p, INT32_MAX);
-    }
     for (int32_t i = 0; i < p->broker_cnt; i++) {
         p->brokers[i].in_use = false;
         kr_conn_shutdown(p, &p->brokers[i]);
     }
-    /* Wait (bounded) for cancelled ops to complete so no buffer is freed under the kernel. */
+    /* Wait (bounded) for cancelled ops, so the kernel holds no buffer that is freed; the
+     * requests they carried fail, and their records are reported. */
     int64_t until = kr_now_us() + 2000000;
     while (p->io.ops_queued > 0 && kr_now_us() < until) {
         kr_io_wait(&p->io, 10000);
         p->now_us = kr_now_us();
         producer_drain(p);
     }
+    kr_io_exit(&p->io); /* waits for whatever the kernel still holds */
+    kr_accum_fail_inflight(p, KR_ETIMEDOUT);
+    kr_accum_fail_all(p, KR_ETIMEDOUT, 0);
     kr_accum_serve(p, INT32_MAX);
-    kr_io_exit(&p->io);
     producer_free(p);
 }
 

@@ -236,7 +236,7 @@ static void sender_complete(kr_producer_t *p, kr_batch_t *b, int err, int16_t ke
     }
     bool seq_err = p->idempotent && (kerr == KR_KERR_OUT_OF_ORDER_SEQUENCE_NUMBER ||
                                      kerr == KR_KERR_UNKNOWN_PRODUCER_ID);
-    bool retriable = err != 0 || kr_kerr_retriable(kerr) || seq_err;
+    bool retriable = (err != 0 || kr_kerr_retriable(kerr) || seq_err) && !p->closing;
     if (retriable && b->attempts <= p->conf.retries && p->now_us < b->deadline_us) {
         if (err != 0 || kerr_stale_metadata(kerr))
             kr_meta_want(p);
@@ -249,7 +249,9 @@ static void sender_complete(kr_producer_t *p, kr_batch_t *b, int err, int16_t ke
         kr_accum_requeue(p, b);
         return;
     }
-    b->err = err != 0 ? (p->now_us >= b->deadline_us ? KR_ETIMEDOUT : err) : KR_EBROKER;
+    if (p->closing || p->now_us >= b->deadline_us)
+        err = KR_ETIMEDOUT;
+    b->err = err != 0 ? err : KR_EBROKER;
     b->broker_err = kerr;
     if (p->idempotent && b->base_seq >= 0)
         p->pid_wanted = true; /* a sequence was lost: the next batch would be out of order */

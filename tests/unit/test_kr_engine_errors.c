@@ -211,7 +211,9 @@ static void test_non_retriable_fails_that_partition(void **state)
                                 .perr_cnt = 1, .perr = {{"t", 2, errs[i]}}};
         kr_fb_script(fb, KR_API_Produce, &first);
         kr_fbh_t h;
-        assert_int_equal(kr_fbh_open(&h, fb, 2000, NULL), 0);
+        /* A long linger: the flush sends every partition in one request, the scripted one. */
+        static const char *const one_request[] = {"linger.ms", "1000", NULL};
+        assert_int_equal(kr_fbh_open(&h, fb, 2000, one_request), 0);
         produce_range(&h, 0, 2000, 4);
         assert_int_equal(kr_flush(h.p, 30000), 0);
         assert_int_equal(h.dr_cnt, 2000);
