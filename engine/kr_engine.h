@@ -120,6 +120,7 @@ enum kr_req_state { KR_REQ_FREE, KR_REQ_QUEUED, KR_REQ_SENDING, KR_REQ_SENT, KR_
 typedef struct kr_req {
     uint8_t state;
     bool expects_response;
+    bool describe;           /* a Metadata request for kr_metadata_describe() */
     int16_t api_key;
     int16_t api_version;
     int32_t corr_id;
@@ -225,6 +226,15 @@ struct kr_producer {
     int64_t metadata_sent_us; /* last request sent */
     bool metadata_inflight;
     bool metadata_wanted;
+
+    /* kr_metadata_describe() */
+    struct {
+        kr_metadata_cb_t *cb;
+        void *ctx;
+        const char *topic;
+        uint8_t state; /* 0 idle, 1 wanted, 2 in flight, 3 done */
+        int rc;
+    } describe;
 
     /* idempotence */
     int64_t producer_id;

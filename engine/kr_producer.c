@@ -248,6 +248,30 @@ void kr_producer_close(kr_producer_t *p, int timeout_ms)
     producer_free(p);
 }
 
+int kr_metadata_describe(kr_producer_t *p, const char *topic, int timeout_ms,
+                         kr_metadata_cb_t *cb, void *ctx)
+{
+    assert(p != NULL && cb != NULL);
+    if (p->fatal_err != 0)
+        return KR_EFATAL;
+    int64_t until = timeout_ms < 0 ? INT64_MAX : kr_now_us() + (int64_t)timeout_ms * 1000;
+    p->describe.cb = cb;
+    p->describe.ctx = ctx;
+    p->describe.topic = topic;
+    p->describe.state = 1;
+    p->describe.rc = 0;
+    while (p->describe.state != 3 && kr_now_us() < until) {
+        int rc = producer_turn(p, until);
+        if (rc < 0) {
+            p->describe.state = 0;
+            return rc;
+        }
+    }
+    int rc = p->describe.state == 3 ? p->describe.rc : KR_ETIMEDOUT;
+    p->describe.state = 0;
+    return rc;
+}
+
 void kr_producer_on_ready(kr_producer_t *p, kr_broker_t *b)
 {
     (void)b;
@@ -279,6 +303,11 @@ void kr_producer_req_failed(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, int e
         kr_sender_req_failed(p, b, r, err);
         return;
     case KR_API_Metadata:
+        if (r->describe) {
+            if (p->describe.state == 2)
+                p->describe.state = 1; /* ask again on another connection */
+            return;
+        }
         p->metadata_inflight = false;
         kr_meta_want(p);
         return;

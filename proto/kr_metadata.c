@@ -98,16 +98,28 @@ static int metadata_read_count(kr_rbuf_t *r, bool flex, size_t min_elem, int32_t
     return 0;
 }
 
-/* Skips a non-nullable []int32 and returns its length. Errors stay in r->err. */
-static int32_t metadata_skip_int32s(kr_rbuf_t *r, bool flex)
+/*
+ * Skips a non-nullable []int32 and returns its length; *raw (if not NULL) gets where its
+ * elements start in the input. Errors stay in r->err.
+ */
+static int32_t metadata_skip_int32s(kr_rbuf_t *r, bool flex, const uint8_t **raw)
 {
     int32_t n = kr_rbuf_arraylen(r, flex, 4);
     if (n < 0) {
         kr_rbuf_fail(r, KR_EMALFORMED);
         return 0;
     }
-    kr_rbuf_skip(r, (size_t)n * 4);
+    const uint8_t *at = kr_rbuf_raw(r, (size_t)n * 4);
+    if (raw != NULL)
+        *raw = r->err == 0 ? at : NULL;
     return r->err == 0 ? n : 0;
+}
+
+int32_t kr_metadata_node_at(const uint8_t *raw, int32_t i)
+{
+    const uint8_t *q = raw + (size_t)i * 4;
+    return (int32_t)(((uint32_t)q[0] << 24) | ((uint32_t)q[1] << 16) | ((uint32_t)q[2] << 8) |
+                     q[3]);
 }
 
 /* Reads one MetadataResponseBroker. Errors stay in r->err. */
@@ -143,9 +155,9 @@ static void metadata_read_partition(kr_rbuf_t *r, int16_t version, bool flex,
     p->PartitionIndex = kr_rbuf_i32(r);
     p->LeaderId = kr_rbuf_i32(r);
     p->LeaderEpoch = version >= 7 ? kr_rbuf_i32(r) : -1;
-    p->ReplicaNodesCount = metadata_skip_int32s(r, flex);
-    p->IsrNodesCount = metadata_skip_int32s(r, flex);
-    p->OfflineReplicasCount = version >= 5 ? metadata_skip_int32s(r, flex) : 0;
+    p->ReplicaNodesCount = metadata_skip_int32s(r, flex, &p->ReplicaNodes);
+    p->IsrNodesCount = metadata_skip_int32s(r, flex, &p->IsrNodes);
+    p->OfflineReplicasCount = version >= 5 ? metadata_skip_int32s(r, flex, NULL) : 0;
     kr_rbuf_tags(r, flex);
 }
 

@@ -61,8 +61,9 @@ typedef struct kr_MetadataResponseBroker {
 } kr_MetadataResponseBroker_t;
 
 /*
- * ReplicaNodes, IsrNodes and OfflineReplicas are parsed and checked but not stored:
- * only their element counts are kept.
+ * ReplicaNodes and IsrNodes borrow the input: `count` big-endian int32 node ids starting
+ * at the pointer (NULL when empty); read them with kr_metadata_node_at(). OfflineReplicas
+ * are parsed and checked, and only counted.
  */
 typedef struct kr_MetadataResponsePartition {
     int16_t ErrorCode;
@@ -70,7 +71,9 @@ typedef struct kr_MetadataResponsePartition {
     int32_t LeaderId;
     int32_t LeaderEpoch; /* v7+, else -1 */
     int32_t ReplicaNodesCount;
+    const uint8_t *ReplicaNodes;
     int32_t IsrNodesCount;
+    const uint8_t *IsrNodes;
     int32_t OfflineReplicasCount; /* v5+, else 0 */
 } kr_MetadataResponsePartition_t;
 
@@ -105,6 +108,9 @@ typedef struct kr_MetadataResponse {
     int32_t ClusterAuthorizedOperations; /* v8..v10, else ..._UNSET */
     int16_t ErrorCode; /* v13+, else 0 */
 } kr_MetadataResponse_t;
+
+/* Node id i of a ReplicaNodes or IsrNodes array (i < its count). */
+int32_t kr_metadata_node_at(const uint8_t *raw, int32_t i);
 
 /*
  * Writes the MetadataRequest body for `version` (1..13). Returns w->err, or KR_EVERSION

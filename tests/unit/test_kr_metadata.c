@@ -598,7 +598,10 @@ static void check_common(const kr_MetadataResponse_t *m, int16_t v)
     assert_int_equal(p->LeaderId, 1);
     assert_int_equal(p->LeaderEpoch, v >= 7 ? 5 : -1);
     assert_int_equal(p->ReplicaNodesCount, 2);
+    assert_int_equal(kr_metadata_node_at(p->ReplicaNodes, 0), 1);
+    assert_int_equal(kr_metadata_node_at(p->ReplicaNodes, 1), 2);
     assert_int_equal(p->IsrNodesCount, 1);
+    assert_int_equal(kr_metadata_node_at(p->IsrNodes, 0), 1);
     assert_int_equal(p->OfflineReplicasCount, v >= 5 ? 1 : 0);
     assert_int_equal(m->ClusterAuthorizedOperations, v >= 8 && v <= 10 ? 0x123 : INT32_MIN);
     assert_int_equal(m->ErrorCode, 0);
@@ -865,8 +868,9 @@ static void main_model(int16_t v, kr_MetadataResponse_t *m, md_store_t *st)
 {
     memset(m, 0, sizeof(*m));
     st->brokers[0] = (kr_MetadataResponseBroker_t){1, str_of("h1"), 9092, str_of("r")};
-    st->partitions[0] = (kr_MetadataResponsePartition_t){9, 0, 1, v >= 7 ? 5 : -1, 2, 1,
-                                                         v >= 5 ? 1 : 0};
+    st->partitions[0] = (kr_MetadataResponsePartition_t){
+        .ErrorCode = 9, .PartitionIndex = 0, .LeaderId = 1, .LeaderEpoch = v >= 7 ? 5 : -1,
+        .ReplicaNodesCount = 2, .IsrNodesCount = 1, .OfflineReplicasCount = v >= 5 ? 1 : 0};
     kr_MetadataResponseTopic_t *t = &st->topics[0];
     memset(t, 0, sizeof(*t));
     t->Name = str_of("t");
