@@ -4,14 +4,17 @@
  * Response seeds come from the same generator and encoder as fuzz_response_rt
  * (kr_fuzz_resp.h), one or two per version, with and without unknown tagged fields,
  * behind the version byte the decoder harnesses expect. Generator-driven harnesses get
- * pseudo-random bytes.
+ * pseudo-random bytes. Batch reader seeds are batches from kring's builder (codec none
+ * and LZ4) and from liblz4's frame compressor with the options other clients use.
  *
  * Not part of the smoke run: run it by hand after a layout change and commit the files
  * (docs/FUZZING.md). Existing files of the same name are overwritten, others are kept.
  */
 #include <errno.h>
+#include <lz4frame.h>
 #include <sys/stat.h>
 
+#include "kr_fuzz_batch.h"
 #include "kr_fuzz_resp.h"
 
 #define RAND_LEN 512
@@ -156,6 +159,128 @@ static void gen_random(const char *target, int count, int selectors, uint64_t ba
     }
 }
 
+/* A few records: null/empty/byte keys and values, headers with a null value. */
+static void add_records(kr_batch_builder_t *b, size_t big)
+{
+    static uint8_t pattern[200000];
+    for (size_t i = 0; i < sizeof(pattern); i++)
+        pattern[i] = (uint8_t)("kring"[i % 5] + i / 4096);
+    kr_record_header_t h[2] = {{"trace", 5, "abc", 3}, {"empty", 5, NULL, 0}};
+    int64_t ts = b->base_timestamp;
+    KR_FUZZ_CHECK_EQ(kr_batch_append(b, ts, "k1", 2, "value-1", 7, h, 2), 0);
+    KR_FUZZ_CHECK_EQ(kr_batch_append(b, ts + 5, NULL, 0, "v", 1, NULL, 0), 0);
+    KR_FUZZ_CHECK_EQ(kr_batch_append(b, ts - 3, "", 0, NULL, 0, h + 1, 1), 0);
+    if (big > 0)
+        KR_FUZZ_CHECK_EQ(kr_batch_append(b, ts + 1, "big", 3, pattern, big, NULL, 0), 0);
+}
+
+/* A batch reader seed: mode byte (repair checksums, 64 KB buffer), then the batch. */
+static void write_batch(const char *name, const uint8_t *batch, size_t len, size_t out_kb)
+{
+    static uint8_t seed[1 << 19];
+    KR_FUZZ_CHECK(len + 1 <= sizeof(seed));
+    seed[0] = (uint8_t)(3 | (out_kb >= 1024 ? 63 : out_kb / 2) << 2);
+    memcpy(seed + 1, batch, len);
+    write_seed("batch_read", name, seed, len + 1);
+}
+
+static void gen_batches(void)
+{
+    static uint8_t mem[1 << 19], dst[1 << 19], frame[1 << 19];
+    static uint64_t ws_mem[1 << 13];
+    KR_FUZZ_CHECK(kr_lz4_ws_size() <= sizeof(ws_mem));
+    kr_lz4_ws_t *ws = kr_lz4_ws_init(ws_mem, sizeof(ws_mem));
+    KR_FUZZ_CHECK(ws != NULL);
+    kr_batch_producer_t idem = {4242, 3, 100, false};
+    kr_batch_builder_t b;
+
+    kr_batch_open(&b, mem, sizeof(mem), 1700000000000LL);
+    add_records(&b, 0);
+    KR_FUZZ_CHECK_EQ(kr_batch_close(&b, KR_CODEC_NONE, NULL, NULL, NULL, 0), 0);
+    write_batch("none", b.out, b.out_len, 0);
+
+    kr_batch_open(&b, mem, sizeof(mem), 1700000000000LL);
+    add_records(&b, 0);
+    KR_FUZZ_CHECK_EQ(kr_batch_close(&b, KR_CODEC_LZ4, &idem, ws, dst, sizeof(dst)), 0);
+    write_batch("lz4-idempotent", b.out, b.out_len, 2);
+
+    /* 150 KB of records: three 64 KB LZ4 blocks. */
+    kr_batch_open(&b, mem, sizeof(mem), 0);
+    add_records(&b, 150000);
+    KR_FUZZ_CHECK_EQ(kr_batch_close(&b, KR_CODEC_LZ4, NULL, ws, dst, sizeof(dst)), 0);
+    write_batch("lz4-3-blocks", b.out, b.out_len, 1024);
+
+    /* liblz4's frames: block and content checksums, content size, 256 KB blocks. */
+    kr_batch_open(&b, mem, sizeof(mem), 1700000000000LL);
+    add_records(&b, 1000);
+    const uint8_t *rec = b.base + KR_RB_HEADER_SIZE;
+    size_t rec_len = kr_batch_records_len(&b);
+    KR_FUZZ_CHECK_EQ(kr_batch_close(&b, KR_CODEC_NONE, &idem, NULL, NULL, 0), 0);
+    for (int k = 0; k < 2; k++) {
+        LZ4F_preferences_t prefs;
+        memset(&prefs, 0, sizeof(prefs));
+        prefs.frameInfo.blockMode = LZ4F_blockIndependent;
+        prefs.frameInfo.blockSizeID = k ? LZ4F_max256KB : LZ4F_max64KB;
+        prefs.frameInfo.blockChecksumFlag = k ? LZ4F_blockChecksumEnabled : 0;
+        prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
+        prefs.frameInfo.contentSize = k ? rec_len : 0;
+        size_t n = LZ4F_compressFrame(frame + KR_RB_HEADER_SIZE, sizeof(frame) - 61, rec,
+                                      rec_len, &prefs);
+        KR_FUZZ_CHECK(!LZ4F_isError(n));
+        memcpy(frame, b.out, KR_RB_HEADER_SIZE);
+        uint32_t bl = (uint32_t)(KR_RB_HEADER_SIZE + n - KR_RB_LOG_OVERHEAD);
+        uint8_t be[4] = {(uint8_t)(bl >> 24), (uint8_t)(bl >> 16), (uint8_t)(bl >> 8),
+                         (uint8_t)bl};
+        memcpy(frame + KR_RB_OF_BatchLength, be, 4);
+        frame[KR_RB_OF_Attributes + 1] = KR_CODEC_LZ4;
+        uint32_t crc = kr_fuzz_crc32c_ref(frame + KR_RB_OF_Attributes,
+                                          KR_RB_HEADER_SIZE + n - KR_RB_OF_Attributes);
+        uint8_t cb[4] = {(uint8_t)(crc >> 24), (uint8_t)(crc >> 16), (uint8_t)(crc >> 8),
+                         (uint8_t)crc};
+        memcpy(frame + KR_RB_OF_Crc, cb, 4);
+        write_batch(k ? "lz4f-checksums-size" : "lz4f-content-checksum", frame,
+                    KR_RB_HEADER_SIZE + n, 4);
+    }
+}
+
+/*
+ * Round-trip inputs with one large value (see kr_fuzz_gen_blob): 128 KB of random or
+ * compressible bytes, two or three LZ4 blocks, then a few small records.
+ */
+static void gen_big_records(void)
+{
+    for (int random = 0; random < 2; random++) {
+        uint8_t seed[64] = {0x03,                   /* flags: producer, transactional */
+                            1, 2, 3, 4, 5, 6, 7, 8, /* ProducerId */
+                            0, 9, 0, 0, 0, 42,      /* ProducerEpoch, BaseSequence */
+                            0,                      /* BaseTimestamp 0 */
+                            0,                      /* record 0: timestamp = base */
+                            1,                      /* key empty */
+                            0xff, (uint8_t)random,  /* value: large */
+                            0x80, 0x00,             /* 32768 * 4 + 1 bytes */
+                            1, 2, 3, 4, 5, 6, 7, 8, /* fill seed */
+                            2};                     /* 2 headers */
+        fill_random(seed + 30, sizeof(seed) - 30, 900 + (uint64_t)random);
+        write_seed("batch_roundtrip", random ? "big-random" : "big-pattern", seed,
+                   sizeof(seed));
+    }
+}
+
+/* CRC inputs: alignment byte, piece count, cut points, data (see fuzz_crc32c.c). */
+static void gen_crc(void)
+{
+    static uint8_t seed[4096];
+    const uint8_t check[] = {0, 0, '1', '2', '3', '4', '5', '6', '7', '8', '9'};
+    write_seed("crc32c", "check", check, sizeof(check));
+    fill_random(seed, sizeof(seed), 800);
+    seed[0] = 3; /* misaligned */
+    seed[1] = 3; /* three pieces */
+    write_seed("crc32c", "pieces", seed, 300);
+    seed[0] = 7;
+    seed[1] = 0; /* one piece, long enough for the three-stream path */
+    write_seed("crc32c", "long", seed, sizeof(seed));
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -167,5 +292,9 @@ int main(int argc, char **argv)
     gen_responses();
     gen_random("response_rt", 16, 4, 500);
     gen_random("produce_request", 11, 11, 600);
+    gen_random("batch_roundtrip", 8, 4, 700);
+    gen_batches();
+    gen_crc();
+    gen_big_records();
     return 0;
 }
