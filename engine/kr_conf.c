@@ -47,6 +47,7 @@ static const conf_entry_t conf_table[] = {
      F(socket_receive_buffer_bytes), 0, 1 << 30},
     {"socket.connection.setup.timeout.ms", NULL, T_INT, F(socket_connection_setup_timeout_ms),
      100, 900000},
+    {"socket.zerocopy.min.bytes", NULL, T_INT, F(zerocopy_min_bytes), 0, INT32_MAX},
     {"reconnect.backoff.ms", NULL, T_INT, F(reconnect_backoff_ms), 1, 300000},
     {"reconnect.backoff.max.ms", NULL, T_INT, F(reconnect_backoff_max_ms), 1, 300000},
     {"topic.metadata.propagation.max.ms", NULL, T_INT, F(topic_metadata_propagation_max_ms),
@@ -76,6 +77,7 @@ void kr_conf_defaults(kr_conf_t *c)
     c->metadata_max_age_ms = 300000;
     c->partitioner = KR_PARTITIONER_MURMUR2;
     c->socket_connection_setup_timeout_ms = 10000;
+    c->zerocopy_min_bytes = 1 << 20;
     c->reconnect_backoff_ms = 50;
     c->reconnect_backoff_max_ms = 1000;
     c->topic_metadata_propagation_max_ms = 30000;

@@ -38,6 +38,7 @@ struct kr_conf {
     int socket_send_buffer_bytes;    /* 0: the kernel's default */
     int socket_receive_buffer_bytes; /* 0: the kernel's default */
     int socket_connection_setup_timeout_ms;
+    int zerocopy_min_bytes;          /* sendmsg of at least this many bytes is zero-copy */
     int reconnect_backoff_ms;
     int reconnect_backoff_max_ms;
     int topic_metadata_propagation_max_ms;

@@ -21,6 +21,7 @@ int kr_conn_init(kr_conn_t *c, void *owner)
 {
     memset(c, 0, sizeof(*c));
     c->fd = -1;
+    c->file = -1;
     c->reqs = calloc(KR_CONN_REQS_MAX, sizeof(kr_req_t));
     c->rbuf = malloc(KR_CONN_RBUF);
     if (c->reqs == NULL || c->rbuf == NULL) {
@@ -92,6 +93,7 @@ static int conn_socket(kr_producer_t *p, kr_conn_t *c)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &p->conf.socket_receive_buffer_bytes,
                    sizeof(int));
     c->fd = fd;
+    c->file = kr_io_file_add(&p->io, fd);
     return 0;
 }
 
@@ -110,7 +112,7 @@ void kr_conn_start(kr_producer_t *p, kr_broker_t *b)
         kr_conn_fail(p, b, rc);
         return;
     }
-    kr_io_connect(&p->io, &c->op_connect, c->fd, (const struct sockaddr *)&c->addr,
+    kr_io_connect(&p->io, &c->op_connect, c->fd, c->file, (const struct sockaddr *)&c->addr,
                   c->addrlen, p->conf.socket_connection_setup_timeout_ms);
 }
 
@@ -155,8 +157,9 @@ static void conn_send_start(kr_producer_t *p, kr_conn_t *c)
     c->msg.msg_iov = c->iov;
     c->msg.msg_iovlen = niov;
     c->send_reqs = nreq;
-    kr_io_sendmsg(&p->io, &c->op_send, c->fd, &c->msg, false);
-    (void)bytes;
+    /* Zero-copy pays for large sends only: the pages are pinned until the peer acks. */
+    c->send_zc = p->conf.zerocopy_min_bytes > 0 && bytes >= (size_t)p->conf.zerocopy_min_bytes;
+    kr_io_sendmsg(&p->io, &c->op_send, c->fd, c->file, &c->msg, c->send_zc);
 }
 
 void kr_conn_req_queue(kr_producer_t *p, kr_broker_t *b, kr_req_t *r)
@@ -207,7 +210,7 @@ static void conn_on_sent(kr_producer_t *p, kr_broker_t *b, size_t n)
         iov->iov_len -= n;
         c->msg.msg_iov = iov;
         c->msg.msg_iovlen = cnt;
-        kr_io_sendmsg(&p->io, &c->op_send, c->fd, &c->msg, false);
+        kr_io_sendmsg(&p->io, &c->op_send, c->fd, c->file, &c->msg, c->send_zc);
         return;
     }
     uint32_t left = c->send_reqs;
@@ -232,7 +235,7 @@ static void conn_on_sent(kr_producer_t *p, kr_broker_t *b, size_t n)
 static void conn_recv_start(kr_producer_t *p, kr_conn_t *c)
 {
     assert(c->rlen < KR_CONN_RBUF);
-    kr_io_recv(&p->io, &c->op_recv, c->fd, c->rbuf + c->rlen, KR_CONN_RBUF - c->rlen);
+    kr_io_recv(&p->io, &c->op_recv, c->fd, c->file, c->rbuf + c->rlen, KR_CONN_RBUF - c->rlen);
 }
 
 /* Sends ApiVersions at version v: the first request on every connection. */
@@ -303,9 +306,11 @@ static int conn_on_frame(kr_producer_t *p, kr_broker_t *b, const uint8_t *f, siz
 {
     kr_conn_t *c = &b->conn;
     kr_req_t *r = NULL;
+    /* A request still SENDING can be answered: the broker has all its bytes, and its
+     * send completion (or zero-copy notification) is simply not drained yet. */
     for (uint32_t i = c->req_tail; i != c->req_head; i++) {
         kr_req_t *x = req_at(c, i);
-        if (x->state == KR_REQ_SENT && x->expects_response) {
+        if ((x->state == KR_REQ_SENT || x->state == KR_REQ_SENDING) && x->expects_response) {
             r = x;
             break;
         }
@@ -377,6 +382,8 @@ static void conn_finish_close(kr_producer_t *p, kr_broker_t *b)
     if (c->op_connect.busy || c->op_send.busy || c->op_recv.busy || c->op_cancel.busy ||
         c->op_send.zc_notif_pending)
         return;
+    kr_io_file_remove(&p->io, c->file);
+    c->file = -1;
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
@@ -405,7 +412,7 @@ void kr_conn_fail(kr_producer_t *p, kr_broker_t *b, int err)
     c->failures++;
     c->state = KR_CONN_CLOSING;
     if (c->fd >= 0 && (c->op_connect.busy || c->op_send.busy || c->op_recv.busy))
-        kr_io_cancel_fd(&p->io, &c->op_cancel, c->fd);
+        kr_io_cancel_fd(&p->io, &c->op_cancel, c->fd, c->file);
     conn_finish_close(p, b);
 }
 

@@ -136,6 +136,7 @@ typedef struct kr_req {
 
 typedef struct kr_conn {
     int fd;
+    int file;                /* registered-file slot, or -1 */
     uint8_t state;
     bool bootstrap;          /* a bootstrap address, not (yet) a known node */
     struct sockaddr_storage addr;
@@ -156,6 +157,7 @@ typedef struct kr_conn {
     struct msghdr msg;
     struct iovec iov[KR_CONN_IOV_MAX];
     uint32_t send_reqs;      /* requests covered by the sendmsg in progress */
+    bool send_zc;            /* ... sent zero-copy */
     /* receive */
     uint8_t *rbuf;
     size_t rlen;

@@ -29,7 +29,42 @@ int kr_io_init(kr_io_t *io, unsigned entries)
         io_uring_free_probe(probe);
     }
     io->link_timeout_op.kind = KR_OP_LINK_TIMEOUT;
+    io->has_files = io_uring_register_files_sparse(&io->ring, KR_IO_FILES) == 0;
     return 0;
+}
+
+int kr_io_file_add(kr_io_t *io, int fd)
+{
+    if (!io->has_files)
+        return -1;
+    for (int i = 0; i < KR_IO_FILES; i++) {
+        if (io->file_used[i])
+            continue;
+        if (io_uring_register_files_update(&io->ring, (unsigned)i, &fd, 1) != 1)
+            return -1;
+        io->file_used[i] = true;
+        return i;
+    }
+    return -1;
+}
+
+void kr_io_file_remove(kr_io_t *io, int file)
+{
+    if (file < 0)
+        return;
+    assert(file < KR_IO_FILES && io->file_used[file]);
+    int none = -1;
+    io_uring_register_files_update(&io->ring, (unsigned)file, &none, 1);
+    io->file_used[file] = false;
+}
+
+/* Points sqe at a registered file slot when there is one. */
+static void io_target(struct io_uring_sqe *sqe, int file)
+{
+    if (file < 0)
+        return;
+    sqe->fd = file;
+    sqe->flags |= IOSQE_FIXED_FILE;
 }
 
 void kr_io_exit(kr_io_t *io) { io_uring_queue_exit(&io->ring); }
@@ -55,7 +90,7 @@ static void io_start(kr_io_t *io, kr_op_t *op, struct io_uring_sqe *sqe)
     io_uring_sqe_set_data(sqe, op);
 }
 
-void kr_io_connect(kr_io_t *io, kr_op_t *op, int fd, const struct sockaddr *addr,
+void kr_io_connect(kr_io_t *io, kr_op_t *op, int fd, int file, const struct sockaddr *addr,
                    socklen_t addrlen, int timeout_ms)
 {
     assert(timeout_ms > 0);
@@ -64,6 +99,7 @@ void kr_io_connect(kr_io_t *io, kr_op_t *op, int fd, const struct sockaddr *addr
         io_uring_submit(&io->ring);
     struct io_uring_sqe *sqe = io_sqe(io);
     io_uring_prep_connect(sqe, fd, addr, addrlen);
+    io_target(sqe, file);
     sqe->flags |= IOSQE_IO_LINK;
     io_start(io, op, sqe);
     io->connect_ts.tv_sec = timeout_ms / 1000;
@@ -77,29 +113,39 @@ void kr_io_connect(kr_io_t *io, kr_op_t *op, int fd, const struct sockaddr *addr
     io_uring_submit(&io->ring);
 }
 
-void kr_io_sendmsg(kr_io_t *io, kr_op_t *op, int fd, const struct msghdr *msg, bool zc)
+void kr_io_sendmsg(kr_io_t *io, kr_op_t *op, int fd, int file, const struct msghdr *msg,
+                   bool zc)
 {
     struct io_uring_sqe *sqe = io_sqe(io);
     if (zc && io->has_send_zc) {
         io_uring_prep_sendmsg_zc(sqe, fd, msg, MSG_NOSIGNAL);
+        assert(!op->zc_notif_pending);
         op->zc_notif_pending = true;
+        io->zc_pending++;
     } else {
         io_uring_prep_sendmsg(sqe, fd, msg, MSG_NOSIGNAL);
     }
+    io_target(sqe, file);
     io_start(io, op, sqe);
 }
 
-void kr_io_recv(kr_io_t *io, kr_op_t *op, int fd, void *buf, size_t len)
+void kr_io_recv(kr_io_t *io, kr_op_t *op, int fd, int file, void *buf, size_t len)
 {
     struct io_uring_sqe *sqe = io_sqe(io);
     io_uring_prep_recv(sqe, fd, buf, len, 0);
+    io_target(sqe, file);
     io_start(io, op, sqe);
 }
 
-void kr_io_cancel_fd(kr_io_t *io, kr_op_t *op, int fd)
+void kr_io_cancel_fd(kr_io_t *io, kr_op_t *op, int fd, int file)
 {
     struct io_uring_sqe *sqe = io_sqe(io);
-    io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
+    unsigned flags = IORING_ASYNC_CANCEL_ALL;
+    if (file >= 0) {
+        fd = file;
+        flags |= IORING_ASYNC_CANCEL_FD_FIXED;
+    }
+    io_uring_prep_cancel_fd(sqe, fd, flags);
     io_start(io, op, sqe);
 }
 
@@ -140,19 +186,28 @@ unsigned kr_io_drain(kr_io_t *io, kr_cqe_t *out, unsigned max)
         }
         bool more = (cqe->flags & IORING_CQE_F_MORE) != 0;
         bool notif = (cqe->flags & IORING_CQE_F_NOTIF) != 0;
-        if (notif)
+        int32_t res = cqe->res;
+        if (op->zc_notif_pending && !notif && more) {
+            op->zc_res = res; /* the result: held until the buffers are free */
+            continue;
+        }
+        if (op->zc_notif_pending) {
+            /* The notification, or a result that says none will follow. */
+            assert(io->zc_pending > 0);
             op->zc_notif_pending = false;
+            io->zc_pending--;
+            if (notif)
+                res = op->zc_res;
+        }
         if (!more) {
             assert(op->busy);
             op->busy = false;
             assert(io->ops_queued > 0);
             io->ops_queued--;
         }
-        if (notif)
-            continue;
         out[n].op = op;
-        out[n].res = cqe->res;
-        out[n].flags = cqe->flags;
+        out[n].res = res;
+        out[n].flags = cqe->flags & ~(IORING_CQE_F_MORE | IORING_CQE_F_NOTIF);
         n++;
     }
     io_uring_cq_advance(&io->ring, seen);

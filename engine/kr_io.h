@@ -3,9 +3,11 @@
  *
  * Every in-flight SQE belongs to exactly one kr_op_t owned by the caller (a connection
  * keeps one op per kind); user_data is the op's pointer. An op is `busy` from the moment
- * it is queued until its last CQE is drained (a zero-copy send has two: the result and
- * the notification that the buffer is free). kr_io counts the ops it has queued and
- * asserts the count, so a lost or doubled completion is caught.
+ * it is queued until its last CQE is drained. A zero-copy send has two CQEs, the result
+ * and the notification that the kernel let go of the buffers: kr_io holds the result and
+ * hands it on with the notification, so the caller sees one completion, after which its
+ * buffers are free. kr_io counts the ops it has queued and asserts the count, so a lost
+ * or doubled completion is caught.
  *
  * SQ full: kr_io submits what is queued and takes the freed slot; it never allocates.
  */
@@ -32,6 +34,7 @@ typedef struct kr_op {
     uint8_t kind;
     bool busy;
     bool zc_notif_pending; /* a zero-copy send whose buffers are still pinned */
+    int32_t zc_res;        /* its result, handed on with the notification */
     void *owner;
 } kr_op_t;
 
@@ -42,10 +45,16 @@ typedef struct kr_cqe {
     uint32_t flags;
 } kr_cqe_t;
 
+/* Registered-file slots (one per connection at most). */
+#define KR_IO_FILES 64
+
 typedef struct kr_io {
     struct io_uring ring;
     uint32_t ops_queued; /* ops whose final CQE has not been drained */
     bool has_send_zc;
+    bool has_files;      /* a registered-file table is set up */
+    bool file_used[KR_IO_FILES];
+    uint32_t zc_pending; /* zero-copy sends whose buffers the kernel still holds */
     kr_op_t link_timeout_op; /* shared: linked timeouts complete with -ECANCELED/-ETIME */
     struct __kernel_timespec connect_ts;
     struct __kernel_timespec wait_ts;
@@ -62,20 +71,33 @@ int kr_io_init(kr_io_t *io, unsigned entries);
 void kr_io_exit(kr_io_t *io);
 
 /*
+ * Registers fd in the ring's file table: returns its slot, to pass as `file` to the ops
+ * below (they then skip the per-op file lookup), or -1 when there is no table or no free
+ * slot (the ops then use fd itself). kr_io_file_remove() frees the slot before fd closes.
+ */
+int kr_io_file_add(kr_io_t *io, int fd);
+void kr_io_file_remove(kr_io_t *io, int file);
+
+/*
  * Queues a connect of fd to addr, with a linked timeout of timeout_ms: the op completes
  * with -ECANCELED when the deadline passes first.
  */
-void kr_io_connect(kr_io_t *io, kr_op_t *op, int fd, const struct sockaddr *addr,
+void kr_io_connect(kr_io_t *io, kr_op_t *op, int fd, int file, const struct sockaddr *addr,
                    socklen_t addrlen, int timeout_ms);
 
-/* Queues a sendmsg; zero-copy (SENDMSG_ZC) when `zc` and the kernel has it. */
-void kr_io_sendmsg(kr_io_t *io, kr_op_t *op, int fd, const struct msghdr *msg, bool zc);
+/*
+ * Queues a sendmsg; zero-copy (SENDMSG_ZC) when `zc` and the kernel has it. A zero-copy
+ * send's buffers stay pinned until op->zc_notif_pending clears (io->zc_pending counts
+ * them): nothing they point to may be reused before.
+ */
+void kr_io_sendmsg(kr_io_t *io, kr_op_t *op, int fd, int file, const struct msghdr *msg,
+                   bool zc);
 
 /* Queues a recv into buf. */
-void kr_io_recv(kr_io_t *io, kr_op_t *op, int fd, void *buf, size_t len);
+void kr_io_recv(kr_io_t *io, kr_op_t *op, int fd, int file, void *buf, size_t len);
 
 /* Asks the kernel to cancel every op on fd (their CQEs still arrive). */
-void kr_io_cancel_fd(kr_io_t *io, kr_op_t *op, int fd);
+void kr_io_cancel_fd(kr_io_t *io, kr_op_t *op, int fd, int file);
 
 /*
  * Submits what is queued and waits until at least one completion is there or timeout_us
