@@ -49,7 +49,8 @@ static int run(kr_cli_cmd_t cmd, int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        kr_cli_usage(stderr, -1);
+        fprintf(stderr, "kring: a command is needed: produce, metadata, generate or bench "
+                        "(see kring --help)\n");
         return KR_CLI_EXIT_USAGE;
     }
     const char *name = argv[1];

@@ -2,12 +2,48 @@
 #include "kr_cli_metadata.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kr_cli_conf.h"
 
-/* Weak until every engine has it: NULL when the engine does not define it. */
-#pragma weak kr_metadata_describe
+/* Brokers, topics and partitions print sorted (by id, by name), not in the answer's order. */
+static const kr_metadata_t *sort_md;
+static const kr_metadata_topic_t *sort_topic;
+
+static int cmp_broker(const void *a, const void *b)
+{
+    int32_t x = sort_md->brokers[*(const int32_t *)a].node_id;
+    int32_t y = sort_md->brokers[*(const int32_t *)b].node_id;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_topic(const void *a, const void *b)
+{
+    return strcmp(sort_md->topics[*(const int32_t *)a].name,
+                  sort_md->topics[*(const int32_t *)b].name);
+}
+
+static int cmp_partition(const void *a, const void *b)
+{
+    int32_t x = sort_topic->partitions[*(const int32_t *)a].id;
+    int32_t y = sort_topic->partitions[*(const int32_t *)b].id;
+    return x < y ? -1 : x > y;
+}
+
+/* An index 0..n-1 sorted with cmp; NULL (print unsorted) if out of memory. */
+static int32_t *sorted(int32_t n, int (*cmp)(const void *, const void *))
+{
+    int32_t *idx = malloc((size_t)(n > 0 ? n : 1) * sizeof(*idx));
+    if (idx == NULL)
+        return NULL;
+    for (int32_t i = 0; i < n; i++)
+        idx[i] = i;
+    qsort(idx, (size_t)n, sizeof(*idx), cmp);
+    return idx;
+}
+
+#define AT(idx, i) ((idx) != NULL ? (idx)[i] : (i))
 
 static const kr_metadata_broker_t *find_broker(const kr_metadata_t *md, int32_t id)
 {
@@ -24,39 +60,62 @@ static void print_ids(FILE *f, const int32_t *ids, int32_t n)
         fprintf(f, "%s%d", i == 0 ? "" : ",", ids[i]);
 }
 
-static void text(FILE *f, const kr_metadata_t *md, const char *topic)
+static void origin(char *buf, size_t len, const kr_metadata_t *md)
 {
     const kr_metadata_broker_t *ob = find_broker(md, md->orig_node_id);
-    fprintf(f, "Metadata for %s (from broker %d: %s:%d/%d):\n",
-            topic != NULL ? topic : "all topics", md->orig_node_id,
-            ob != NULL ? ob->host : "?", ob != NULL ? ob->port : 0, md->orig_node_id);
+    if (ob == NULL)
+        snprintf(buf, len, "%d: bootstrap", md->orig_node_id);
+    else
+        snprintf(buf, len, "%d: %s:%d/%d", md->orig_node_id, ob->host, ob->port,
+                 md->orig_node_id);
+}
+
+static void text_topic(FILE *f, const kr_metadata_topic_t *t)
+{
+    fprintf(f, "  topic \"%s\" with %d partitions:", t->name, t->partition_cnt);
+    if (t->error != 0)
+        fprintf(f, " %s", t->error_name != NULL ? t->error_name : "ERROR");
+    fputc('\n', f);
+    sort_topic = t;
+    int32_t *pi = sorted(t->partition_cnt, cmp_partition);
+    for (int32_t k = 0; k < t->partition_cnt; k++) {
+        const kr_metadata_partition_t *p = &t->partitions[AT(pi, k)];
+        fprintf(f, "    partition %d, leader %d, replicas: ", p->id, p->leader);
+        print_ids(f, p->replicas, p->replica_cnt);
+        fprintf(f, ", isrs: ");
+        print_ids(f, p->isrs, p->isr_cnt);
+        if (p->error != 0)
+            fprintf(f, ", %s", p->error_name != NULL ? p->error_name : "ERROR");
+        fputc('\n', f);
+    }
+    free(pi);
+}
+
+static void text(FILE *f, const kr_metadata_t *md, const char *topic)
+{
+    char from[300];
+    origin(from, sizeof(from), md);
+    fprintf(f, "Metadata for %s (from broker %s):\n", topic != NULL ? topic : "all topics",
+            from);
+    if (md->cluster_id != NULL)
+        fprintf(f, " cluster %s\n", md->cluster_id);
     fprintf(f, " %d brokers:\n", md->broker_cnt);
+    sort_md = md;
+    int32_t *bi = sorted(md->broker_cnt, cmp_broker);
     for (int32_t i = 0; i < md->broker_cnt; i++) {
-        const kr_metadata_broker_t *b = &md->brokers[i];
+        const kr_metadata_broker_t *b = &md->brokers[AT(bi, i)];
         fprintf(f, "  broker %d at %s:%d%s", b->node_id, b->host, b->port,
                 b->node_id == md->controller_id ? " (controller)" : "");
         if (b->rack != NULL)
             fprintf(f, " rack %s", b->rack);
         fputc('\n', f);
     }
+    free(bi);
     fprintf(f, " %d topics:\n", md->topic_cnt);
-    for (int32_t i = 0; i < md->topic_cnt; i++) {
-        const kr_metadata_topic_t *t = &md->topics[i];
-        fprintf(f, "  topic \"%s\" with %d partitions:", t->name, t->partition_cnt);
-        if (t->error != 0)
-            fprintf(f, " %s", t->error_name != NULL ? t->error_name : "ERROR");
-        fputc('\n', f);
-        for (int32_t k = 0; k < t->partition_cnt; k++) {
-            const kr_metadata_partition_t *p = &t->partitions[k];
-            fprintf(f, "    partition %d, leader %d, replicas: ", p->id, p->leader);
-            print_ids(f, p->replicas, p->replica_cnt);
-            fprintf(f, ", isrs: ");
-            print_ids(f, p->isrs, p->isr_cnt);
-            if (p->error != 0)
-                fprintf(f, ", %s", p->error_name != NULL ? p->error_name : "ERROR");
-            fputc('\n', f);
-        }
-    }
+    int32_t *ti = sorted(md->topic_cnt, cmp_topic);
+    for (int32_t i = 0; i < md->topic_cnt; i++)
+        text_topic(f, &md->topics[AT(ti, i)]);
+    free(ti);
 }
 
 static void json_str(FILE *f, const char *s)
@@ -91,8 +150,10 @@ static void json_topic(FILE *f, const kr_metadata_topic_t *t)
         json_str(f, t->error_name);
     }
     fputs(",\"partitions\":[", f);
+    sort_topic = t;
+    int32_t *pi = sorted(t->partition_cnt, cmp_partition);
     for (int32_t k = 0; k < t->partition_cnt; k++) {
-        const kr_metadata_partition_t *p = &t->partitions[k];
+        const kr_metadata_partition_t *p = &t->partitions[AT(pi, k)];
         fprintf(f, "%s{\"partition\":%d,\"leader\":%d", k == 0 ? "" : ",", p->id, p->leader);
         if (p->error != 0) {
             fputs(",\"error\":", f);
@@ -102,15 +163,17 @@ static void json_topic(FILE *f, const kr_metadata_topic_t *t)
         json_ids(f, "isrs", p->isrs, p->isr_cnt);
         fputc('}', f);
     }
+    free(pi);
     fputs("]}", f);
 }
 
 static void json(FILE *f, const kr_metadata_t *md, const char *topic)
 {
-    const kr_metadata_broker_t *ob = find_broker(md, md->orig_node_id);
-    fprintf(f, "{\"originating_broker\":{\"id\":%d,\"name\":\"%s:%d/%d\"},", md->orig_node_id,
-            ob != NULL ? ob->host : "?", ob != NULL ? ob->port : 0, md->orig_node_id);
-    fputs("\"query\":{\"topic\":", f);
+    char from[300];
+    origin(from, sizeof(from), md);
+    fprintf(f, "{\"originating_broker\":{\"id\":%d,\"name\":", md->orig_node_id);
+    json_str(f, strchr(from, ' ') + 1);
+    fputs("},\"query\":{\"topic\":", f);
     json_str(f, topic != NULL ? topic : "*");
     fputs("},\"cluster_id\":", f);
     if (md->cluster_id != NULL)
@@ -118,17 +181,22 @@ static void json(FILE *f, const kr_metadata_t *md, const char *topic)
     else
         fputs("null", f);
     fprintf(f, ",\"controllerid\":%d,\"brokers\":[", md->controller_id);
+    sort_md = md;
+    int32_t *bi = sorted(md->broker_cnt, cmp_broker);
     for (int32_t i = 0; i < md->broker_cnt; i++) {
-        const kr_metadata_broker_t *b = &md->brokers[i];
-        fprintf(f, "%s{\"id\":%d,\"name\":\"%s:%d\"}", i == 0 ? "" : ",", b->node_id, b->host,
-                b->port);
+        const kr_metadata_broker_t *b = &md->brokers[AT(bi, i)];
+        fprintf(f, "%s{\"id\":%d,\"name\":\"%s:%d\"}", i == 0 ? "" : ",", b->node_id,
+                b->host, b->port);
     }
+    free(bi);
     fputs("],\"topics\":[", f);
+    int32_t *ti = sorted(md->topic_cnt, cmp_topic);
     for (int32_t i = 0; i < md->topic_cnt; i++) {
         if (i > 0)
             fputc(',', f);
-        json_topic(f, &md->topics[i]);
+        json_topic(f, &md->topics[AT(ti, i)]);
     }
+    free(ti);
     fputs("]}\n", f);
 }
 
@@ -167,12 +235,6 @@ int kr_cli_metadata(const kr_cli_opts_t *o)
     if (conf == NULL) {
         fprintf(stderr, "kring metadata: %s\n", err);
         return KR_CLI_EXIT_USAGE;
-    }
-    if (kr_metadata_describe == NULL) {
-        kr_conf_destroy(conf);
-        fprintf(stderr, "kring metadata: this engine has no metadata call yet "
-                        "(kr_metadata_describe)\n");
-        return KR_CLI_EXIT_FAIL;
     }
     kr_producer_t *p;
     err[0] = '\0';

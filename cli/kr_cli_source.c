@@ -18,7 +18,8 @@
 int kr_cli_map_open(kr_cli_map_t *m, const char *path, char *err, size_t errlen)
 {
     memset(m, 0, sizeof(*m));
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a fifo would wait for a writer; the flag does nothing else here */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         int e = errno;
         snprintf(err, errlen, "%s: %s", path, strerror(e));
