@@ -12,6 +12,36 @@
 #include "kr_error.h"
 #include "kr_flights.h"
 
+/*
+ * Allocation counting: cli/CMakeLists.txt links this test with --wrap for malloc, calloc
+ * and realloc, so the generator's calls land here.
+ */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+static volatile unsigned long allocs; /* volatile: the compiler assumes malloc leaves it alone */
+
+void *__wrap_malloc(size_t n)
+{
+    allocs++;
+    return __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+    allocs++;
+    return __real_calloc(n, size);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+    allocs++;
+    return __real_realloc(p, n);
+}
+
 static kr_flights_t *make(uint64_t seed, uint32_t part, uint32_t parts, size_t record_size,
                           kr_flights_key_t key)
 {
@@ -381,6 +411,32 @@ static void test_conf_errors(void **state)
     kr_flights_free(g);
 }
 
+/* No allocation per event, whatever the size, key or flight changes. */
+static void test_no_allocation(void **state)
+{
+    (void)state;
+    unsigned long before = allocs;
+    void *volatile probe = malloc(16);
+    assert_int_equal(allocs, before + 1); /* the counting is wired up */
+    free(probe);
+    const size_t sizes[] = {0, 100, 2000};
+    for (size_t k = 0; k < 3; k++) {
+        kr_flights_conf_t c;
+        kr_flights_conf_init(&c);
+        c.fleet = 16; /* short passes: many simulated seconds, phase changes, new flights */
+        c.record_size = sizes[k];
+        c.key = (kr_flights_key_t)(k + 1);
+        kr_flights_t *g;
+        assert_int_equal(kr_flights_new(&g, &c), 0);
+        before = allocs;
+        kr_flights_rec_t r;
+        for (int i = 0; i < 2000000; i++)
+            kr_flights_next(g, &r);
+        assert_int_equal(allocs, before);
+        kr_flights_free(g);
+    }
+}
+
 static void test_key_names(void **state)
 {
     (void)state;
@@ -409,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_split_independent),
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_conf_errors),
+        cmocka_unit_test(test_no_allocation),
         cmocka_unit_test(test_key_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
