@@ -200,7 +200,7 @@ static int parse_args(drive_t *d, int argc, char **argv)
     d->value_size = 100;
     d->poll_every = 4096;
     d->mark_wait_s = 300;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* every option takes a value */
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 || i + 1 >= argc) {
             usage();
             return -1;
@@ -209,7 +209,6 @@ static int parse_args(drive_t *d, int argc, char **argv)
             fprintf(stderr, "kr_drive: bad option %s %s\n", argv[i], argv[i + 1]);
             return -1;
         }
-        i++;
     }
     if (d->topic == NULL || d->bootstrap == NULL || d->bootstrap[0] == '\0') {
         fprintf(stderr, "kr_drive: -t TOPIC and -b BOOTSTRAP (or $KR_TEST_BOOTSTRAP) needed\n");
