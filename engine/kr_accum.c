@@ -463,6 +463,28 @@ void kr_accum_close_all(kr_producer_t *p)
 
 bool kr_accum_empty(const kr_producer_t *p) { return p->outstanding == 0; }
 
+/*
+ * Record i of slot src, decoded from its batch bytes as r, as a kr_record_t again: key,
+ * value and headers borrow the batch; hdrs (KR_HEADERS_MAX entries) receives the headers.
+ */
+static kr_record_t accum_record_of(const kr_batch_t *src, uint32_t i,
+                                   const kr_batch_record_t *r, kr_header_t *hdrs)
+{
+    size_t hn = 0;
+    kr_record_headers_t hi;
+    kr_record_headers_init(&hi, r);
+    kr_str_t hk, hv;
+    while (hn < KR_HEADERS_MAX && kr_record_headers_next(&hi, &hk, &hv))
+        hdrs[hn++] = (kr_header_t){hk.ptr, (size_t)hk.len, hv.len < 0 ? NULL : hv.ptr,
+                                   hv.len < 0 ? 0 : (size_t)hv.len};
+    return (kr_record_t){src->topic->name, src->req_part[i],
+                         r->key.len < 0 ? NULL : r->key.ptr,
+                         r->key.len < 0 ? 0 : (size_t)r->key.len,
+                         r->value.len < 0 ? NULL : r->value.ptr,
+                         r->value.len < 0 ? 0 : (size_t)r->value.len, hdrs, hn, r->timestamp,
+                         src->opaques[i]};
+}
+
 void kr_accum_topic_known(kr_producer_t *p, kr_topic_t *t)
 {
     kr_batch_t *h = t->held;
@@ -478,25 +500,12 @@ void kr_accum_topic_known(kr_producer_t *p, kr_topic_t *t)
     info.base_timestamp = h->bld.base_timestamp;
     kr_batch_iter_t it;
     kr_batch_iter_init(&it, &info);
-    kr_header_t hdrs[64];
+    kr_header_t hdrs[KR_HEADERS_MAX];
     kr_batch_record_t r;
     uint32_t nfail = 0;
     int err = 0;
     for (uint32_t i = 0; i < h->cnt && kr_batch_iter_next(&it, &r) == 1; i++) {
-        kr_record_headers_t hi;
-        kr_record_headers_init(&hi, &r);
-        size_t hn = 0;
-        kr_str_t hk, hv;
-        while (hn < 64 && kr_record_headers_next(&hi, &hk, &hv)) {
-            hdrs[hn] = (kr_header_t){hk.ptr, (size_t)hk.len, hv.len < 0 ? NULL : hv.ptr,
-                                     hv.len < 0 ? 0 : (size_t)hv.len};
-            hn++;
-        }
-        kr_record_t rec = {t->name, h->req_part[i], r.key.len < 0 ? NULL : r.key.ptr,
-                           r.key.len < 0 ? 0 : (size_t)r.key.len,
-                           r.value.len < 0 ? NULL : r.value.ptr,
-                           r.value.len < 0 ? 0 : (size_t)r.value.len, hdrs, hn, h->ts[i],
-                           h->opaques[i]};
+        kr_record_t rec = accum_record_of(h, i, &r, hdrs);
         p->outstanding--; /* accum_count counts it again */
         p->stats.records_queued--;
         p->stats.bytes_queued -= rec.key_len + rec.value_len;
@@ -505,6 +514,8 @@ void kr_accum_topic_known(kr_producer_t *p, kr_topic_t *t)
             /* No room for it now: it fails, reported from the front of the held slot
              * (entries before i have been read already). */
             p->outstanding++;
+            p->stats.records_queued++;
+            p->stats.bytes_queued += rec.key_len + rec.value_len;
             h->opaques[nfail] = rec.opaque;
             h->ts[nfail] = rec.timestamp_ms;
             nfail++;
@@ -634,22 +645,11 @@ static kr_batch_t *accum_refill(kr_producer_t *p, const kr_batch_t *src,
     kr_batch_iter_t it;
     kr_batch_iter_init(&it, info);
     kr_batch_record_t r;
-    kr_header_t hdrs[64];
+    kr_header_t hdrs[KR_HEADERS_MAX];
     for (uint32_t i = 0; i < to && kr_batch_iter_next(&it, &r) == 1; i++) {
         if (i < from)
             continue;
-        size_t hn = 0;
-        kr_record_headers_t hi;
-        kr_record_headers_init(&hi, &r);
-        kr_str_t hk, hv;
-        while (hn < 64 && kr_record_headers_next(&hi, &hk, &hv))
-            hdrs[hn++] = (kr_header_t){hk.ptr, (size_t)hk.len, hv.len < 0 ? NULL : hv.ptr,
-                                       hv.len < 0 ? 0 : (size_t)hv.len};
-        kr_record_t rec = {src->topic->name, src->req_part[i],
-                           r.key.len < 0 ? NULL : r.key.ptr, r.key.len < 0 ? 0 : (size_t)r.key.len,
-                           r.value.len < 0 ? NULL : r.value.ptr,
-                           r.value.len < 0 ? 0 : (size_t)r.value.len, hdrs, hn, r.timestamp,
-                           src->opaques[i]};
+        kr_record_t rec = accum_record_of(src, i, &r, hdrs);
         int rc = accum_put(b, &rec, r.timestamp);
         assert(rc == 0); /* half of a batch that fit its slot fits a slot */
         (void)rc;

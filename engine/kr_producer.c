@@ -175,6 +175,11 @@ int kr_produce(kr_producer_t *p, const kr_record_t *rec)
     assert(p != NULL && rec != NULL && rec->topic != NULL);
     if (p->fatal_err != 0)
         return KR_EFATAL;
+    if (rec->header_cnt > KR_HEADERS_MAX)
+        return KR_ERANGE;
+    for (size_t i = 0; i < rec->header_cnt; i++)
+        if (rec->headers[i].key == NULL)
+            return KR_ERANGE; /* Kafka header keys are never null */
     kr_topic_t *t = p->last_topic;
     if (t == NULL || rec->topic != p->last_topic_name || strcmp(rec->topic, t->name) != 0) {
         /* Callers usually pass the same topic over and over: skip the table scan. */

@@ -88,6 +88,9 @@ void kr_conf_set_delivery_cb(kr_conf_t *conf, kr_delivery_cb_t *cb, void *ctx);
  */
 int kr_producer_new(kr_producer_t **out, const kr_conf_t *conf, char *errstr, size_t errlen);
 
+/* Headers one record may carry at most. */
+#define KR_HEADERS_MAX 64
+
 typedef struct kr_record {
     const char *topic;
     int32_t partition;   /* or KR_PARTITION_ANY */
@@ -104,7 +107,8 @@ typedef struct kr_record {
 /*
  * Copies the record into the producer's memory and queues it. Never blocks. Returns 0;
  * KR_EQUEUEFULL when buffer.memory is used up (call kr_poll() and retry); KR_ETOOLARGE
- * when the record can never fit a request (max.request.size); KR_EUNKNOWNPART for a
+ * when the record can never fit a request (max.request.size); KR_ERANGE for more than
+ * KR_HEADERS_MAX headers or a header without a key; KR_EUNKNOWNPART for a
  * partition the topic does not have; KR_EFATAL once the producer has failed fatally.
  * An unknown topic is not an error here: its records fail in their delivery reports.
  */
