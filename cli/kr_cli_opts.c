@@ -236,15 +236,13 @@ __attribute__((format(printf, 2, 3))) static int fail(parse_ctx_t *c, const char
     return -1;
 }
 
+/* The long name of an option (every option with a value has one). */
 static const char *opt_name(const parse_ctx_t *c, int val)
 {
-    static const char *const shorts[] = {['X'] = "-X"};
     for (const struct option *op = c->table; op->name != NULL; op++) {
         if (op->val == val)
             return op->name;
     }
-    if (val >= 0 && val < (int)(sizeof(shorts) / sizeof(shorts[0])) && shorts[val] != NULL)
-        return shorts[val];
     return "?";
 }
 
@@ -390,39 +388,15 @@ static int opt_u32(parse_ctx_t *c, int val, const char *arg, uint64_t lo, uint64
     return rc;
 }
 
-/* One option of any subcommand; the tables decide which reach here. */
-static int apply(parse_ctx_t *c, int val, const char *arg)
+/* The options that take a number, a size or a duration. */
+static int apply_number(parse_ctx_t *c, int val, const char *arg)
 {
     kr_cli_opts_t *o = c->o;
     uint64_t v;
     int64_t ns;
     switch (val) {
-    case 'b':
-        if (arg[0] == '\0')
-            return fail(c, "--bootstrap: empty");
-        o->bootstrap = arg;
-        return add_setting(c, "bootstrap.servers", 17, arg);
-    case 't':
-        if (arg[0] == '\0')
-            return fail(c, "--topic: empty");
-        if (strlen(arg) > 249)
-            return fail(c, "--topic: longer than 249 characters");
-        o->topic = arg;
-        return 0;
     case 'n':
         return opt_count(c, val, arg, 1, UINT64_MAX, &o->count);
-    case 'X':
-        return opt_x(c, arg);
-    case 'q':
-        o->quiet = 1;
-        return 0;
-    case 'K':
-        return opt_delim(c, arg);
-    case 'J':
-        o->json = 1;
-        return 0;
-    case O_SOURCE:
-        return opt_source(c, arg);
     case O_DURATION:
         if (kr_cli_parse_duration(arg, &ns) != 0)
             return fail(c, "--duration: '%s' is not a duration like 30s, 500ms, 5m or 1h",
@@ -437,10 +411,6 @@ static int apply(parse_ctx_t *c, int val, const char *arg)
                         KR_FLIGHTS_RECORD_MAX);
         o->record_size = (size_t)v;
         return 0;
-    case O_ACKS:
-        return opt_acks(c, arg);
-    case O_COMPRESSION:
-        return opt_compression(c, arg);
     case O_LINGER:
         if (opt_count(c, val, arg, 0, 900000, &v) != 0)
             return -1;
@@ -452,10 +422,6 @@ static int apply(parse_ctx_t *c, int val, const char *arg)
             return -1;
         o->partition = (int32_t)v;
         return 0;
-    case O_KEY:
-        if (kr_flights_key_parse(arg, &o->key) != 0)
-            return fail(c, "--key: '%s' is not one of: %s", arg, KR_FLIGHTS_KEY_NAMES);
-        return 0;
     case O_THREADS:
         return opt_u32(c, val, arg, 1, KR_CLI_THREADS_MAX, &o->threads);
     case O_SEED:
@@ -464,14 +430,6 @@ static int apply(parse_ctx_t *c, int val, const char *arg)
         return 0;
     case O_FLEET:
         return opt_u32(c, val, arg, 1, KR_FLIGHTS_FLEET_MAX, &o->fleet);
-    case O_REPORT:
-        if (arg[0] == '\0')
-            return fail(c, "--report-json: empty file name");
-        o->report_json = arg;
-        return 0;
-    case O_DRY_RUN:
-        o->dry_run = 1;
-        return 0;
     case O_TIMEOUT:
         if (opt_count(c, val, arg, 1, INT32_MAX, &v) != 0)
             return -1;
@@ -480,6 +438,55 @@ static int apply(parse_ctx_t *c, int val, const char *arg)
     }
     assert(!"an option in a table without a case");
     return -1;
+}
+
+/* One option of any subcommand; the tables decide which reach here. */
+static int apply(parse_ctx_t *c, int val, const char *arg)
+{
+    kr_cli_opts_t *o = c->o;
+    switch (val) {
+    case 'b':
+        if (arg[0] == '\0')
+            return fail(c, "--bootstrap: empty");
+        o->bootstrap = arg;
+        return add_setting(c, "bootstrap.servers", 17, arg);
+    case 't':
+        if (arg[0] == '\0')
+            return fail(c, "--topic: empty");
+        if (strlen(arg) > 249)
+            return fail(c, "--topic: longer than 249 characters");
+        o->topic = arg;
+        return 0;
+    case 'X':
+        return opt_x(c, arg);
+    case 'q':
+        o->quiet = 1;
+        return 0;
+    case 'K':
+        return opt_delim(c, arg);
+    case 'J':
+        o->json = 1;
+        return 0;
+    case O_SOURCE:
+        return opt_source(c, arg);
+    case O_ACKS:
+        return opt_acks(c, arg);
+    case O_COMPRESSION:
+        return opt_compression(c, arg);
+    case O_KEY:
+        if (kr_flights_key_parse(arg, &o->key) != 0)
+            return fail(c, "--key: '%s' is not one of: %s", arg, KR_FLIGHTS_KEY_NAMES);
+        return 0;
+    case O_REPORT:
+        if (arg[0] == '\0')
+            return fail(c, "--report-json: empty file name");
+        o->report_json = arg;
+        return 0;
+    case O_DRY_RUN:
+        o->dry_run = 1;
+        return 0;
+    }
+    return apply_number(c, val, arg);
 }
 
 static void defaults(kr_cli_opts_t *o, kr_cli_cmd_t cmd)

@@ -277,9 +277,8 @@ static void steer(aircraft_t *a)
     a->inv_cos = (uint16_t)(4096.0 / c);
 }
 
-static void render_hdr(kr_flights_t *g, aircraft_t *a)
+static void render_hdr(aircraft_t *a)
 {
-    (void)g;
     const airline_t *al = &airlines[a->airline];
     char *p = a->callsign;
     memcpy(p, al->code, 3);
@@ -305,7 +304,7 @@ static void render_hdr(kr_flights_t *g, aircraft_t *a)
 }
 
 /* A new flight for aircraft a from airport `from`: callsign, destination, squawk. */
-static void new_flight(kr_flights_t *g, aircraft_t *a, uint32_t from)
+static void new_flight(aircraft_t *a, uint32_t from)
 {
     a->origin = (uint8_t)from;
     uint32_t to = below(&a->rng, AIRPORT_N - 1);
@@ -314,7 +313,7 @@ static void new_flight(kr_flights_t *g, aircraft_t *a, uint32_t from)
     for (int i = 0; i < 4; i++)
         a->squawk[i] = (char)('0' + below(&a->rng, 8));
     a->cruise_ft = (uint16_t)(31000 + 1000 * below(&a->rng, 11));
-    render_hdr(g, a);
+    render_hdr(a);
 }
 
 static void enter_phase(aircraft_t *a, uint32_t ph)
@@ -349,11 +348,11 @@ static void enter_phase(aircraft_t *a, uint32_t ph)
 }
 
 /* The current phase is over: move to the next one (a new flight after landing). */
-static void phase_end(kr_flights_t *g, aircraft_t *a)
+static void phase_end(aircraft_t *a)
 {
     uint32_t next = a->phase + 1u;
     if (a->phase == PH_LANDED) {
-        new_flight(g, a, a->dest);
+        new_flight(a, a->dest);
         next = PH_TAXI;
     } else if (next == PH_LANDED) {
         a->lat = (int32_t)lround(airports[a->dest].lat * 1e5);
@@ -377,7 +376,7 @@ static void aircraft_init(kr_flights_t *g, aircraft_t *a, uint32_t i)
     a->ms3[0] = (char)('0' + ms / 100);
     put2(&a->ms3[1], ms % 100);
     a->airline = (uint8_t)below(&a->rng, AIRLINE_N);
-    new_flight(g, a, below(&a->rng, AIRPORT_N));
+    new_flight(a, below(&a->rng, AIRPORT_N));
 
     static const uint8_t pick[16] = {PH_TAXI, PH_TAXI, PH_TAKEOFF, PH_CLIMB, PH_CLIMB,
                                      PH_CRUISE, PH_CRUISE, PH_CRUISE, PH_CRUISE, PH_CRUISE,
@@ -436,7 +435,7 @@ static inline void advance(kr_flights_t *g, aircraft_t *a)
         a->hdg = (int16_t)(a->hdg >= 1800 ? a->hdg - 1800 : a->hdg + 1800);
     }
     if (a->alt60 < a->alt_lo60 || a->alt60 > a->alt_hi60 || --a->ticks == 0)
-        phase_end(g, a);
+        phase_end(a);
 }
 
 /*

@@ -19,8 +19,10 @@ static kr_hist_t lat;
 /* Runs fn(f, r) into a string the caller frees. */
 static char *capture(void (*fn)(FILE *, const kr_cli_report_t *), const kr_cli_report_t *r)
 {
-    char *buf = NULL;
-    size_t len = 0;
+    static char *buf; /* static: open_memstream() keeps their addresses until fclose() */
+    static size_t len;
+    buf = NULL;
+    len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
     fn(f, r);
@@ -170,8 +172,8 @@ static void test_status_line(void **state)
     (void)state;
     kr_cli_status_snap_t a = {.t_ns = 1000000000, .acked = 0, .bytes = 0};
     kr_cli_status_snap_t b = {.t_ns = 3000000000, .sent = 2100000, .acked = 2000000,
-                              .failed = 3, .in_flight = 100000, .bytes = 2000000ull * 1048576 / 1000,
-                              .p99_ns = 4200000};
+                              .failed = 3, .in_flight = 100000,
+                              .bytes = 2000000ull * 1048576 / 1000, .p99_ns = 4200000};
     char line[256];
     size_t n = kr_cli_status_format(line, sizeof(line), &a, &b);
     assert_int_equal(n, strlen(line));
