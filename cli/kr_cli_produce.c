@@ -329,9 +329,14 @@ static void refused(worker_t *w, int rc)
     if (rc == KR_ETOOLARGE)
         return; /* that record alone */
     if (!w->fatal) {
+        const kr_cli_opts_t *o = w->run->o;
         w->fatal = 1;
-        snprintf(w->fatal_msg, sizeof(w->fatal_msg), "kr_produce: %s (%s)", kr_strerror(rc),
-                 kr_errname(rc));
+        if (rc == KR_EUNKNOWNPART && o->partition >= 0)
+            snprintf(w->fatal_msg, sizeof(w->fatal_msg), "topic '%s' has no partition %d",
+                     o->topic, o->partition);
+        else
+            snprintf(w->fatal_msg, sizeof(w->fatal_msg), "kr_produce: %s (%s)",
+                     kr_strerror(rc), kr_errname(rc));
     }
     atomic_store(&w->run->stop, 1);
 }
