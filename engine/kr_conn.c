@@ -232,8 +232,15 @@ static void conn_on_sent(kr_producer_t *p, kr_broker_t *b, size_t n)
         conn_send_start(p, c);
 }
 
+/* Arms the receive: one multishot into the buffer ring, or a plain recv into rbuf. */
 static void conn_recv_start(kr_producer_t *p, kr_conn_t *c)
 {
+    if (c->op_recv.busy)
+        return; /* a multishot receive is still armed */
+    if (p->io.has_bufring) {
+        kr_io_recv_multishot(&p->io, &c->op_recv, c->fd, c->file);
+        return;
+    }
     assert(c->rlen < KR_CONN_RBUF);
     kr_io_recv(&p->io, &c->op_recv, c->fd, c->file, c->rbuf + c->rlen, KR_CONN_RBUF - c->rlen);
 }
@@ -343,11 +350,13 @@ static int conn_on_frame(kr_producer_t *p, kr_broker_t *b, const uint8_t *f, siz
     return rc;
 }
 
-/* Splits the receive buffer into frames and dispatches each complete one. */
-static void conn_on_recv(kr_producer_t *p, kr_broker_t *b, size_t n)
+/*
+ * Dispatches every complete frame in the receive buffer and keeps the partial rest.
+ * Returns false when the connection failed meanwhile.
+ */
+static bool conn_parse(kr_producer_t *p, kr_broker_t *b)
 {
     kr_conn_t *c = &b->conn;
-    c->rlen += n;
     size_t off = 0;
     while (c->rlen - off >= 4) {
         const uint8_t *q = c->rbuf + off;
@@ -355,24 +364,71 @@ static void conn_on_recv(kr_producer_t *p, kr_broker_t *b, size_t n)
                         ((uint32_t)q[2] << 8) | q[3];
         if (size < 4 || size > KR_CONN_RBUF - 4) {
             kr_conn_fail(p, b, KR_EMALFORMED);
-            return;
+            return false;
         }
         if (c->rlen - off < 4 + (size_t)size)
             break;
         int rc = conn_on_frame(p, b, q + 4, size);
         if (rc != 0) {
             kr_conn_fail(p, b, rc);
-            return;
+            return false;
         }
         if (c->state != KR_CONN_READY && c->state != KR_CONN_HANDSHAKE)
-            return;
+            return false;
         off += 4 + size;
     }
     if (off > 0) {
         memmove(c->rbuf, c->rbuf + off, c->rlen - off);
         c->rlen -= off;
     }
-    conn_recv_start(p, c);
+    return true;
+}
+
+/* Bytes from a buffer-ring receive: copied into rbuf piece by piece and parsed. */
+static bool conn_on_bytes(kr_producer_t *p, kr_broker_t *b, const uint8_t *data, size_t n)
+{
+    kr_conn_t *c = &b->conn;
+    while (n > 0) {
+        size_t take = KR_CONN_RBUF - c->rlen;
+        if (take > n)
+            take = n;
+        assert(take > 0); /* a frame never exceeds rbuf, so parsing always makes room */
+        memcpy(c->rbuf + c->rlen, data, take);
+        c->rlen += take;
+        data += take;
+        n -= take;
+        if (!conn_parse(p, b))
+            return false;
+    }
+    return true;
+}
+
+/* A receive completion: its bytes are framed, and the receive is re-armed. */
+static void conn_on_recv(kr_producer_t *p, kr_broker_t *b, const kr_cqe_t *e)
+{
+    kr_conn_t *c = &b->conn;
+    if (e->res == -ENOBUFS && p->io.has_bufring) {
+        conn_recv_start(p, c); /* the ring ran dry for a moment: arm again */
+        return;
+    }
+    if (e->res == -EINVAL && p->io.has_bufring && !(e->flags & IORING_CQE_F_BUFFER)) {
+        p->io.has_bufring = false; /* no multishot receive here: plain receives */
+        conn_recv_start(p, c);
+        return;
+    }
+    if (e->res <= 0) {
+        kr_conn_fail(p, b, e->res == 0 ? -ECONNRESET : e->res);
+        return;
+    }
+    bool alive;
+    if (e->flags & IORING_CQE_F_BUFFER) {
+        alive = conn_on_bytes(p, b, kr_io_buf(&p->io, e), (size_t)e->res);
+    } else {
+        c->rlen += (size_t)e->res;
+        alive = conn_parse(p, b);
+    }
+    if (alive)
+        conn_recv_start(p, c);
 }
 
 /* Once every op of a closing connection has completed: close and fail what was live. */
@@ -447,11 +503,7 @@ void kr_conn_on_cqe(kr_producer_t *p, kr_broker_t *b, const kr_cqe_t *e)
         conn_on_sent(p, b, (size_t)e->res);
         return;
     case KR_OP_RECV:
-        if (e->res <= 0) {
-            kr_conn_fail(p, b, e->res == 0 ? -ECONNRESET : e->res);
-            return;
-        }
-        conn_on_recv(p, b, (size_t)e->res);
+        conn_on_recv(p, b, e);
         return;
     default:
         return;

@@ -4,8 +4,38 @@
 #include <assert.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "kr_error.h"
+
+/* Sets up the provided buffer ring; without one (older kernels) receives stay plain. */
+static void io_bufring_init(kr_io_t *io)
+{
+    size_t ring_bytes = KR_IO_BUFS * sizeof(struct io_uring_buf);
+    void *br = mmap(NULL, ring_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *bufs = mmap(NULL, (size_t)KR_IO_BUFS * KR_IO_BUF_SIZE, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    struct io_uring_buf_reg reg;
+    memset(&reg, 0, sizeof(reg));
+    reg.ring_addr = (unsigned long)br;
+    reg.ring_entries = KR_IO_BUFS;
+    reg.bgid = 0;
+    if (br == MAP_FAILED || bufs == MAP_FAILED || io_uring_register_buf_ring(&io->ring, &reg, 0) != 0) {
+        if (br != MAP_FAILED)
+            munmap(br, ring_bytes);
+        if (bufs != MAP_FAILED)
+            munmap(bufs, (size_t)KR_IO_BUFS * KR_IO_BUF_SIZE);
+        return;
+    }
+    io->br = br;
+    io->bufs = bufs;
+    io_uring_buf_ring_init(io->br);
+    for (int i = 0; i < KR_IO_BUFS; i++)
+        io_uring_buf_ring_add(io->br, io->bufs + (size_t)i * KR_IO_BUF_SIZE, KR_IO_BUF_SIZE,
+                              (unsigned short)i, io_uring_buf_ring_mask(KR_IO_BUFS), i);
+    io_uring_buf_ring_advance(io->br, KR_IO_BUFS);
+    io->has_bufring = true;
+}
 
 int kr_io_init(kr_io_t *io, unsigned entries)
 {
@@ -30,6 +60,7 @@ int kr_io_init(kr_io_t *io, unsigned entries)
     }
     io->link_timeout_op.kind = KR_OP_LINK_TIMEOUT;
     io->has_files = io_uring_register_files_sparse(&io->ring, KR_IO_FILES) == 0;
+    io_bufring_init(io);
     return 0;
 }
 
@@ -67,7 +98,35 @@ static void io_target(struct io_uring_sqe *sqe, int file)
     sqe->flags |= IOSQE_FIXED_FILE;
 }
 
-void kr_io_exit(kr_io_t *io) { io_uring_queue_exit(&io->ring); }
+void kr_io_exit(kr_io_t *io)
+{
+    io_uring_queue_exit(&io->ring);
+    if (io->br != NULL) {
+        munmap(io->br, KR_IO_BUFS * sizeof(struct io_uring_buf));
+        munmap(io->bufs, (size_t)KR_IO_BUFS * KR_IO_BUF_SIZE);
+    }
+    io->br = NULL;
+    io->bufs = NULL;
+}
+
+
+const uint8_t *kr_io_buf(const kr_io_t *io, const kr_cqe_t *cqe)
+{
+    assert(cqe->flags & IORING_CQE_F_BUFFER);
+    unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+    assert(bid < KR_IO_BUFS && cqe->res <= KR_IO_BUF_SIZE);
+    return io->bufs + (size_t)bid * KR_IO_BUF_SIZE;
+}
+
+void kr_io_buf_put(kr_io_t *io, const kr_cqe_t *cqe)
+{
+    if (!(cqe->flags & IORING_CQE_F_BUFFER))
+        return;
+    unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+    io_uring_buf_ring_add(io->br, io->bufs + (size_t)bid * KR_IO_BUF_SIZE, KR_IO_BUF_SIZE,
+                          (unsigned short)bid, io_uring_buf_ring_mask(KR_IO_BUFS), 0);
+    io_uring_buf_ring_advance(io->br, 1);
+}
 
 /* Returns a free SQE, submitting queued ones first if the SQ is full. */
 static struct io_uring_sqe *io_sqe(kr_io_t *io)
@@ -133,6 +192,17 @@ void kr_io_recv(kr_io_t *io, kr_op_t *op, int fd, int file, void *buf, size_t le
 {
     struct io_uring_sqe *sqe = io_sqe(io);
     io_uring_prep_recv(sqe, fd, buf, len, 0);
+    io_target(sqe, file);
+    io_start(io, op, sqe);
+}
+
+void kr_io_recv_multishot(kr_io_t *io, kr_op_t *op, int fd, int file)
+{
+    assert(io->has_bufring);
+    struct io_uring_sqe *sqe = io_sqe(io);
+    io_uring_prep_recv_multishot(sqe, fd, NULL, 0, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = 0;
     io_target(sqe, file);
     io_start(io, op, sqe);
 }

@@ -47,6 +47,9 @@ typedef struct kr_cqe {
 
 /* Registered-file slots (one per connection at most). */
 #define KR_IO_FILES 64
+/* The provided buffer ring multishot receives fill: responses are small. */
+#define KR_IO_BUFS 32
+#define KR_IO_BUF_SIZE 16384
 
 typedef struct kr_io {
     struct io_uring ring;
@@ -55,6 +58,9 @@ typedef struct kr_io {
     bool has_files;      /* a registered-file table is set up */
     bool file_used[KR_IO_FILES];
     uint32_t zc_pending; /* zero-copy sends whose buffers the kernel still holds */
+    bool has_bufring;    /* multishot receive into the provided buffer ring below */
+    struct io_uring_buf_ring *br;
+    uint8_t *bufs;       /* KR_IO_BUFS buffers of KR_IO_BUF_SIZE */
     kr_op_t link_timeout_op; /* shared: linked timeouts complete with -ECANCELED/-ETIME */
     struct __kernel_timespec connect_ts;
     struct __kernel_timespec wait_ts;
@@ -95,6 +101,16 @@ void kr_io_sendmsg(kr_io_t *io, kr_op_t *op, int fd, int file, const struct msgh
 
 /* Queues a recv into buf. */
 void kr_io_recv(kr_io_t *io, kr_op_t *op, int fd, int file, void *buf, size_t len);
+
+/*
+ * Queues a multishot receive into the provided buffer ring (io->has_bufring): one CQE per
+ * arrival, with IORING_CQE_F_MORE while it stays armed. A CQE's data is at
+ * kr_io_buf(io, cqe) and must be consumed while the CQE is handled: the loop hands the
+ * buffer back to the ring (kr_io_buf_put) right after.
+ */
+void kr_io_recv_multishot(kr_io_t *io, kr_op_t *op, int fd, int file);
+const uint8_t *kr_io_buf(const kr_io_t *io, const kr_cqe_t *cqe);
+void kr_io_buf_put(kr_io_t *io, const kr_cqe_t *cqe);
 
 /* Asks the kernel to cancel every op on fd (their CQEs still arrive). */
 void kr_io_cancel_fd(kr_io_t *io, kr_op_t *op, int fd, int file);

@@ -81,6 +81,9 @@ int kr_producer_new(kr_producer_t **out, const kr_conf_t *conf, char *errstr, si
         producer_free(p);
         return rc;
     }
+    KR_DBG(p, "io_uring: zero-copy send %s, registered files %s, multishot receive %s",
+           p->io.has_send_zc ? "yes" : "no", p->io.has_files ? "yes" : "no",
+           p->io.has_bufring ? "yes" : "no");
     *out = p;
     return 0;
 }
@@ -99,8 +102,10 @@ static void producer_drain(kr_producer_t *p)
     kr_cqe_t cqes[KR_IO_DRAIN_MAX];
     for (;;) {
         unsigned n = kr_io_drain(&p->io, cqes, KR_IO_DRAIN_MAX);
-        for (unsigned i = 0; i < n; i++)
+        for (unsigned i = 0; i < n; i++) {
             producer_dispatch(p, &cqes[i]);
+            kr_io_buf_put(&p->io, &cqes[i]); /* its data has been consumed */
+        }
         if (n < KR_IO_DRAIN_MAX)
             return;
     }
