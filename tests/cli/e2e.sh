@@ -135,8 +135,9 @@ step "files: $(wc -l <"$tmp/plain") lines, identical after the round trip (plain
 
 # ---- 3. the open-loop rate
 t5=$(new_topic 5 3)
-step "--rate 20000 for 100,000 records -> $t5"
-"$kring" produce -b "$boot" -t "$t5" -n 100000 --rate 20000 -q --report-json "$tmp/r5.json" \
+step "--rate 10000 for 100,000 records -> $t5"
+# ten seconds, so that the last records' latency (in wall_s) weighs little
+"$kring" produce -b "$boot" -t "$t5" -n 100000 --rate 10000 -q --report-json "$tmp/r5.json" \
   >"$tmp/s5"
 cat "$tmp/s5"
 python3 - "$tmp/r5.json" <<'PY'
@@ -144,8 +145,8 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["records_acked"] == 100000 and r["records_failed"] == 0, r
 rate = r["records_per_s"]
-assert abs(rate - 20000) <= 20000 * 0.02, f"achieved {rate:.0f} records/s, want 20000 +- 2%"
-print(f"e2e: achieved {rate:.0f} records/s for a target of 20000")
+assert abs(rate - 10000) <= 10000 * 0.02, f"achieved {rate:.0f} records/s, want 10000 +- 2%"
+print(f"e2e: achieved {rate:.0f} records/s for a target of 10000")
 PY
 
 # ---- 4. errors: an unknown topic, an unreachable bootstrap
