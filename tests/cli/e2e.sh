@@ -4,7 +4,7 @@
 #     event ids exactly 0..999,999, every key on one partition, the one Java's murmur2
 #     partitioner picks, and each aircraft's events in order;
 #  2. files round trip byte for byte (values only; KEY<TAB>VALUE with -K; from stdin);
-#  3. an open-loop --rate run achieves the rate within 2 %;
+#  3. a 10 s open-loop --rate run achieves the rate within 2 %;
 #  4. an unknown topic and an unreachable bootstrap fail with a message, non-zero, in time;
 #  5. Ctrl-C flushes, prints the summary and exits 130;
 #  6. kring metadata lists the topics and their partitions.
