@@ -105,10 +105,12 @@ eng_stop_bg() {
   bg_pids=()
 }
 
-# eng_wait_mark FILE N TIMEOUT_S: waits until kr_drive wrote "REACHED N" to FILE.
+# eng_wait_mark FILE N TIMEOUT_S: waits until kr_drive wrote "REACHED N" to FILE. Gives up
+# when FILE.done appears (kr_drive exited without reaching it) or after TIMEOUT_S.
 eng_wait_mark() {
   local deadline=$((SECONDS + $3))
   until grep -qx "REACHED $2" "$1" 2>/dev/null; do
+    [ ! -e "$1.done" ] || { log "kr_drive exited before REACHED $2"; return 1; }
     ((SECONDS < deadline)) || { log "no REACHED $2 after $3 s"; return 1; }
     sleep 0.05
   done

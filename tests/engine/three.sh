@@ -94,6 +94,7 @@ run_with_faults() {
   local fpid=$!
   bg_pids+=("$fpid")
   eng_drive "$t" "${common[@]}" --mark-file "$marks" "$@"
+  touch "$marks.done"
   local frc=0
   wait "$fpid" || frc=$?
   bg_pids=()

@@ -22,6 +22,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 SHOW = 5
 
@@ -257,6 +258,8 @@ def main():
     ap.add_argument("--codec", help="with --dump-dir: every batch must use this codec")
     ap.add_argument("--idempotent", action="store_true",
                     help="with --dump-dir: batches carry contiguous sequences")
+    ap.add_argument("--settle-s", type=float, default=0,
+                    help="if ids are missing, read the topic once more after this long")
     ap.add_argument("--allow-loss", action="store_true",
                     help="missing ids are reported but do not fail (acks=0)")
     args = ap.parse_args()
@@ -269,6 +272,15 @@ def main():
     for rec in consume(args.bootstrap, args.topic):
         chk.record(*rec)
     expected, missing = chk.finish()
+    if missing and args.settle_s > 0:
+        # acks=0: the producer cannot know when the broker has appended its last batch.
+        print(f"verify: {len(missing)} missing; reading again in {args.settle_s} s",
+              file=sys.stderr)
+        time.sleep(args.settle_s)
+        chk = Checker(args, partitions)
+        for rec in consume(args.bootstrap, args.topic):
+            chk.record(*rec)
+        expected, missing = chk.finish()
     acked_reports = check_reports(chk, args.reports) if args.reports else None
     dump = check_dump(chk, args, args.topic) if args.dump_dir else None
 
