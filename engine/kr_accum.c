@@ -581,6 +581,7 @@ void kr_accum_pid_changed(kr_producer_t *p)
             kr_partition_t *part = &t->parts[j];
             part->next_seq = 0;
             part->acked_seq = 0;
+            part->acked_any = false;
             for (kr_batch_t *b = part->q_head; b != NULL; b = b->next) {
                 kr_batch_restamp(b->mem, b->wire_len, p->producer_id, p->producer_epoch,
                                  part->next_seq);

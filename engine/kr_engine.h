@@ -89,6 +89,7 @@ struct kr_partition {
     int32_t inflight;     /* batches of this partition in flight */
     int32_t next_seq;     /* idempotence: next sequence to hand out */
     int32_t acked_seq;    /* idempotence: the sequence the broker expects next */
+    bool acked_any;       /* idempotence: a batch was acked in this epoch */
     uint64_t rec_appended; /* records appended so far: the next batch's first_rec */
     uint64_t rec_reported; /* records whose batch has gone to the report queue */
     kr_batch_t *done_wait; /* finished ahead of an earlier batch, by first_rec */

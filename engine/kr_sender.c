@@ -50,6 +50,11 @@ static kr_batch_t *sender_ready(kr_producer_t *p, kr_partition_t *part)
     /* A retry goes out alone, so batches after it cannot overtake it. */
     if (b->attempts > 0 && part->inflight > 0)
         return NULL;
+    /* A broker takes any sequence as a producer's first batch on a partition: until one
+     * is acked, a later batch could be written ahead of a refused earlier one and leave
+     * a gap for good. So the first batch of an epoch goes alone. */
+    if (p->idempotent && !part->acked_any && part->inflight > 0)
+        return NULL;
     return b;
 }
 
@@ -224,11 +229,16 @@ static void sender_complete(kr_producer_t *p, kr_batch_t *b, int err, int16_t ke
     if (err == 0 && (kerr == 0 || dup)) {
         b->base_offset = dup ? -1 : base_offset;
         b->log_append_ms = append_ms;
-        if (p->idempotent && b->base_seq >= 0)
+        if (p->idempotent && b->base_seq >= 0) {
             part->acked_seq = b->base_seq + (int32_t)b->cnt;
+            part->acked_any = true;
+        }
         kr_accum_done(p, b);
         return;
     }
+    KR_DBG(p, "%s-%d: %u records, seq %d: %s%s", part->topic->name, part->id, b->cnt,
+           b->base_seq, err != 0 ? kr_strerror(err) : kr_kerr_name(kerr),
+           p->closing ? " (closing)" : "");
     if (err == 0 && kerr == KR_KERR_MESSAGE_TOO_LARGE && b->cnt > 1 && !b->jumbo &&
         kr_accum_split(p, b) == 0) {
         p->stats.retries++;
