@@ -125,11 +125,17 @@ static void producer_tick(kr_producer_t *p)
 static int64_t producer_next_deadline(const kr_producer_t *p)
 {
     int64_t t = kr_accum_next_deadline(p);
+    bool ready = false;
     for (int32_t i = 0; i < p->broker_cnt; i++) {
         int64_t c = kr_conn_next_deadline(p, &p->brokers[i]);
         if (c < t)
             t = c;
+        ready |= kr_conn_ready(&p->brokers[i].conn);
     }
+    /* Requests that wait for a connection are woken by its completion, not a timer:
+     * an overdue refresh with no broker up must not spin the loop. */
+    if (!ready)
+        return t;
     if ((p->metadata_wanted || p->topic_cnt > 0) && !p->metadata_inflight &&
         p->metadata_at_us < t)
         t = p->metadata_at_us;
