@@ -49,6 +49,9 @@ WORKLOADS = {
     "flights": {"desc": "flight events, JSON, ~310 B", "record_size": 0},
     "100B": {"desc": "flight events cut to 100 B", "record_size": 100},
 }
+# Records per run relative to the target's figure: each client runs for a few seconds, long
+# enough that scheduling noise on the shared machine stays a small part of its span.
+RUN_SCALE = {"kring": 3, "kring-cli": 2, "librdkafka": 1.5, "kcat": 1, "java": 0.5}
 PARTITIONS = 6
 DISTINCT = 100000  # distinct records in the preloaded files
 
@@ -214,10 +217,16 @@ def parse_rate(client, out, work):
     return None
 
 
-def run_timed(cmd, env, timeout_s):
-    """Runs cmd in its own process group; kills the whole group after timeout_s."""
+def run_timed(cmd, env, timeout_s, stdin_file=None):
+    """Runs cmd in its own process group, fed by `cat stdin_file` through a pipe when given;
+    kills the whole group after timeout_s."""
+    cat = None
+    if stdin_file is not None:
+        cat = subprocess.Popen(["cat", stdin_file], stdout=subprocess.PIPE)
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                         start_new_session=True)
+                         start_new_session=True, stdin=cat.stdout if cat else None)
+    if cat is not None:
+        cat.stdout.close()
     try:
         out, err = p.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
@@ -225,6 +234,9 @@ def run_timed(cmd, env, timeout_s):
         out, err = p.communicate()
         err += f"\ncompare: killed after {timeout_s:.0f} s"
         p.returncode = -9
+    if cat is not None:
+        cat.kill()
+        cat.wait()
     return subprocess.CompletedProcess(cmd, p.returncode, out, err)
 
 
@@ -379,8 +391,11 @@ def main():
         ("three", "flights"): 600000, ("three", "100B"): 900000,
     }
     n_for = {k: max(20000, int(v * scale)) for k, v in n_for.items()}
-    counts = {wl: [v for (t, w), v in n_for.items() if w == wl] + [
-        n_for[("mock", "flights")] // 2] for wl in WORKLOADS}
+
+    def n_of(base, client):
+        return int(base * RUN_SCALE[client])
+    counts = {wl: [n_of(v, c) // d for (t, w), v in n_for.items() if w == wl
+                   for c in ("kcat", "kring-cli") for d in (1, 2)] for wl in WORKLOADS}
     files = make_files(args.build, args.work, counts)
     tag = f"{os.getpid()}"
     sweeping = not args.quick and not args.no_sweep
@@ -418,27 +433,37 @@ def main():
     if not sweeping and os.path.exists(prev) and not args.fresh:
         with open(prev) as f:
             best.update(json.load(f).get("best_batch", {}))
+    def sweep_client(client, target):
+        """Two runs of each batch size, flights, acks=1; the best median records/s wins."""
+        res = {}
+        for rnd in range(2):
+            for b in SWEEP[client]:
+                n = n_of(n_for[(target.name, "flights")], client) // 2
+                r = run_one(client, args_for("flights", "1"), target, b, n, files, args.work)
+                record(r, "sweep")
+                res.setdefault(b, []).append(r["records_per_s"])
+        return max(res, key=lambda b: statistics.median(res[b]))
+
+    java_swept = False
     if sweeping:
         mock = Target("mock", args.build, args.work)
-        for client, sizes in SWEEP.items():
-            if client not in clients or not usable(client, "mock"):
-                continue
-            res = {}
-            for rnd in range(2):
-                for b in sizes:
-                    n = n_for[("mock", "flights")] // 2
-                    r = run_one(client, args_for("flights", "1"), mock, b, n, files, args.work)
-                    record(r, "sweep")
-                    res.setdefault(b, []).append(r["records_per_s"])
-            best[client] = max(res, key=lambda b: statistics.median(res[b]))
+        for client in SWEEP:
+            if client in clients and usable(client, "mock"):
+                best[client] = sweep_client(client, mock)
         log(f"compare: best batch sizes {best}")
     best["kring-cli"] = best["kring"]
 
     for tname in targets:
+        best["kring-cli"] = best["kring"]
         target = Target(tname, args.build, args.work)
         if not target.setup(args.wait_three):
             continue
         try:
+            # Java cannot use the mock sink: its batch-size sweep runs on the first real
+            # cluster instead.
+            if sweeping and "java" in clients and tname != "mock" and not java_swept:
+                best["java"] = sweep_client("java", target)
+                java_swept = True
             # Fixed costs (start-up, JIT, connecting): a 2000-record run per client.
             for client in [c for c in clients if usable(c, tname)]:
                 a = args_for("flights", "1")
@@ -450,8 +475,8 @@ def main():
                 order = clients[rnd % len(clients):] + clients[:rnd % len(clients)]
                 for wl in WORKLOADS:
                     for acks in ("1", "all"):
-                        n = n_for[(tname, wl)]
                         for client in [c for c in order if usable(c, tname)]:
+                            n = n_of(n_for[(tname, wl)], client)
                             r = run_one(client, args_for(wl, acks), target, best[client], n,
                                         files, args.work)
                             b0 = base.get(client)
@@ -465,11 +490,12 @@ def main():
 
     out_runs.close()
     rows = summarize(runs)
-    sweep = {}
+    sweep, sweep_target = {}, {}
     for r in runs:
         if r["phase"] == "sweep":
             sweep.setdefault(r["client"], {}).setdefault(r["batch_size"], []).append(
                 r["records_per_s"])
+            sweep_target[r["client"]] = r["target"]
     summary = {
         "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "quick": args.quick, "rounds": rounds, "records_per_run": {
@@ -477,6 +503,7 @@ def main():
         "best_batch": best,
         "sweep": {c: {str(b): statistics.median(v) for b, v in d.items()}
                   for c, d in sweep.items()},
+        "sweep_target": sweep_target,
         "workloads": {wl: {"avg_bytes": files[wl]["avg"], "desc": WORKLOADS[wl]["desc"]}
                       for wl in WORKLOADS},
         "rows": rows,

@@ -44,6 +44,7 @@ typedef struct bench_result {
     double bytes_op;
     double records_op;
     double cpu_share;    /* CPU time / wall time over all runs */
+    double ratio;        /* compression ratio, 0 when the case does not compress */
 } bench_result_t;
 
 static const kr_bench_case_t *const tables[] = {
@@ -157,6 +158,7 @@ static int run_case(const kr_bench_case_t *c, const bench_opts_t *o, bench_resul
     r->bytes_op = (double)m.bytes / ((double)n * runs);
     r->records_op = (double)m.records / ((double)n * runs);
     r->cpu_share = wall > 0 ? (double)spent / (double)wall : 0;
+    r->ratio = m.ratio_out > 0 ? (double)m.ratio_in / (double)m.ratio_out : 0;
     t->sink ^= m.sink;
     return 0;
 }
@@ -183,11 +185,12 @@ static void print_result(const bench_opts_t *o, const kr_bench_case_t *c,
                "\"ns_per_op_median\":%.3f,\"ops_per_s\":%.0f,\"mb_per_s\":%.2f,"
                "\"msgs_per_s\":%.0f,\"bytes_per_op\":%.1f,\"records_per_op\":%.2f,"
                "\"ns_per_record\":%.3f,\"runs\":%d,\"ops_per_run\":%llu,\"cpu_share\":%.3f,"
-               "\"smoke\":%s}\n",
+               "\"ratio\":%.3f,\"smoke\":%s}\n",
                c->name, c->group, r->ns_op_best, r->ns_op_median, ops_s, mb_s, rec_s,
                r->bytes_op, r->records_op,
                r->records_op > 0 ? r->ns_op_best / r->records_op : 0.0, r->runs,
-               (unsigned long long)r->ops_per_run, r->cpu_share, o->smoke ? "true" : "false");
+               (unsigned long long)r->ops_per_run, r->cpu_share, r->ratio,
+               o->smoke ? "true" : "false");
     } else {
         char recs[32] = "-";
         if (r->records_op > 0)

@@ -53,9 +53,9 @@ def micro_table(micro):
         by.setdefault(r["bench"], []).append(r)
     if not by:
         return "(no microbenchmark results)\n", {}
-    lines = ["| case | ns/op | MB/s | records/s | ns/record | runs x invocations | "
+    lines = ["| case | ns/op | MB/s | records/s | ns/record | LZ4 ratio | runs x invocations | "
              "spread between invocations |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     best = {}
     for name, rs in by.items():
         b = min(rs, key=lambda r: r["ns_per_op"])
@@ -64,8 +64,9 @@ def micro_table(micro):
         spread = (max(ns) - min(ns)) / min(ns) * 100
         rec = fmt_int(b["msgs_per_s"]) if b["records_per_op"] > 0 else "-"
         nsr = fmt(b["ns_per_record"], 1) if b["records_per_op"] > 0 else "-"
+        ratio = fmt(b["ratio"]) if b.get("ratio") else "-"
         lines.append(f"| {name} | {b['ns_per_op']:,.2f} | {b['mb_per_s']:,.1f} | {rec} | {nsr} "
-                     f"| {b['runs']} x {len(rs)} | {spread:.1f}% |")
+                     f"| {ratio} | {b['runs']} x {len(rs)} | {spread:.1f}% |")
     return "\n".join(lines) + "\n", best
 
 
@@ -102,12 +103,14 @@ def compare_tables(summary):
 def sweep_table(summary):
     if not summary or not summary.get("sweep"):
         return "(no sweep in this run: the default batch sizes were used)\n"
-    lines = ["| client | batch.size -> records/s (median of 2, mock sink, flights, acks=1) | "
-             "chosen |", "|---|---|---:|"]
+    lines = ["| client | on | batch.size: records/s (median of 2 runs, flights, acks=1) | "
+             "chosen |", "|---|---|---|---:|"]
     for c, d in summary["sweep"].items():
         cells = ", ".join(f"{int(b):,}: {v:,.0f}" for b, v in sorted(d.items(),
                                                                      key=lambda x: int(x[0])))
-        lines.append(f"| {c} | {cells} | {summary['best_batch'][c]:,} |")
+        on = summary.get("sweep_target", {}).get(c, "mock")
+        lines.append(f"| {c} | {on} | {cells} | {summary['best_batch'][c]:,} |")
+    lines.append("\nkring-cli uses kring's batch size.")
     return "\n".join(lines) + "\n"
 
 
@@ -241,8 +244,10 @@ def plots(results, summary, best):
             series.append(("whole pipeline, kr_produce to sink (acks=1)",
                            [best[pipe[s]]["ns_per_record"] for s, _ in sizes], "#d62728"))
         if "pipeline_none_acks1" in best:
-            ax.axhline(best["pipeline_none_acks1"]["ns_per_record"], color="#2ca02c", ls="--",
-                       label="whole pipeline, no compression")
+            none = best["pipeline_none_acks1"]["ns_per_record"]
+            ax.axhline(none, color="#2ca02c", ls="--", label="whole pipeline, no compression")
+            ax.plot(xs, [none + v for v in series[0][1]], color="#7f7f7f", ls=":",
+                    label="liblz4 alone + pipeline without compression")
         for name, ys, col in series:
             ax.plot(xs, ys, marker="o", label=name, color=col)
         ax.set_xscale("log", base=2)
