@@ -54,6 +54,13 @@ layout() {
       heap=${KR_BROKER_HEAP:--Xms128m -Xmx384m} ;;
     *) usage ;;
   esac
+  # KR_CLUSTER_PORT_OFFSET moves every port, so a second checkout can run its own cluster.
+  local off=${KR_CLUSTER_PORT_OFFSET:-0} i
+  [[ "$off" =~ ^[0-9]+$ ]] || die "KR_CLUSTER_PORT_OFFSET must be a number"
+  for i in "${!broker_ports[@]}"; do
+    broker_ports[i]=$((broker_ports[i] + off))
+    ctrl_ports[i]=$((ctrl_ports[i] + off))
+  done
   nodes=${#broker_ports[@]}
   dir=$here/run/$name
 }

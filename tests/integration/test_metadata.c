@@ -56,7 +56,7 @@ static bool has_broker(const kr_MetadataResponse_t *m, int32_t node_id)
     return false;
 }
 
-/* Every bootstrap host:port is a listed broker; node 1 at 127.0.0.1:19092 on single. */
+/* Every bootstrap host:port is a listed broker; node 1 at the bootstrap port on single. */
 static void check_brokers(const kr_MetadataResponse_t *m)
 {
     const kr_testenv_t *e = kr_testenv();
@@ -73,7 +73,9 @@ static void check_brokers(const kr_MetadataResponse_t *m)
     if (e->brokers == 1) {
         assert_int_equal(m->Brokers[0].NodeId, 1);
         assert_true(str_eq(m->Brokers[0].Host, "127.0.0.1"));
-        assert_int_equal(m->Brokers[0].Port, 19092);
+        const char *colon = strrchr(e->bootstrap, ':');
+        assert_non_null(colon);
+        assert_int_equal(m->Brokers[0].Port, atoi(colon + 1));
     }
     assert_true(has_broker(m, m->ControllerId));
 }
