@@ -2,13 +2,13 @@
 #include "kr_meta.h"
 
 #include <assert.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kr_accum.h"
 #include "kr_conn.h"
+#include "kr_describe.h"
 #include "kr_header.h"
 #include "kr_initpid.h"
 #include "kr_kerr.h"
@@ -136,8 +136,7 @@ void kr_meta_want(kr_producer_t *p)
     p->metadata_wanted = true;
 }
 
-/* A ready connection with a free request slot, preferring the least busy. */
-static kr_broker_t *meta_pick_broker(kr_producer_t *p)
+kr_broker_t *kr_meta_pick_broker(kr_producer_t *p)
 {
     kr_broker_t *best = NULL;
     for (int32_t i = 0; i < p->broker_cnt; i++) {
@@ -156,13 +155,8 @@ static kr_broker_t *meta_pick_broker(kr_producer_t *p)
     return best;
 }
 
-/*
- * Frames a request of api_key/version whose body `write` fills; queues it on b. A
- * describe request is marked so its answer goes to kr_metadata_describe()'s caller.
- */
-static int meta_send(kr_producer_t *p, kr_broker_t *b, int16_t api_key, int16_t version,
-                     int (*write)(kr_wbuf_t *, int16_t, const void *), const void *body,
-                     bool describe)
+int kr_meta_send(kr_producer_t *p, kr_broker_t *b, int16_t api_key, int16_t version,
+                 kr_meta_write_t *write, const void *body, bool describe)
 {
     kr_req_t *r = kr_conn_req_alloc(p, &b->conn);
     if (r == NULL)
@@ -186,7 +180,7 @@ static int meta_send(kr_producer_t *p, kr_broker_t *b, int16_t api_key, int16_t 
     return 0;
 }
 
-static int meta_write_metadata(kr_wbuf_t *w, int16_t v, const void *body)
+int kr_meta_write_metadata(kr_wbuf_t *w, int16_t v, const void *body)
 {
     return kr_MetadataRequest_write(w, v, body);
 }
@@ -196,14 +190,12 @@ static int meta_write_initpid(kr_wbuf_t *w, int16_t v, const void *body)
     return kr_InitProducerIdRequest_write(w, v, body);
 }
 
-static void meta_describe_tick(kr_producer_t *p);
-
 void kr_meta_tick(kr_producer_t *p)
 {
-    meta_describe_tick(p);
+    kr_describe_tick(p);
     if (p->sink || p->metadata_inflight || p->now_us < p->metadata_at_us)
         return;
-    kr_broker_t *b = meta_pick_broker(p);
+    kr_broker_t *b = kr_meta_pick_broker(p);
     if (b == NULL)
         return;
     kr_MetadataRequestTopic_t topics[KR_TOPICS_MAX];
@@ -213,7 +205,7 @@ void kr_meta_tick(kr_producer_t *p)
         topics[i].NameLen = p->topics[i].name_len;
     }
     kr_MetadataRequest_t req = {topics, p->topic_cnt, false, false, false};
-    if (meta_send(p, b, KR_API_Metadata, b->conn.ver[KR_V_METADATA], meta_write_metadata,
+    if (kr_meta_send(p, b, KR_API_Metadata, b->conn.ver[KR_V_METADATA], kr_meta_write_metadata,
                   &req, false) == 0) {
         p->metadata_inflight = true;
         p->metadata_wanted = false;
@@ -314,13 +306,10 @@ static void meta_relink(kr_producer_t *p)
     }
 }
 
-static void meta_describe_answer(kr_producer_t *p, kr_broker_t *b, kr_req_t *r,
-                                 kr_rbuf_t *body);
-
 void kr_meta_on_metadata(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body)
 {
     if (r->describe) {
-        meta_describe_answer(p, b, r, body);
+        kr_describe_on_metadata(p, b, r, body);
         return;
     }
     struct kr_meta_scratch *s = p->meta_scratch;
@@ -369,12 +358,12 @@ void kr_meta_pid_tick(kr_producer_t *p)
         kr_accum_pid_changed(p);
         return;
     }
-    kr_broker_t *b = meta_pick_broker(p);
+    kr_broker_t *b = kr_meta_pick_broker(p);
     if (b == NULL)
         return;
     int16_t v = b->conn.ver[KR_V_INITPID];
     kr_InitProducerIdRequest_t req = {NULL, 0, INT32_MAX, -1, -1};
-    if (meta_send(p, b, KR_API_InitProducerId, v, meta_write_initpid, &req, false) == 0)
+    if (kr_meta_send(p, b, KR_API_InitProducerId, v, meta_write_initpid, &req, false) == 0)
         p->pid_inflight = true;
 }
 
@@ -438,119 +427,4 @@ int kr_meta_sink_setup(kr_producer_t *p, const char *topic, int32_t partitions,
         p->pid_wanted = false;
     }
     return 0;
-}
-
-/* ---- kr_metadata_describe() ---- */
-
-/* Sends the describe request once a connection can carry it. */
-static void meta_describe_tick(kr_producer_t *p)
-{
-    if (p->describe.state != 1)
-        return;
-    kr_broker_t *b = meta_pick_broker(p);
-    if (b == NULL)
-        return;
-    kr_MetadataRequestTopic_t one;
-    memset(&one, 0, sizeof(one));
-    kr_MetadataRequest_t req = {NULL, -1, false, false, false};
-    if (p->describe.topic != NULL) {
-        one.Name = p->describe.topic;
-        one.NameLen = strlen(p->describe.topic);
-        req.Topics = &one;
-        req.TopicsCount = 1;
-    }
-    if (meta_send(p, b, KR_API_Metadata, b->conn.ver[KR_V_METADATA], meta_write_metadata,
-                  &req, true) == 0)
-        p->describe.state = 2;
-}
-
-/* Copies s into the string area at *cur as a C string. */
-static const char *meta_cstr(char **cur, kr_str_t s)
-{
-    if (s.len < 0)
-        return NULL;
-    char *out = *cur;
-    memcpy(out, s.ptr, (size_t)s.len);
-    out[s.len] = '\0';
-    *cur += s.len + 1;
-    return out;
-}
-
-/* The bytes the public view of m needs: structs, node ids, strings. */
-static size_t meta_describe_size(const kr_MetadataResponse_t *m, size_t body_len)
-{
-    size_t ids = 0;
-    for (int32_t i = 0; i < m->PartitionsCount; i++)
-        ids += (size_t)m->Partitions[i].ReplicaNodesCount + (size_t)m->Partitions[i].IsrNodesCount;
-    return (size_t)m->BrokersCount * sizeof(kr_metadata_broker_t) +
-           (size_t)m->TopicsCount * sizeof(kr_metadata_topic_t) +
-           (size_t)m->PartitionsCount * sizeof(kr_metadata_partition_t) + ids * sizeof(int32_t) +
-           body_len + 2 * (size_t)(m->BrokersCount + m->TopicsCount) + 16;
-}
-
-/* Builds the public view of m in mem and hands it to the describe callback. */
-static void meta_describe_deliver(kr_producer_t *p, kr_broker_t *b,
-                                  const kr_MetadataResponse_t *m, char *mem)
-{
-    kr_metadata_broker_t *brokers = (kr_metadata_broker_t *)mem;
-    kr_metadata_topic_t *topics = (kr_metadata_topic_t *)(brokers + m->BrokersCount);
-    kr_metadata_partition_t *parts = (kr_metadata_partition_t *)(topics + m->TopicsCount);
-    int32_t *ids = (int32_t *)(parts + m->PartitionsCount);
-    for (int32_t i = 0; i < m->PartitionsCount; i++) {
-        const kr_MetadataResponsePartition_t *mp = &m->Partitions[i];
-        kr_metadata_partition_t *o = &parts[i];
-        *o = (kr_metadata_partition_t){mp->PartitionIndex, mp->LeaderId, mp->ErrorCode,
-                                       mp->ErrorCode ? kr_kerr_name(mp->ErrorCode) : NULL,
-                                       mp->ReplicaNodesCount, ids, mp->IsrNodesCount, NULL};
-        for (int32_t k = 0; k < mp->ReplicaNodesCount; k++)
-            *ids++ = kr_metadata_node_at(mp->ReplicaNodes, k);
-        o->isrs = ids;
-        for (int32_t k = 0; k < mp->IsrNodesCount; k++)
-            *ids++ = kr_metadata_node_at(mp->IsrNodes, k);
-    }
-    char *str = (char *)ids;
-    for (int32_t i = 0; i < m->BrokersCount; i++)
-        brokers[i] = (kr_metadata_broker_t){m->Brokers[i].NodeId, meta_cstr(&str, m->Brokers[i].Host),
-                                            m->Brokers[i].Port, meta_cstr(&str, m->Brokers[i].Rack)};
-    for (int32_t i = 0; i < m->TopicsCount; i++) {
-        const kr_MetadataResponseTopic_t *mt = &m->Topics[i];
-        kr_str_t name = mt->Name.len >= 0 ? mt->Name : (kr_str_t){"", 0};
-        topics[i] = (kr_metadata_topic_t){meta_cstr(&str, name), mt->ErrorCode,
-                                          mt->ErrorCode ? kr_kerr_name(mt->ErrorCode) : NULL,
-                                          mt->PartitionsCount, parts + mt->PartitionsFirst};
-    }
-    kr_metadata_t md = {b->node_id, meta_cstr(&str, m->ClusterId), m->ControllerId,
-                        m->BrokersCount, brokers, m->TopicsCount, topics};
-    p->describe.cb(&md, p->describe.ctx);
-}
-
-/* The describe answer: decoded, turned into the public view, handed to the caller. */
-static void meta_describe_answer(kr_producer_t *p, kr_broker_t *b, kr_req_t *r,
-                                 kr_rbuf_t *body)
-{
-    if (p->describe.state != 2)
-        return; /* the caller gave up waiting */
-    /* A whole cluster's metadata can be large: room sized from the answer's length (each
-     * broker, topic and partition takes at least 8 bytes), off the hot path. */
-    size_t body_len = kr_rbuf_left(body);
-    int32_t cap = (int32_t)(body_len / 8 + 1);
-    kr_MetadataResponse_t m = {
-        .Brokers = calloc((size_t)cap, sizeof(kr_MetadataResponseBroker_t)), .BrokersCap = cap,
-        .Topics = calloc((size_t)cap, sizeof(kr_MetadataResponseTopic_t)), .TopicsCap = cap,
-        .Partitions = calloc((size_t)cap, sizeof(kr_MetadataResponsePartition_t)),
-        .PartitionsCap = cap};
-    p->describe.state = 3;
-    int rc = -ENOMEM;
-    char *mem = NULL;
-    if (m.Brokers != NULL && m.Topics != NULL && m.Partitions != NULL)
-        rc = kr_MetadataResponse_read(body, r->api_version, &m);
-    if (rc == 0 && (mem = malloc(meta_describe_size(&m, body_len))) == NULL)
-        rc = -ENOMEM;
-    p->describe.rc = rc;
-    if (rc == 0)
-        meta_describe_deliver(p, b, &m, mem);
-    free(mem);
-    free(m.Brokers);
-    free(m.Topics);
-    free(m.Partitions);
 }

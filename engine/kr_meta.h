@@ -25,6 +25,22 @@ void kr_meta_tick(kr_producer_t *p);
 /* Sends InitProducerId if the producer needs an id or an epoch bump. */
 void kr_meta_pid_tick(kr_producer_t *p);
 
+/* A ready connection with a free request slot, preferring the least busy; NULL if none
+ * (then the bootstrap brokers are put back in use). */
+kr_broker_t *kr_meta_pick_broker(kr_producer_t *p);
+
+/* Writes a request body of `version`. */
+typedef int kr_meta_write_t(kr_wbuf_t *w, int16_t version, const void *body);
+kr_meta_write_t kr_meta_write_metadata;
+
+/*
+ * Frames a request of api_key/version whose body `write` fills and queues it on b. A
+ * describe request is marked so its answer goes to kr_metadata_describe()'s caller.
+ * Returns 0 or KR_ESTATE (no free request slot).
+ */
+int kr_meta_send(kr_producer_t *p, kr_broker_t *b, int16_t api_key, int16_t version,
+                 kr_meta_write_t *write, const void *body, bool describe);
+
 /* Response handlers (called by the producer's dispatcher). */
 void kr_meta_on_metadata(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body);
 void kr_meta_on_initpid(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body);
