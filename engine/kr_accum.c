@@ -293,8 +293,13 @@ static int accum_hold(kr_producer_t *p, kr_topic_t *t, const kr_record_t *rec, i
             return KR_EQUEUEFULL;
     }
     int rc = accum_put(t->held, rec, ts);
-    if (rc == KR_EBATCHFULL)
-        return t->held->cnt == 0 ? KR_ETOOLARGE : KR_EQUEUEFULL;
+    if (rc == KR_EBATCHFULL) {
+        /* Larger than a slot: it takes the jumbo slot once the topic is known. */
+        size_t room = (size_t)p->conf.max_request_size;
+        return kr_batch_record_size(&t->held->bld, ts, rec->key, rec->key_len, rec->value,
+                                    rec->value_len, (const kr_record_header_t *)rec->headers,
+                                    rec->header_cnt) > room ? KR_ETOOLARGE : KR_EQUEUEFULL;
+    }
     accum_count(p, rec);
     return 0;
 }
@@ -305,8 +310,10 @@ int kr_accum_append(kr_producer_t *p, kr_topic_t *t, const kr_record_t *rec)
     if ((rec->key != NULL && rec->key_len > INT32_MAX) ||
         (rec->value != NULL && rec->value_len > INT32_MAX))
         return KR_ETOOLARGE;
-    if (t->state == KR_TOPIC_PENDING)
-        return accum_hold(p, t, rec, ts);
+    if (t->state != KR_TOPIC_KNOWN)
+        return accum_hold(p, t, rec, ts); /* a missing topic's fail at the next tick */
+    if (t->held != NULL)
+        return KR_EQUEUEFULL; /* held records of the topic go first */
     int32_t pi = accum_partition(p, t, rec);
     if (pi < 0)
         return pi;
@@ -395,6 +402,32 @@ void kr_accum_requeue(kr_producer_t *p, kr_batch_t *b)
     (void)p;
 }
 
+static void accum_replay(kr_producer_t *p, kr_topic_t *t);
+
+/*
+ * Fails what a topic still holds: the records that failed while moving out (at the
+ * slot's front) and those not moved yet; the moved ones are reported from their batches.
+ */
+static void accum_held_fail(kr_producer_t *p, kr_topic_t *t, int err, int16_t kerr)
+{
+    kr_batch_t *h = t->held;
+    if (h == NULL)
+        return;
+    uint32_t n = t->held_failed;
+    for (uint32_t i = t->held_moved; i < h->cnt; i++, n++) {
+        h->opaques[n] = h->opaques[i];
+        h->ts[n] = h->ts[i];
+    }
+    h->cnt = n;
+    t->held = NULL;
+    t->held_moved = t->held_failed = 0;
+    if (n == 0) {
+        accum_release(p, h);
+        return;
+    }
+    accum_fail(p, h, err, kerr);
+}
+
 /* Fails queued batches at the head of part's queue whose delivery time is over. */
 static void accum_expire_queue(kr_producer_t *p, kr_partition_t *part)
 {
@@ -414,10 +447,13 @@ void kr_accum_tick(kr_producer_t *p)
     int64_t linger_us = (int64_t)p->conf.linger_ms * 1000;
     for (int32_t i = 0; i < p->topic_cnt; i++) {
         kr_topic_t *t = &p->topics[i];
-        if (t->held != NULL && t->held->deadline_us <= p->now_us) {
-            accum_fail(p, t->held, KR_ETIMEDOUT, t->error);
-            t->held = NULL;
-        }
+        if (t->held != NULL && t->state == KR_TOPIC_KNOWN)
+            accum_replay(p, t);
+        if (t->held != NULL && t->state == KR_TOPIC_FAILED)
+            accum_held_fail(p, t, KR_EBROKER,
+                            t->error != 0 ? t->error : KR_KERR_UNKNOWN_TOPIC_OR_PARTITION);
+        if (t->held != NULL && t->held->deadline_us <= p->now_us)
+            accum_held_fail(p, t, KR_ETIMEDOUT, t->error);
         for (int32_t j = 0; j < t->part_cnt; j++) {
             kr_partition_t *part = &t->parts[j];
             if (part->open != NULL && p->now_us - part->open->created_us >= linger_us)
@@ -485,13 +521,16 @@ static kr_record_t accum_record_of(const kr_batch_t *src, uint32_t i,
                          src->opaques[i]};
 }
 
-void kr_accum_topic_known(kr_producer_t *p, kr_topic_t *t)
+/*
+ * Moves held records into partitions, from where an earlier call stopped. When slots run
+ * out it stops and the rest stay held (kr_accum_tick resumes); new records of the topic
+ * wait behind them (KR_EQUEUEFULL), so order holds. A record that can never go (too
+ * large, no such partition) fails; failures gather at the held slot's front, reported
+ * once every record has moved.
+ */
+static void accum_replay(kr_producer_t *p, kr_topic_t *t)
 {
     kr_batch_t *h = t->held;
-    if (h == NULL)
-        return;
-    t->held = NULL;
-    /* Walk the held records with the batch reader and produce each for real. */
     kr_batch_info_t info;
     memset(&info, 0, sizeof(info));
     info.records = h->mem + KR_RB_HEADER_SIZE;
@@ -502,50 +541,58 @@ void kr_accum_topic_known(kr_producer_t *p, kr_topic_t *t)
     kr_batch_iter_init(&it, &info);
     kr_header_t hdrs[KR_HEADERS_MAX];
     kr_batch_record_t r;
-    uint32_t nfail = 0;
-    int err = 0;
+    t->held = NULL; /* so kr_accum_append takes the records for real */
     for (uint32_t i = 0; i < h->cnt && kr_batch_iter_next(&it, &r) == 1; i++) {
+        if (i < t->held_moved)
+            continue;
         kr_record_t rec = accum_record_of(h, i, &r, hdrs);
         p->outstanding--; /* accum_count counts it again */
         p->stats.records_queued--;
         p->stats.bytes_queued -= rec.key_len + rec.value_len;
         int rc = kr_accum_append(p, t, &rec);
         if (rc != 0) {
-            /* No room for it now: it fails, reported from the front of the held slot
-             * (entries before i have been read already). */
             p->outstanding++;
             p->stats.records_queued++;
             p->stats.bytes_queued += rec.key_len + rec.value_len;
-            h->opaques[nfail] = rec.opaque;
-            h->ts[nfail] = rec.timestamp_ms;
-            nfail++;
-            err = rc;
         }
+        if (rc == KR_EQUEUEFULL) {
+            t->held = h; /* no room now: the rest waits for the next tick */
+            return;
+        }
+        if (rc != 0) {
+            h->opaques[t->held_failed] = rec.opaque;
+            h->ts[t->held_failed] = rec.timestamp_ms;
+            t->held_failed++;
+            t->held_err = rc;
+        }
+        t->held_moved = i + 1;
     }
-    if (nfail == 0) {
+    if (t->held_failed == 0) {
         accum_release(p, h);
-        return;
+    } else {
+        h->cnt = t->held_failed;
+        accum_fail(p, h, t->held_err, 0);
     }
-    h->cnt = nfail;
-    accum_fail(p, h, err, 0);
+    t->held_moved = t->held_failed = 0;
+}
+
+void kr_accum_topic_known(kr_producer_t *p, kr_topic_t *t)
+{
+    if (t->held != NULL)
+        accum_replay(p, t);
 }
 
 void kr_accum_topic_failed(kr_producer_t *p, kr_topic_t *t)
 {
-    if (t->held == NULL)
-        return;
     int16_t kerr = t->error != 0 ? t->error : KR_KERR_UNKNOWN_TOPIC_OR_PARTITION;
-    accum_fail(p, t->held, KR_EBROKER, kerr);
-    t->held = NULL;
+    accum_held_fail(p, t, KR_EBROKER, kerr);
 }
 
 void kr_accum_fail_all(kr_producer_t *p, int err, int16_t kerr)
 {
     for (int32_t i = 0; i < p->topic_cnt; i++) {
         kr_topic_t *t = &p->topics[i];
-        if (t->held != NULL)
-            accum_fail(p, t->held, err, kerr);
-        t->held = NULL;
+        accum_held_fail(p, t, err, kerr);
         for (int32_t j = 0; j < t->part_cnt; j++) {
             kr_partition_t *part = &t->parts[j];
             if (part->open != NULL)

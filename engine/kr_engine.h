@@ -109,6 +109,9 @@ struct kr_topic {
     int32_t sticky;       /* partition for unkeyed records, -1: choose */
     int64_t pending_since_us;
     kr_batch_t *held;     /* records produced before metadata arrived */
+    uint32_t held_moved;  /* of those, already produced for real (or failed) */
+    uint32_t held_failed; /* of those, failed: their entries sit at the slot's front */
+    int held_err;
 };
 
 /* ---- connections ---- */

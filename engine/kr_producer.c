@@ -200,8 +200,6 @@ int kr_produce(kr_producer_t *p, const kr_record_t *rec)
         p->last_topic = t;
         p->last_topic_name = rec->topic;
     }
-    if (t->state == KR_TOPIC_FAILED)
-        return KR_EUNKNOWNTOPIC;
     return kr_accum_append(p, t, rec);
 }
 

@@ -109,8 +109,12 @@ typedef struct kr_record {
  * KR_EQUEUEFULL when buffer.memory is used up (call kr_poll() and retry); KR_ETOOLARGE
  * when the record can never fit a request (max.request.size); KR_ERANGE for more than
  * KR_HEADERS_MAX headers or a header without a key; KR_EUNKNOWNPART for a
- * partition the topic does not have; KR_EFATAL once the producer has failed fatally.
- * An unknown topic is not an error here: its records fail in their delivery reports.
+ * partition the topic does not have; KR_EUNKNOWNTOPIC for a name Kafka never allows, or
+ * a new topic beyond the 64 one producer tracks; KR_EFATAL once the producer has failed
+ * fatally.
+ * An unknown topic is not an error here: its records fail in their delivery reports
+ * with UNKNOWN_TOPIC_OR_PARTITION, once topic.metadata.propagation.max.ms has passed
+ * without the topic appearing (and at once for a topic already found missing).
  */
 int kr_produce(kr_producer_t *p, const kr_record_t *rec);
 
