@@ -169,7 +169,7 @@ def client_cmd(client, a, topic, bootstrap, batch, n, files, work):
     b = a["build"]
     if client == "kring":
         return [os.path.join(b, "bench/kr_kring_bench"), "-b", bootstrap, "-t", topic,
-                "-f", wl["distinct"], "-n", str(n), "-X", "compression.type=lz4",
+                "-f", wl["distinct"], "-n", str(n), "-X", f"compression.type={a['codec']}",
                 "-X", f"acks={acks}", "-X", f"enable.idempotence={idem}",
                 "-X", "linger.ms=5", "-X", f"batch.size={batch}"]
     if client == "kring-cli":
@@ -180,7 +180,7 @@ def client_cmd(client, a, topic, bootstrap, batch, n, files, work):
                 "--report-json", os.path.join(work, "kring-cli.json")]
     if client == "librdkafka":
         return [os.path.join(b, "bench/kr_rdk_bench"), "-b", bootstrap, "-t", topic,
-                "-f", wl["distinct"], "-n", str(n), "-X", "compression.codec=lz4",
+                "-f", wl["distinct"], "-n", str(n), "-X", f"compression.codec={a['codec']}",
                 "-X", f"acks={acks}", "-X", f"enable.idempotence={idem}",
                 "-X", "linger.ms=5", "-X", f"batch.size={batch}"]
     if client == "kcat":
@@ -271,6 +271,7 @@ def run_one(client, a, target, batch, n, files, work):
     span = parse_rate(client, p.stdout + p.stderr, work)
     r = {
         "target": target.name, "client": client, "workload": a["workload"], "acks": a["acks"],
+        "codec": a.get("codec", "lz4"),
         "batch_size": batch, "records": n, "acked": acked, "exit": p.returncode,
         "proc_wall_s": float(e), "span_s": span if span else float(e),
         "cpu_s": float(u) + float(s), "user_s": float(u), "sys_s": float(s),
@@ -322,9 +323,10 @@ def spread(xs):
 def summarize(runs):
     groups = {}
     for r in runs:
-        if r.get("phase") != "main":
+        if r.get("phase") not in ("main", "none"):
             continue
-        k = (r["target"], r["workload"], r["acks"], r["client"])
+        wl = r["workload"] + ("/none" if r.get("codec") == "none" else "")
+        k = (r["target"], wl, r["acks"], r["client"])
         groups.setdefault(k, []).append(r)
     rows = []
     for (tg, wl, acks, cl), rs in sorted(groups.items()):
@@ -423,9 +425,9 @@ def main():
             f"{r['cpu_s']:6.2f} CPU s {r['maxrss_kb'] // 1024:5d} MB acked {r['acked']}/{r['records']}"
             f" load {r['load1']:.1f}")
 
-    def args_for(wl, acks):
+    def args_for(wl, acks, codec="lz4"):
         return {"workload": wl, "acks": acks, "idem": "true" if acks == "all" else "false",
-                "build": args.build, "tag": tag}
+                "build": args.build, "tag": tag, "codec": codec}
 
     # The batch-size sweep, on the mock sink.
     best = {"kring": 262144, "librdkafka": 1000000, "kcat": 1000000, "java": 16384}
@@ -485,6 +487,19 @@ def main():
                                     r["acked"] - b0["acked"]) * 1e6
                             r["round"] = rnd
                             record(r, "main")
+                # Without compression, on the mock sink only: the two harnesses.
+                for wl in WORKLOADS if tname == "mock" else ():
+                    for client in [c for c in order if c in ("kring", "librdkafka")
+                                   and c in clients]:
+                        n = n_of(n_for[(tname, wl)], client)
+                        r = run_one(client, args_for(wl, "1", "none"), target, best[client], n,
+                                    files, args.work)
+                        b0 = base.get(client)
+                        if b0 and r["acked"] > b0["acked"]:
+                            r["cpu_s_per_m_marginal"] = (r["cpu_s"] - b0["cpu_s"]) / (
+                                r["acked"] - b0["acked"]) * 1e6
+                        r["round"] = rnd
+                        record(r, "none")
         finally:
             target.teardown()
 

@@ -134,8 +134,10 @@ static void lz4_close_run(void *st, uint64_t n, kr_bench_tally_t *t)
         }
         s->out_len = b.out_len;
         t->sink += b.out[b.out_len - 5];
-        t->ratio_in += kr_batch_records_len(&b);
-        t->ratio_out += b.out_len;
+        if (codec == KR_CODEC_LZ4) {
+            t->ratio_in += kr_batch_records_len(&b);
+            t->ratio_out += b.out_len;
+        }
         t->bytes += kr_batch_records_len(&b);
         t->records += (uint64_t)kr_batch_count(&b);
     }

@@ -145,6 +145,52 @@ def target_section(t):
     return "\n".join(lines) + "\n"
 
 
+def targets_section(summary, best, target):
+    """The issue's targets, each with the measured figure beside it."""
+    lines = ["| target | measured | met |", "|---|---|---|"]
+    rows = summary["rows"] if summary else []
+
+    def row(tg, wl, acks, client):
+        for r in rows:
+            if (r["target"], r["workload"], r["acks"], r["client"]) == (tg, wl, acks, client):
+                return r
+        return None
+
+    for wl, codec, goal in (("flights", "LZ4", 3), ("100B", "LZ4", 3),
+                            ("flights/none", "none", 5), ("100B/none", "none", 5)):
+        k, l = row("mock", wl, "1", "kring"), row("mock", wl, "1", "librdkafka")
+        if k and l and k["cpu_s_per_m"] and l["cpu_s_per_m"]:
+            x = l["cpu_s_per_m"] / k["cpu_s_per_m"]
+            lines.append(f"| sink, {wl.split('/')[0]}, {codec}, acks=1: kring's records per "
+                         f"CPU-second >= {goal}x librdkafka's | {x:.2f}x "
+                         f"({k['cpu_s_per_m']:.3f} vs {l['cpu_s_per_m']:.3f} CPU s per million) "
+                         f"| {'yes' if x >= goal else 'no'} |")
+    if best.get("pipeline_lz4_acks1"):
+        rate = best["pipeline_lz4_acks1"]["msgs_per_s"]
+        bound = best.get("lz4_bound_256KiB")
+        extra = ""
+        if bound:
+            extra = (f"; liblz4 alone on the same bytes: {bound['msgs_per_s']:,.0f} records/s, "
+                     f"so LZ4 is {bound['ns_per_record'] / best['pipeline_lz4_acks1']['ns_per_record'] * 100:.0f}% "
+                     f"of the pipeline's CPU")
+        lines.append(f"| one core, 300-byte flight JSON, LZ4: >= 3,000,000 records/s | "
+                     f"{rate:,.0f} records/s (pipeline through the sink, CPU time){extra} | "
+                     f"{'yes' if rate >= 3e6 else 'no'} |")
+    if target:
+        lines.append(f"| 3-node cluster, acks=all + idempotence, 5 minutes: >= 333,000 records/s, "
+                     f"independent count matches | {fmt_int(target.get('records_per_s'))} records/s "
+                     f"for {target['duration']}; counts "
+                     f"{'match' if target['count_matches'] else 'DO NOT match'} | "
+                     f"{'yes' if target['target_met'] else 'no'} |")
+    three = [r for r in rows if r["target"] == "three" and "/" not in r["workload"]]
+    if three:
+        worse = [r for r in three if r["client"] != "kring" and (r.get("rate_vs_kring") or 0) > 1]
+        lines.append(f"| 3-node cluster: kring's rate at least every other client's in the same "
+                     f"run | {'in every setting' if not worse else 'not in: ' + ', '.join(sorted(set(r['client'] + ' (' + r['workload'] + ', acks=' + r['acks'] + ')' for r in worse)))} "
+                     f"| {'yes' if not worse else 'no'} |")
+    return "\n".join(lines) + "\n"
+
+
 def machine_section(m):
     if not m:
         return "(machine.json missing)\n"
@@ -296,6 +342,7 @@ def main():
         f"{', '.join(f'{k} {v:,}' for k, v in summary['records_per_run'].items())}.\n"
         if summary else ""))
     doc = replace(doc, "target", target_section(target))
+    doc = replace(doc, "targets", targets_section(summary, best, target))
     if os.path.exists(os.path.join(a.results, "target-perf.txt")):
         with open(os.path.join(a.results, "target-perf.txt")) as f:
             doc = replace(doc, "target-perf", "```\n" + f.read() + "```\n")
