@@ -83,14 +83,13 @@ class Target:
         if st.returncode == 0 and self.name == "single":
             log(f"compare: using the running '{self.name}' cluster (not stopping it after)")
         else:
-            if st.returncode != 3:
-                if self.name == "three":
-                    if not self.wait_down(wait_three_s):
-                        log("compare: cluster 'three' is in use by someone else; skipped")
-                        return False
-                else:
-                    log(f"compare: cluster '{self.name}' is partly up; leaving it alone")
+            if self.name == "three":
+                if not self.wait_down(wait_three_s):
+                    log("compare: cluster 'three' is in use by someone else; skipped")
                     return False
+            elif st.returncode != 3:
+                log(f"compare: cluster '{self.name}' is partly up; leaving it alone")
+                return False
             log(f"compare: starting cluster '{self.name}'")
             subprocess.run([CLUSTER_SH, "start", self.name], check=True,
                            stdout=subprocess.DEVNULL)
@@ -101,13 +100,20 @@ class Target:
         return True
 
     def wait_down(self, limit_s):
+        """Waits until 'three' has been down for 2 minutes straight: a fault test that
+        restarts every node leaves it down for a moment while still using it."""
         t0 = time.time()
+        down_since = None
         while time.time() - t0 < limit_s:
             st = subprocess.run([CLUSTER_SH, "status", "three"], capture_output=True)
-            if st.returncode == 3:
+            if st.returncode != 3:
+                down_since = None
+                log("compare: cluster 'three' is in use by someone else; waiting")
+            elif down_since is None:
+                down_since = time.time()
+            elif time.time() - down_since >= 120:
                 return True
-            log("compare: cluster 'three' is running (someone else's); waiting for it to stop")
-            time.sleep(20)
+            time.sleep(15)
         return False
 
     def topic(self, name):
