@@ -193,6 +193,11 @@ static int meta_write_initpid(kr_wbuf_t *w, int16_t v, const void *body)
 void kr_meta_tick(kr_producer_t *p)
 {
     kr_describe_tick(p);
+    /* A leader that is down is usually being replaced: ask until metadata names another
+     * (the Java client refreshes on every disconnect). */
+    for (int32_t i = p->bootstrap_cnt; i < p->broker_cnt && !p->metadata_wanted; i++)
+        if (p->brokers[i].parts != NULL && !kr_conn_ready(&p->brokers[i].conn))
+            kr_meta_want(p);
     if (p->sink || p->metadata_inflight || p->now_us < p->metadata_at_us)
         return;
     kr_broker_t *b = kr_meta_pick_broker(p);
