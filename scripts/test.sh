@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command the README names and CI runs: set-up, a sanitizer build (ASan+UBSan,
-# warnings as errors), the unit tests, the tests against a real Kafka started by
-# tests/cluster, and a fuzz smoke run. Exits non-zero on the first failure.
+# warnings as errors), the unit tests, the tests against a real single-node Kafka started
+# by tests/cluster, the engine's exactness and fault tests on a real 3-node Kafka, and a
+# fuzz smoke run. Exits non-zero on the first failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -31,6 +32,9 @@ if [ -x tests/cluster/cluster.sh ]; then
   ctest --test-dir build-asan -L kafka --output-on-failure
   bash tests/cluster/cluster.sh stop "$cluster"
   trap - EXIT
+
+  step "engine exactness and fault tests on a real 3-node Kafka"
+  bash tests/engine/run-three.sh build-asan
 fi
 
 if [ -f fuzz/CMakeLists.txt ]; then
