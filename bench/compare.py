@@ -168,6 +168,21 @@ def watermarks(build, bootstrap, topic):
     return int(out.strip())
 
 
+def settled_count(build, bootstrap, topic, base, n):
+    """Records the topic gained since `base`, once the count settles. The end offset a
+    broker reports is the high watermark: with acks=1 on a replicated topic the followers
+    may still be catching up when the producer is done, so wait (up to 20 s) until the count
+    reaches n or stops moving."""
+    last, same, t0 = None, 0, time.time()
+    while True:
+        got = watermarks(build, bootstrap, topic) - base
+        same = same + 1 if got == last else 0
+        if got >= n or same >= 3 or time.time() - t0 > 20:
+            return got
+        last = got
+        time.sleep(1)
+
+
 def client_cmd(client, a, topic, bootstrap, batch, n, files, work):
     """The command line for one run, and how to read its output."""
     acks, idem = a["acks"], a["idem"]
@@ -271,7 +286,7 @@ def run_one(client, a, target, batch, n, files, work):
         with open(tfile) as f:
             e, u, s, m = f.read().split()[-4:] if p.returncode != -9 else (
                 time.time() - t0, 0, 0, 0)
-        acked = watermarks(a["build"], target.bootstrap, topic) - base
+        acked = settled_count(a["build"], target.bootstrap, topic, base, n)
     finally:
         target.after_run()
     span = parse_rate(client, p.stdout + p.stderr, work)
