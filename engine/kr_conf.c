@@ -249,7 +249,8 @@ int kr_conf_set(kr_conf_t *conf, const char *key, const char *value, char *errst
     if (value == NULL || !conf_parse(conf, e, value)) {
         if (errlen > 0) {
             if (e->type == T_INT || e->type == T_INT64)
-                snprintf(errstr, errlen, "%s: bad value \"%s\": expected an integer from %lld to %lld",
+                snprintf(errstr, errlen,
+                         "%s: bad value \"%s\": expected an integer from %lld to %lld",
                          key, value ? value : "(null)", (long long)e->min, (long long)e->max);
             else
                 snprintf(errstr, errlen, "%s: bad value \"%s\": expected %s", key,
@@ -275,13 +276,17 @@ int kr_conf_get(const kr_conf_t *conf, const char *key, char *buf, size_t buflen
         snprintf(buf, buflen, "%lld", (long long)*(const int64_t *)field);
         break;
     case T_ACKS:
-        snprintf(buf, buflen, "%s", *(const int *)field == -1 ? "all" : *(const int *)field ? "1" : "0");
+        snprintf(buf, buflen, "%s",
+                 *(const int *)field == -1 ? "all" : *(const int *)field ? "1" : "0");
         break;
     case T_CODEC:
         snprintf(buf, buflen, "%s", *(const int *)field == 3 ? "lz4" : "none");
         break;
     case T_BOOL:
-        snprintf(buf, buflen, "%s", *(const int *)field == 1 ? "true" : *(const int *)field == 0 ? "false" : "default");
+        snprintf(buf, buflen, "%s",
+                 *(const int *)field == 1   ? "true"
+                 : *(const int *)field == 0 ? "false"
+                                            : "default");
         break;
     case T_PARTITIONER:
         snprintf(buf, buflen, "%s", *(const int *)field ? "murmur2_random" : "murmur2");

@@ -49,19 +49,6 @@ void kr_conn_free(kr_conn_t *c)
 
 static kr_req_t *req_at(const kr_conn_t *c, uint32_t i) { return &c->reqs[i % KR_CONN_REQS_MAX]; }
 
-/* Exponential backoff with +-20% jitter, as the Java client does for reconnects. */
-static int64_t conn_backoff_us(kr_producer_t *p, int failures)
-{
-    int64_t ms = p->conf.reconnect_backoff_ms;
-    for (int i = 1; i < failures && ms < p->conf.reconnect_backoff_max_ms; i++)
-        ms *= 2;
-    if (ms > p->conf.reconnect_backoff_max_ms)
-        ms = p->conf.reconnect_backoff_max_ms;
-    p->rand_state = p->rand_state * 6364136223846793005ULL + 1442695040888963407ULL;
-    int64_t jitter = (int64_t)((p->rand_state >> 33) % 41) - 20; /* -20..20 % */
-    return ms * 1000 * (100 + jitter) / 100;
-}
-
 /* Resolves host:port into c->addr. Returns 0 or KR_ETRANSPORT. */
 static int conn_resolve(kr_conn_t *c, const char *host, int port)
 {
@@ -454,7 +441,8 @@ static void conn_finish_close(kr_producer_t *p, kr_broker_t *b)
     c->rlen = 0;
     c->inflight_produce = 0;
     c->state = KR_CONN_DOWN;
-    c->reconnect_at_us = p->now_us + conn_backoff_us(p, c->failures);
+    c->reconnect_at_us = p->now_us + kr_backoff_us(p, p->conf.reconnect_backoff_ms,
+                                                   p->conf.reconnect_backoff_max_ms, c->failures);
 }
 
 void kr_conn_fail(kr_producer_t *p, kr_broker_t *b, int err)

@@ -78,8 +78,10 @@ static void meta_describe_deliver(kr_producer_t *p, kr_broker_t *b,
     }
     char *str = (char *)ids;
     for (int32_t i = 0; i < m->BrokersCount; i++)
-        brokers[i] = (kr_metadata_broker_t){m->Brokers[i].NodeId, meta_cstr(&str, m->Brokers[i].Host),
-                                            m->Brokers[i].Port, meta_cstr(&str, m->Brokers[i].Rack)};
+        brokers[i] = (kr_metadata_broker_t){m->Brokers[i].NodeId,
+                                            meta_cstr(&str, m->Brokers[i].Host),
+                                            m->Brokers[i].Port,
+                                            meta_cstr(&str, m->Brokers[i].Rack)};
     for (int32_t i = 0; i < m->TopicsCount; i++) {
         const kr_MetadataResponseTopic_t *mt = &m->Topics[i];
         kr_str_t name = mt->Name.len >= 0 ? mt->Name : (kr_str_t){"", 0};

@@ -260,6 +260,12 @@ struct kr_producer {
 };
 
 
+/*
+ * Backoff before attempt `attempt` (1-based): base_ms doubling up to max_ms, +-20%
+ * jitter, in microseconds; as the Java client backs off retries and reconnects.
+ */
+int64_t kr_backoff_us(kr_producer_t *p, int base_ms, int max_ms, int attempt);
+
 /* ---- debug log (conf "debug"): one line per event on stderr ---- */
 #define KR_DBG(p, ...)                                                                    \
     do {                                                                                  \

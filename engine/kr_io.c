@@ -20,7 +20,8 @@ static void io_bufring_init(kr_io_t *io)
     reg.ring_addr = (unsigned long)br;
     reg.ring_entries = KR_IO_BUFS;
     reg.bgid = 0;
-    if (br == MAP_FAILED || bufs == MAP_FAILED || io_uring_register_buf_ring(&io->ring, &reg, 0) != 0) {
+    if (br == MAP_FAILED || bufs == MAP_FAILED ||
+        io_uring_register_buf_ring(&io->ring, &reg, 0) != 0) {
         if (br != MAP_FAILED)
             munmap(br, ring_bytes);
         if (bufs != MAP_FAILED)

@@ -29,6 +29,18 @@ void kr_debug_log(const kr_producer_t *p, const char *fmt, ...)
             (long long)(p->now_us % 1000000), p->conf.client_id, line);
 }
 
+int64_t kr_backoff_us(kr_producer_t *p, int base_ms, int max_ms, int attempt)
+{
+    int64_t ms = base_ms;
+    for (int i = 1; i < attempt && ms < max_ms; i++)
+        ms *= 2;
+    if (ms > max_ms)
+        ms = max_ms;
+    p->rand_state = p->rand_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    int64_t jitter = (int64_t)((p->rand_state >> 33) % 41) - 20; /* -20..20 % */
+    return ms * 1000 * (100 + jitter) / 100;
+}
+
 static void producer_free(kr_producer_t *p)
 {
     for (int32_t i = 0; i < p->broker_cnt; i++)

@@ -28,14 +28,7 @@ size_t kr_sender_scratch_size(void) { return sizeof(struct kr_sender_scratch); }
 
 int64_t kr_sender_backoff_us(kr_producer_t *p, int attempt)
 {
-    int64_t ms = p->conf.retry_backoff_ms;
-    for (int i = 1; i < attempt && ms < p->conf.retry_backoff_max_ms; i++)
-        ms *= 2;
-    if (ms > p->conf.retry_backoff_max_ms)
-        ms = p->conf.retry_backoff_max_ms;
-    p->rand_state = p->rand_state * 6364136223846793005ULL + 1442695040888963407ULL;
-    int64_t jitter = (int64_t)((p->rand_state >> 33) % 41) - 20; /* -20..20 % */
-    return ms * 1000 * (100 + jitter) / 100;
+    return kr_backoff_us(p, p->conf.retry_backoff_ms, p->conf.retry_backoff_max_ms, attempt);
 }
 
 /* The batch at the head of part's queue if it may be sent now, else NULL. */
@@ -279,7 +272,8 @@ static kr_batch_t *sender_find(kr_req_t *r, const kr_ProduceTopicResponse_t *t, 
             continue;
         const kr_topic_t *tp = b->part->topic;
         if (by_id ? memcmp(tp->id, t->TopicId, 16) == 0
-                  : (t->Name.len == tp->name_len && memcmp(t->Name.ptr, tp->name, tp->name_len) == 0))
+                  : (t->Name.len == tp->name_len &&
+                     memcmp(t->Name.ptr, tp->name, tp->name_len) == 0))
             return b;
     }
     return NULL;

@@ -191,7 +191,10 @@ void kr_wbuf_patch_u32(kr_wbuf_t *w, size_t off, uint32_t v)
     be32_put(w->base + off, v);
 }
 
-void kr_wbuf_patch_i32(kr_wbuf_t *w, size_t off, int32_t v) { kr_wbuf_patch_u32(w, off, (uint32_t)v); }
+void kr_wbuf_patch_i32(kr_wbuf_t *w, size_t off, int32_t v)
+{
+    kr_wbuf_patch_u32(w, off, (uint32_t)v);
+}
 
 size_t kr_uvarint_size(uint64_t v)
 {
