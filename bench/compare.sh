@@ -66,6 +66,11 @@ if [ "$micro" = 1 ]; then
   "$build/bench/kr_bench" --list >/dev/null
 fi
 
+if [ "$micro" = 1 ]; then
+  echo "== profiles of the pipeline (perf)" >&2
+  bash "$root/bench/profile.sh" --build "$build" --out "$results"
+fi
+
 if [ "$compare" = 1 ]; then
   echo "== compare" >&2
   python3 "$root/bench/compare.py" --build "$build" --out "$results" "${pass[@]}"

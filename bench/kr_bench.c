@@ -85,9 +85,11 @@ static bool selected(const bench_opts_t *o, const char *name)
 {
     if (o->filter_cnt == 0)
         return true;
-    for (int i = 0; i < o->filter_cnt; i++)
-        if (strstr(name, o->filters[i]) != NULL)
+    for (int i = 0; i < o->filter_cnt; i++) {
+        const char *f = o->filters[i];
+        if (f[0] == '=' ? strcmp(name, f + 1) == 0 : strstr(name, f) != NULL)
             return true;
+    }
     return false;
 }
 
@@ -165,7 +167,7 @@ static int run_case(const kr_bench_case_t *c, const bench_opts_t *o, bench_resul
 
 static void print_header(const bench_opts_t *o, int cpu)
 {
-    if (o->json)
+    if (o->json || o->list)
         return;
     printf("kring bench: one thread pinned to CPU %d; CPU time per op, best of N runs%s\n",
            cpu, o->smoke ? " (smoke: timings mean nothing)" : "");
@@ -208,7 +210,8 @@ static int usage(FILE *f, int rc)
           "[--cpu N]\n"
           "  --smoke       a few ms per case (CI); results are still checked\n"
           "  --json        one JSON line per case instead of the table\n"
-          "  --filter S    only cases whose name contains S (repeatable)\n"
+          "  --filter S    only cases whose name contains S, or is S with --filter =S "
+          "(repeatable)\n"
           "  --list        list the cases\n"
           "  --time S      seconds per case (default 0.5)\n"
           "  --cpu N       pin to CPU N (default: the current one)\n",

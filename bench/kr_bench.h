@@ -8,7 +8,8 @@
  *
  *   --smoke         a few milliseconds per case (CI); still checks every case's result
  *   --json          JSON lines instead of the text table
- *   --filter SUB    only the cases whose name contains SUB (repeatable)
+ *   --filter SUB    only the cases whose name contains SUB, or is NAME with =NAME
+ *                   (repeatable)
  *   --list          print the case names and exit
  *   --time S        budget per case in seconds (default 0.5)
  *   --cpu N         pin to CPU N (default: the CPU the program starts on)

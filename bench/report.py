@@ -118,6 +118,7 @@ def target_section(t):
     if not t:
         return "(no target run yet: bench/target.sh)\n"
     r = t.get("report", {})
+    busy = max(1e-9, t["machine_busy_share"] * (os.cpu_count() or 2) * t["kring_proc_wall_s"])
     lines = [
         "| | |", "|---|---|",
         f"| duration | {t['duration']} ({fmt(r.get('wall_s'), 1)} s measured) |",
@@ -135,7 +136,10 @@ def target_section(t):
         f"{fmt(t['kring_cpu_s'] / max(1, r.get('records_acked') or 1) * 1e9, 0)} ns/record |",
         f"| brokers' CPU (nodes 1, 2, 3) | "
         f"{', '.join(fmt(x, 1) + ' s' for x in t['broker_cpu_s'])} |",
-        f"| machine busy (both cores, whole run) | {t['machine_busy_share'] * 100:.0f}% |",
+        f"| machine busy (both cores, whole run) | {t['machine_busy_share'] * 100:.0f}%: "
+        f"{busy:.0f} CPU s, of which kring {t['kring_cpu_s'] / busy * 100:.0f}%, the three "
+        f"brokers {sum(t['broker_cpu_s']) / busy * 100:.0f}%, everything else (other sessions' "
+        f"work, kernel threads) {max(0.0, busy - t['kring_cpu_s'] - sum(t['broker_cpu_s'])) / busy * 100:.0f}% |",
         f"| kring peak RSS | {t['kring_maxrss_kb'] / 1024:.0f} MB |",
         f"| settings | {t['partitions']} partitions, RF 3, min.insync.replicas 2, acks=all, "
         f"idempotence, LZ4, linger 5 ms, batch.size {t['batch_size']}, "
@@ -346,6 +350,11 @@ def main():
     if os.path.exists(os.path.join(a.results, "target-perf.txt")):
         with open(os.path.join(a.results, "target-perf.txt")) as f:
             doc = replace(doc, "target-perf", "```\n" + f.read() + "```\n")
+    for c in ("pipeline_lz4_acks1", "pipeline_none_acks1"):
+        path = os.path.join(a.results, f"profile-{c}.txt")
+        if os.path.exists(path):
+            with open(path) as f:
+                doc = replace(doc, f"profile-{c}", "```\n" + f.read() + "```\n")
     with open(a.doc, "w") as f:
         f.write(doc)
     print(f"report: wrote {a.doc}; plots: {', '.join(made) or 'none'}")

@@ -108,7 +108,7 @@ gos=$("$tool" org.apache.kafka.tools.GetOffsetShell --bootstrap-server "$bs" --t
 wm=$("$build/bench/kr_rdk_bench" --watermarks -b "$bs" -t "$topic")
 if [ -f "$work/perf.data" ]; then
   perf report -i "$work/perf.data" --no-children --stdio --percent-limit 0.7 2>/dev/null \
-    | grep -E '^ +[0-9]' | head -30 > "$out/target-perf.txt" || true
+    | grep -E '^ +[0-9.]+%' | head -30 > "$out/target-perf.txt" || true
 fi
 read -r e u s m < "$work/time"
 hz=$(getconf CLK_TCK)
