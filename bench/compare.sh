@@ -26,6 +26,14 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$results"
 
+# Everything this needs: the project's set-up, and Debian's matplotlib for the plots.
+bash "$root/scripts/setup.sh"
+if ! dpkg-query -W -f='${Status}' python3-matplotlib 2>/dev/null | grep -q 'install ok installed'; then
+  echo "== installing python3-matplotlib (the plots)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-matplotlib >/dev/null ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-matplotlib >/dev/null; }
+fi
+
 echo "== build ($build, Release)" >&2
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -C "$build" kr_bench kr_rdk_bench kr_kring_bench kr_mock_sink kring >/dev/null
@@ -82,6 +90,5 @@ if [ "$target" = 1 ]; then
 fi
 
 echo "== report" >&2
-py=python3
-/usr/bin/python3 -c 'import matplotlib' 2>/dev/null && py=/usr/bin/python3
+py=/usr/bin/python3 # Debian's, which has python3-matplotlib
 "$py" "$root/bench/report.py" --results "$results" --doc "$root/docs/BENCHMARKS.md"
