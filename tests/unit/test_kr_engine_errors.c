@@ -15,27 +15,13 @@
 #include <cmocka.h>
 
 #include "kr_fakebroker.h"
+#include "kr_fbh_check.h"
 #include "kr_header.h"
 #include "kr_kerr.h"
 
 #define TEST_LIMIT_S 60
 
 static kr_fb_batch_t journal[KR_FB_JOURNAL_MAX];
-
-static void check_no_violations(kr_fb_t *fb)
-{
-    char why[512];
-    int n = kr_fb_violations(fb, why, sizeof(why));
-    if (n != 0)
-        fail_msg("the fake broker saw %d violation(s), first: %s", n, why);
-}
-
-static void check_exact(kr_fbh_t *h, int topic, const char *name, uint64_t n)
-{
-    char why[512];
-    if (kr_fbh_check_exact(h, topic, name, n, why, sizeof(why)) != 0)
-        fail_msg("%s", why);
-}
 
 static kr_fb_t *start(int nodes, int32_t parts)
 {
