@@ -1,5 +1,6 @@
 /* Producer settings: defaults, parsing and validation. */
 #include "kr_conf.h"
+#include "kr_transport.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -9,7 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
-enum conf_type { T_STR, T_INT, T_INT64, T_BOOL, T_ACKS, T_CODEC, T_PARTITIONER, T_DEBUG };
+enum conf_type { T_STR, T_INT, T_INT64, T_BOOL, T_ACKS, T_CODEC, T_PARTITIONER, T_DEBUG,
+                 T_IOENGINE };
 
 typedef struct conf_entry {
     const char *name;
@@ -53,7 +55,11 @@ static const conf_entry_t conf_table[] = {
     {"topic.metadata.propagation.max.ms", NULL, T_INT, F(topic_metadata_propagation_max_ms),
      0, 3600000},
     {"debug", NULL, T_DEBUG, F(debug), 0, 0},
+    {"io.engine", NULL, T_IOENGINE, F(io_engine), 0, 0},
 };
+
+/* io.engine's values, by enum kr_io_engine. */
+static const char *const io_engines[] = {"auto", "io_uring", "poll"};
 
 #undef F
 
@@ -97,6 +103,12 @@ void kr_conf_set_delivery_cb(kr_conf_t *conf, kr_delivery_cb_t *cb, void *ctx)
 {
     conf->dr_cb = cb;
     conf->dr_ctx = ctx;
+}
+
+void kr_conf_set_log_cb(kr_conf_t *conf, kr_log_cb_t *cb, void *ctx)
+{
+    conf->log_cb = cb;
+    conf->log_ctx = ctx;
 }
 
 static const conf_entry_t *conf_find(const char *key)
@@ -202,6 +214,13 @@ static bool conf_parse(kr_conf_t *c, const conf_entry_t *e, const char *v)
             return false;
         snprintf(field, sizeof(c->debug), "%s", v);
         return true;
+    case T_IOENGINE:
+        for (int i = KR_IO_AUTO; i <= KR_IO_POLL; i++)
+            if (strcmp(v, io_engines[i]) == 0) {
+                *(int *)field = i;
+                return true;
+            }
+        return false;
     case T_PARTITIONER:
         if (strcmp(v, "murmur2") == 0 || strcmp(v, "default") == 0)
             *(int *)field = KR_PARTITIONER_MURMUR2;
@@ -232,6 +251,8 @@ static const char *conf_expect(const conf_entry_t *e)
         return "murmur2 or murmur2_random";
     case T_DEBUG:
         return "a comma-separated list of all, broker, protocol, metadata, msg, eos";
+    case T_IOENGINE:
+        return "auto, io_uring or poll";
     }
     return "?";
 }
@@ -293,6 +314,9 @@ int kr_conf_get(const kr_conf_t *conf, const char *key, char *buf, size_t buflen
         break;
     case T_INT:
         snprintf(buf, buflen, "%d", *(const int *)field);
+        break;
+    case T_IOENGINE:
+        snprintf(buf, buflen, "%s", io_engines[*(const int *)field]);
         break;
     }
     return 0;

@@ -42,9 +42,12 @@ struct kr_conf {
     int reconnect_backoff_ms;
     int reconnect_backoff_max_ms;
     int topic_metadata_propagation_max_ms;
-    char debug[128]; /* "", or "all": connection and request events to stderr */
+    int io_engine;   /* enum kr_io_engine (kr_transport.h) */
+    char debug[128]; /* "", or "all": connection and request events to the log */
     kr_delivery_cb_t *dr_cb;
     void *dr_ctx;
+    kr_log_cb_t *log_cb;
+    void *log_ctx;
 };
 
 /* Fills conf with the defaults. */
