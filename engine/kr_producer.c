@@ -39,26 +39,34 @@ static void producer_free(kr_producer_t *p)
     free(p);
 }
 
-/* Sets up the transport: the sink when asked, else what io.engine says. */
+/*
+ * Sets up the transport: the sink when asked, else what io.engine says. auto takes
+ * io_uring and falls back to poll, with one warning, where the kernel refuses io_uring.
+ */
 static int producer_transport(kr_producer_t *p, const producer_sink_t *sink, char *errstr,
                               size_t errlen)
 {
-    char why[160];
+    int engine = p->conf.io_engine;
     int rc;
     if (sink != NULL)
         rc = kr_sink_init(&p->tr, sink->topic, sink->partitions, sink->produce_version,
                           (size_t)p->conf.max_request_size);
+    else if (engine == KR_IO_POLL)
+        rc = kr_poll_init(&p->tr);
     else
-        rc = kr_transport_init(&p->tr, p->conf.io_engine, why, sizeof(why));
+        rc = kr_uring_init(&p->tr);
+    if (rc == KR_ENOURING && engine == KR_IO_AUTO) {
+        rc = kr_poll_init(&p->tr);
+        if (rc == 0)
+            kr_log(p, KR_LOG_WARNING, "io_uring is not available here (refused by the kernel "
+                   "or a seccomp profile): using the poll transport");
+    }
     if (rc != 0) {
-        snprintf(errstr, errlen, "%s: %s", p->conf.io_engine == KR_IO_POLL ? "poll" : "io_uring",
+        snprintf(errstr, errlen, "%s: %s", engine == KR_IO_POLL ? "poll" : "io_uring",
                  kr_strerror(rc));
         memset(&p->tr, 0, sizeof(p->tr));
         return rc;
     }
-    if (sink == NULL && why[0] != '\0')
-        kr_log(p, KR_LOG_WARNING, "%s: using the %s transport (io.engine=poll says so "
-               "without this warning)", why, p->tr.ops->name);
     p->tr.sndbuf = p->conf.socket_send_buffer_bytes;
     p->tr.rcvbuf = p->conf.socket_receive_buffer_bytes;
     KR_DBG(p, "%s", p->tr.info);

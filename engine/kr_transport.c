@@ -1,4 +1,4 @@
-/* Picking a transport, and what the socket transports share. */
+/* What the transports share: op accounting, the completion queue, sockets. */
 #define _GNU_SOURCE
 #include "kr_transport.h"
 
@@ -6,28 +6,9 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "kr_error.h"
-
-int kr_transport_init(kr_transport_t *t, int engine, char *why, size_t whylen)
-{
-    assert(engine == KR_IO_AUTO || engine == KR_IO_URING || engine == KR_IO_POLL);
-    memset(t, 0, sizeof(*t));
-    if (whylen > 0)
-        why[0] = '\0';
-    if (engine == KR_IO_POLL)
-        return kr_poll_init(t);
-    int rc = kr_uring_init(t);
-    if (rc != KR_ENOURING || engine == KR_IO_URING)
-        return rc;
-    snprintf(why, whylen, "io_uring is not available here (refused by the kernel or a "
-                          "seccomp profile)");
-    memset(t, 0, sizeof(*t));
-    return kr_poll_init(t);
-}
 
 int kr_transport_socket(const struct sockaddr *addr, int sndbuf, int rcvbuf)
 {

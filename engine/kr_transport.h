@@ -109,15 +109,9 @@ struct kr_transport {
 /* io.engine: which transport kr_producer_new() sets up. */
 enum kr_io_engine { KR_IO_AUTO = 0, KR_IO_URING, KR_IO_POLL };
 
-/*
- * Sets up the transport `engine` asks for. KR_IO_AUTO takes io_uring and falls back to
- * poll when the kernel refuses io_uring (ENOSYS, EPERM: seccomp); `why` then says why, and
- * is "" otherwise. Returns 0, KR_ENOURING (io_uring asked for and refused) or -errno.
- */
-int kr_transport_init(kr_transport_t *t, int engine, char *why, size_t whylen);
-
-/* The implementations' set-up functions (kr_transport_init() picks between the first two;
- * the sink is set up by kr_producer_new_sink()). Each returns 0, KR_ENOURING or -errno. */
+/* The implementations' set-up functions (the producer picks one: io.engine, or the sink
+ * for kr_producer_new_sink()). Each returns 0, KR_ENOURING (kr_uring_init: the kernel
+ * refuses io_uring: ENOSYS, or EPERM from a seccomp profile) or -errno. */
 int kr_uring_init(kr_transport_t *t);
 int kr_poll_init(kr_transport_t *t);
 int kr_sink_init(kr_transport_t *t, const char *topic, int32_t partitions,
