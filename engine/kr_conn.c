@@ -67,7 +67,8 @@ void kr_conn_start(kr_producer_t *p, kr_broker_t *b)
     assert(c->sock.fd < 0 && kr_sock_idle(&c->sock));
     int rc = conn_resolve(c, b->host, b->port);
     if (rc == 0)
-        rc = p->tr.ops->open(&p->tr, &c->sock, (const struct sockaddr *)&c->addr, c->addrlen,
+        rc = p->tr.ops->open(&p->tr, &c->sock, b->host, (const struct sockaddr *)&c->addr,
+                             c->addrlen,
                              p->conf.socket_connection_setup_timeout_ms);
     c->state = KR_CONN_CONNECTING;
     c->connect_started_us = p->now_us;

@@ -94,9 +94,10 @@ static void poll_connected(poll_tr_t *pt, psock_t *ps)
     poll_queue(pt, &ps->s->op_connect, -err);
 }
 
-static int poll_open(kr_transport_t *t, kr_sock_t *s, const struct sockaddr *addr,
-                     socklen_t addrlen, int timeout_ms)
+static int poll_open(kr_transport_t *t, kr_sock_t *s, const char *host,
+                     const struct sockaddr *addr, socklen_t addrlen, int timeout_ms)
 {
+    (void)host; /* names addr: only TLS needs it */
     poll_tr_t *pt = P(t);
     assert(s->fd < 0 && timeout_ms > 0);
     int slot = 0;

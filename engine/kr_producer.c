@@ -15,6 +15,7 @@
 #include "kr_meta.h"
 #include "kr_sender.h"
 #include "kr_sink.h"
+#include "kr_tls.h"
 #include "kring.h"
 
 /* What the benchmark sink needs to play the broker (kr_producer_new_sink). */
@@ -37,6 +38,21 @@ static void producer_free(kr_producer_t *p)
     free(p->meta_scratch);
     free(p->sender_scratch);
     free(p);
+}
+
+/* Puts TLS over the socket transport. On failure the socket transport is freed. */
+static int producer_tls(kr_producer_t *p, char *errstr, size_t errlen)
+{
+    const kr_conf_t *c = &p->conf;
+    kr_tls_conf_t tc = {c->ssl_ca_location, c->ssl_certificate_location, c->ssl_key_location,
+                        c->ssl_key_password, c->ssl_verify_cert != 0, c->ssl_verify_host != 0};
+    kr_transport_t inner = p->tr;
+    int rc = kr_tls_init(&p->tr, &inner, &tc, errstr, errlen);
+    if (rc != 0) {
+        inner.ops->exit(&inner);
+        memset(&p->tr, 0, sizeof(p->tr));
+    }
+    return rc;
 }
 
 /*
@@ -69,6 +85,11 @@ static int producer_transport(kr_producer_t *p, const producer_sink_t *sink, cha
     }
     p->tr.sndbuf = p->conf.socket_send_buffer_bytes;
     p->tr.rcvbuf = p->conf.socket_receive_buffer_bytes;
+    if (sink == NULL && (p->conf.security_protocol == KR_SEC_SSL ||
+                         p->conf.security_protocol == KR_SEC_SASL_SSL))
+        rc = producer_tls(p, errstr, errlen);
+    if (rc != 0)
+        return rc;
     KR_DBG(p, "%s", p->tr.info);
     return 0;
 }

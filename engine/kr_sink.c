@@ -299,11 +299,11 @@ static void sink_deliver(sink_t *k, speer_t *pe)
     pe->rx_out++;
 }
 
-static int sink_open(kr_transport_t *t, kr_sock_t *s, const struct sockaddr *addr,
-                     socklen_t addrlen, int timeout_ms)
+static int sink_open(kr_transport_t *t, kr_sock_t *s, const char *host,
+                     const struct sockaddr *addr, socklen_t addrlen, int timeout_ms)
 {
     sink_t *k = S(t);
-    (void)addr, (void)addrlen, (void)timeout_ms;
+    (void)host, (void)addr, (void)addrlen, (void)timeout_ms;
     int slot = 0;
     while (slot < SINK_PEERS && k->peers[slot].s != NULL)
         slot++;

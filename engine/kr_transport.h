@@ -49,6 +49,8 @@ struct kr_sock {
     kr_op_t op_send;
     kr_op_t op_recv;
     kr_op_t op_cancel;
+    char err[200];    /* why the last op failed, where the transport can say more than
+                         its code (a TLS alert, a certificate that does not verify); "" */
 };
 
 /*
@@ -73,9 +75,10 @@ typedef struct kr_transport kr_transport_t;
 
 typedef struct kr_transport_ops {
     const char *name;
-    /* Creates the socket and starts connecting; the connect completes with 0, -errno or
-     * -ECANCELED past timeout_ms. Returns 0 or -errno (nothing started). */
-    int (*open)(kr_transport_t *t, kr_sock_t *s, const struct sockaddr *addr,
+    /* Creates the socket and starts connecting to addr, which `host` names (for TLS); the
+     * connect completes with 0, -errno or -ECANCELED past timeout_ms, or a KR_E... code
+     * with the reason in s->err. Returns 0 or -errno (nothing started). */
+    int (*open)(kr_transport_t *t, kr_sock_t *s, const char *host, const struct sockaddr *addr,
                 socklen_t addrlen, int timeout_ms);
     /* Starts a sendmsg of msg (which must stay valid until it completes); zero-copy when
      * zc and the transport can. Completes with the bytes sent (maybe fewer) or -errno. */

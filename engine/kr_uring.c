@@ -129,9 +129,10 @@ static void uring_start(kr_transport_t *t, kr_op_t *op, struct io_uring_sqe *sqe
     io_uring_sqe_set_data(sqe, op);
 }
 
-static int uring_open(kr_transport_t *t, kr_sock_t *s, const struct sockaddr *addr,
-                      socklen_t addrlen, int timeout_ms)
+static int uring_open(kr_transport_t *t, kr_sock_t *s, const char *host,
+                      const struct sockaddr *addr, socklen_t addrlen, int timeout_ms)
 {
+    (void)host; /* names addr: only TLS needs it */
     uring_t *u = U(t);
     assert(timeout_ms > 0);
     assert(s->fd < 0);

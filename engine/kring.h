@@ -78,6 +78,21 @@ typedef void kr_delivery_cb_t(const kr_delivery_t *d, void *ctx);
 
 void kr_conf_set_delivery_cb(kr_conf_t *conf, kr_delivery_cb_t *cb, void *ctx);
 
+/* ---- OAUTHBEARER tokens (sasl.mechanism=OAUTHBEARER) ---- */
+
+/*
+ * Called from the producer's thread whenever a connection authenticates (and again before
+ * a session ends, KIP-368). Writes the bearer token (a JWT, as the broker's validator
+ * expects it) into token (at most token_cap bytes, NUL-terminated), its lifetime in
+ * *lifetime_ms (0 if unknown), and returns 0; or returns non-zero and writes a reason
+ * into errstr, which fails the connection's authentication. The token is a secret: kring
+ * never logs it.
+ */
+typedef int kr_oauthbearer_cb_t(char *token, size_t token_cap, int64_t *lifetime_ms,
+                                char *errstr, size_t errlen, void *ctx);
+
+void kr_conf_set_oauthbearer_cb(kr_conf_t *conf, kr_oauthbearer_cb_t *cb, void *ctx);
+
 /* ---- logs ---- */
 
 /* Levels, as syslog numbers them (librdkafka's convention). */

@@ -335,6 +335,7 @@ static kr_producer_t *drive_producer(drive_t *d)
         fprintf(stderr, "kr_drive: %s: %s\n", kr_errname(rc), err);
         return NULL;
     }
+    fprintf(stderr, "kr_drive: transport %s\n", kr_producer_transport(p));
     return p;
 }
 
