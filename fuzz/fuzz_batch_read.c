@@ -177,7 +177,7 @@ static void rebuild(const kr_batch_info_t *bi, const kr_fuzz_recs_t *rs)
                              (bi->attributes & KR_RB_ATTR_TRANSACTIONAL) != 0};
     KR_FUZZ_CHECK_EQ(kr_batch_close(&b, KR_CODEC_NONE, &p, NULL, NULL, 0), 0);
     kr_batch_info_t bi2;
-    KR_FUZZ_CHECK_EQ(kr_batch_read(&bi2, b.out, b.out_len, NULL, 0), 0);
+    KR_FUZZ_CHECK_EQ(kr_batch_read(&bi2, b.out, b.out_len, NULL, 0, NULL), 0);
     KR_FUZZ_CHECK(bi2.producer_id == bi->producer_id);
     KR_FUZZ_CHECK_EQ(bi2.producer_epoch, bi->producer_epoch);
     KR_FUZZ_CHECK_EQ(bi2.base_sequence, bi->base_sequence);
@@ -207,7 +207,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     KR_FUZZ_CHECK(out_cap == 0 || out != NULL);
 
     kr_batch_info_t bi;
-    int rc = kr_batch_read(&bi, len > 0 ? buf : NULL, len, out, out_cap);
+    int rc = kr_batch_read(&bi, len > 0 ? buf : NULL, len, out, out_cap, NULL);
     KR_FUZZ_CHECK(rc == 0 || rc == KR_ETRUNC || rc == KR_EVERSION || rc == KR_EMALFORMED ||
                   rc == KR_ECRC || rc == KR_ECODEC || rc == KR_ENOSPC);
     if (rc == 0) {

@@ -693,7 +693,7 @@ static void fb_produce_part(kr_fb_t *fb, int node, const kr_fb_action_t *a, kr_s
         fb_violate(fb, "Produce with empty Records for %s/%d", fb->topics[t].name, res->index);
     while (left > 0) {
         kr_batch_info_t bi;
-        int rc = kr_batch_read(&bi, data, left, zbuf, FB_ZBUF);
+        int rc = kr_batch_read(&bi, data, left, zbuf, FB_ZBUF, NULL);
         if (rc != 0) {
             fb_violate(fb, "a RecordBatch for %s/%d does not read: %s", fb->topics[t].name,
                        res->index, kr_strerror(rc));
