@@ -209,7 +209,7 @@ static void test_unknown_and_missing(void **state)
     (void)state;
     expect_fail(PRODUCE("--nope"), "unknown option '--nope'");
     expect_fail(PRODUCE("--nope=3"), "unknown option '--nope'");
-    expect_fail(PRODUCE("-z"), "unknown option '-z'");
+    expect_fail(PRODUCE("-y"), "unknown option '-y'");
     expect_fail(PRODUCE("--quiet=1"), "'--quiet'");
     expect_fail(PRODUCE("--rate"), "option '--rate' needs a value");
     expect_fail(PRODUCE("-n"), "option '-n' needs a value");
