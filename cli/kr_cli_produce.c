@@ -77,7 +77,7 @@ typedef struct worker {
     uint32_t index;
     int cpu;
     kr_producer_t *p;
-    const char *transport;   /* the producer's, once it is created */
+    char transport[24];      /* the producer's, once it is created; "" before */
     kr_src_t src;
     uint64_t limit;          /* records this worker sends; 0: until the source ends */
     uint64_t rate;           /* records/s; 0: unpaced */
@@ -491,7 +491,7 @@ static void setup(worker_t *w)
     int rc = kr_producer_new(&w->p, conf, err, sizeof(err));
     kr_conf_destroy(conf);
     if (rc == 0)
-        w->transport = kr_producer_transport(w->p);
+        snprintf(w->transport, sizeof(w->transport), "%s", kr_producer_transport(w->p));
     if (rc != 0) {
         w->p = NULL;
         w->fatal = 1;
@@ -788,7 +788,7 @@ static int collect(run_t *r, kr_cli_report_t *rep, kr_hist_t *lat)
         unknown |= w->unknown_topic;
         if (w->end_ns > end)
             end = w->end_ns;
-        if (rep->transport == NULL)
+        if (rep->transport == NULL && w->transport[0] != '\0')
             rep->transport = w->transport;
         if (w->fatal) {
             if (!fatal)

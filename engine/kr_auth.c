@@ -174,8 +174,10 @@ int kr_auth_response(kr_auth_t *a, const kr_conf_t *c, int16_t api_key, int16_t 
         return rc;
     if (resp.ErrorCode != 0) {
         auth_wipe(a);
-        snprintf(why, whylen, "%s (%s as \"%s\"): %.*s", kr_kerr_name(resp.ErrorCode),
-                 mech_names[c->sasl_mechanism], c->sasl_username,
+        bool named = c->sasl_mechanism != KR_SASL_OAUTHBEARER;
+        snprintf(why, whylen, "%s (%s%s%s%s): %.*s", kr_kerr_name(resp.ErrorCode),
+                 mech_names[c->sasl_mechanism], named ? " as \"" : "",
+                 named ? c->sasl_username : "", named ? "\"" : "",
                  resp.ErrorMessage.len > 0 ? (int)resp.ErrorMessage.len : 0,
                  resp.ErrorMessage.len > 0 ? resp.ErrorMessage.ptr : "");
         return KR_EAUTH;

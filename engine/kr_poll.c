@@ -271,6 +271,7 @@ int kr_poll_init(kr_transport_t *t)
     }
     t->ops = &poll_ops;
     t->impl = pt;
+    snprintf(t->name, sizeof(t->name), "%s", "poll");
     snprintf(t->info, sizeof(t->info), "poll: epoll, sendmsg, recv");
     return 0;
 }

@@ -143,7 +143,7 @@ int kr_producer_new(kr_producer_t **out, const kr_conf_t *conf, char *errstr, si
     return producer_new(out, conf, NULL, errstr, errlen);
 }
 
-const char *kr_producer_transport(const kr_producer_t *p) { return p->tr.ops->name; }
+const char *kr_producer_transport(const kr_producer_t *p) { return p->tr.name; }
 
 /* Routes one completion to the connection that owns its op. */
 static void producer_dispatch(kr_producer_t *p, const kr_cqe_t *e)

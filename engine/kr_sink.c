@@ -427,6 +427,7 @@ int kr_sink_init(kr_transport_t *t, const char *topic, int32_t partitions,
         sink_exit(t);
         return -ENOMEM;
     }
+    snprintf(t->name, sizeof(t->name), "%s", "sink");
     snprintf(t->info, sizeof(t->info), "sink: in-memory broker, Produce up to v%d",
              produce_version);
     return 0;

@@ -118,9 +118,14 @@ static void tls_fail(tls_tr_t *k, tsock_t *ts, int err, const char *why)
  * alert. The connection fails with KR_ETLS and the reason. */
 static void tls_fail_ssl(tls_tr_t *k, tsock_t *ts, const char *what)
 {
-    char reason[160], why[200];
+    char reason[160], why[sizeof(ts->inner.err)];
     tls_reason(ts, reason, sizeof(reason));
-    snprintf(why, sizeof(why), "%s: %s", what, reason);
+    bool cert_alert = strstr(reason, "alert") != NULL && strstr(reason, "certificate") != NULL;
+    if (snprintf(why, sizeof(why), "%s: %s%s", what, reason,
+                 cert_alert ? " (the broker wants a client certificate it trusts: "
+                              "ssl.certificate.location, ssl.key.location)"
+                            : "") >= (int)sizeof(why))
+        why[sizeof(why) - 1] = '\0'; /* cut: the reason comes first */
     tls_fail(k, ts, KR_ETLS, why);
 }
 
@@ -215,7 +220,7 @@ static void tls_handshake(tls_tr_t *k, tsock_t *ts)
     }
     int e = SSL_get_error(ts->ssl, rc);
     if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-        tls_fail_ssl(k, ts, "TLS handshake failed");
+        tls_fail_ssl(k, ts, "handshake failed");
 }
 
 /* ---- plaintext for the connection ---- */
@@ -240,7 +245,7 @@ static void tls_read(tls_tr_t *k, tsock_t *ts)
             break;
         }
         if (e != SSL_ERROR_WANT_READ) {
-            tls_fail_ssl(k, ts, "TLS failed");
+            tls_fail_ssl(k, ts, "connection failed");
             return;
         }
         size_t before = ts->cin_len;
@@ -270,7 +275,7 @@ static void tls_send_round(tls_tr_t *k, tsock_t *ts)
     assert(n > 0);
     int w = SSL_write(ts->ssl, ts->stage, (int)n);
     if (w <= 0) {
-        tls_fail_ssl(k, ts, "TLS failed");
+        tls_fail_ssl(k, ts, "connection failed");
         return;
     }
     ts->round_plain = (size_t)w;
@@ -329,7 +334,7 @@ static void tls_on_recv(tls_tr_t *k, tsock_t *ts, const kr_cqe_t *e)
     }
     if (e->res <= 0) {
         if (ts->handshaking)
-            tls_fail_ssl(k, ts, "TLS handshake failed");
+            tls_fail_ssl(k, ts, "handshake failed");
         else
             tls_fail(k, ts, e->res == 0 ? -ECONNRESET : e->res, NULL);
         return;
@@ -363,7 +368,9 @@ static void tls_release(tls_tr_t *k, tsock_t *ts)
 static void tls_on_inner(tls_tr_t *k, const kr_cqe_t *e)
 {
     tsock_t *ts = e->op->sock->owner;
-    assert(ts != NULL && ts->used);
+    assert(ts != NULL);
+    if (!ts->used)
+        return; /* released earlier in this batch of completions: nothing is left to do */
     if (ts->outer == NULL || ts->dead) {
         tls_release(k, ts);
         return;
@@ -620,7 +627,10 @@ int kr_tls_init(kr_transport_t *t, const kr_transport_t *inner, const kr_tls_con
     k->inner = *inner;
     *t = (kr_transport_t){.ops = &tls_ops, .impl = k, .sndbuf = inner->sndbuf,
                           .rcvbuf = inner->rcvbuf};
+    int n = snprintf(t->name, sizeof(t->name), "%s+tls", inner->name);
+    assert(n > 0 && n < (int)sizeof(t->name)); /* the inner names are short */
+    (void)n;
     snprintf(t->info, sizeof(t->info), "tls (%s) over %s", OpenSSL_version(OPENSSL_VERSION),
-             inner->ops->name);
+             inner->name);
     return 0;
 }

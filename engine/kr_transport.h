@@ -74,7 +74,7 @@ typedef struct kr_cqe {
 typedef struct kr_transport kr_transport_t;
 
 typedef struct kr_transport_ops {
-    const char *name;
+    const char *name;     /* "io_uring", "poll", "sink", "tls" */
     /* Creates the socket and starts connecting to addr, which `host` names (for TLS); the
      * connect completes with 0, -errno or -ECANCELED past timeout_ms, or a KR_E... code
      * with the reason in s->err. Returns 0 or -errno (nothing started). */
@@ -106,6 +106,8 @@ struct kr_transport {
     uint32_t ops_queued; /* ops whose final completion has not been drained */
     int sndbuf;          /* socket buffer sizes for open(), 0: the kernel's */
     int rcvbuf;
+    char name[24];       /* what kring.h's kr_producer_transport() says: "io_uring",
+                            "poll", "sink", or "io_uring+tls", "poll+tls" */
     char info[128];      /* the transport's features, for the debug log */
 };
 

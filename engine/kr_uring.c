@@ -356,6 +356,7 @@ int kr_uring_init(kr_transport_t *t)
     uring_bufring_init(u);
     t->ops = &uring_ops;
     t->impl = u;
+    snprintf(t->name, sizeof(t->name), "%s", "io_uring");
     snprintf(t->info, sizeof(t->info),
              "io_uring: zero-copy send %s, registered files %s, multishot receive %s",
              u->has_send_zc ? "yes" : "no", u->has_files ? "yes" : "no",

@@ -120,7 +120,8 @@ void kr_conf_set_log_cb(kr_conf_t *conf, kr_log_cb_t *cb, void *ctx);
  */
 int kr_producer_new(kr_producer_t **out, const kr_conf_t *conf, char *errstr, size_t errlen);
 
-/* The transport the producer runs on: "io_uring" or "poll" (or "sink" in benchmarks). */
+/* The transport the producer runs on: "io_uring" or "poll", with "+tls" for SSL and
+ * SASL_SSL ("sink" in benchmarks). */
 const char *kr_producer_transport(const kr_producer_t *p);
 
 /* Headers one record may carry at most. */
