@@ -55,6 +55,7 @@ typedef struct drive {
     uint64_t poll_every;
     double rate;
     int progress_ms;
+    const char *oauth_token_file; /* OAUTHBEARER: the token, read at each authentication */
     const char *conf_k[DRIVE_CONF_MAX];
     const char *conf_v[DRIVE_CONF_MAX];
     int conf_cnt;
@@ -110,7 +111,7 @@ static void usage(void)
             "                [--expect-all-fail NAME] [--expect-big-fail NAME]\n"
             "                [--mark N ...] [--mark-wait N ...] [--mark-file F] [--mark-wait-s S]\n"
             "                [--rate RECORDS_PER_S] [--poll-every N] [--progress-ms MS]\n"
-            "                [--reports FILE]\n"
+            "                [--reports FILE] [--oauth-token-file FILE]\n"
             "  -b defaults to $KR_TEST_BOOTSTRAP. --mark N appends \"REACHED N\" to the mark\n"
             "  file once N records are queued; --mark-wait N then waits (polling) until the\n"
             "  file F.go.N exists. --reports writes \"id partition offset\" per acked record.\n");
@@ -152,6 +153,8 @@ static int parse_opt(drive_t *d, const char *opt, char *val)
         *eq = '\0';
         d->conf_k[d->conf_cnt] = val;
         d->conf_v[d->conf_cnt++] = eq + 1;
+    } else if (strcmp(opt, "--oauth-token-file") == 0) {
+        d->oauth_token_file = val;
     } else if (strcmp(opt, "--big") == 0) {
         char *colon = strchr(val, ':');
         if (colon == NULL || d->big_cnt == DRIVE_BIG_MAX)
@@ -312,6 +315,24 @@ static void on_delivery(const kr_delivery_t *dr, void *ctx)
                 name, kr_errname(dr->err), dr->broker_error);
 }
 
+/* OAUTHBEARER: the first line of --oauth-token-file. */
+static int drive_token(char *token, size_t cap, int64_t *lifetime_ms, char *errstr,
+                       size_t errlen, void *ctx)
+{
+    const drive_t *d = ctx;
+    FILE *f = fopen(d->oauth_token_file, "r");
+    *lifetime_ms = 0;
+    if (f == NULL || fgets(token, (int)cap, f) == NULL) {
+        snprintf(errstr, errlen, "cannot read %s", d->oauth_token_file);
+        if (f != NULL)
+            fclose(f);
+        return -1;
+    }
+    fclose(f);
+    token[strcspn(token, "\r\n")] = '\0';
+    return 0;
+}
+
 static kr_producer_t *drive_producer(drive_t *d)
 {
     char err[512];
@@ -326,6 +347,8 @@ static kr_producer_t *drive_producer(drive_t *d)
     for (int i = 0; rc == 0 && i < d->conf_cnt; i++)
         rc = kr_conf_set(c, d->conf_k[i], d->conf_v[i], err, sizeof(err));
     kr_producer_t *p = NULL;
+    if (rc == 0 && d->oauth_token_file != NULL)
+        kr_conf_set_oauthbearer_cb(c, drive_token, d);
     if (rc == 0) {
         kr_conf_set_delivery_cb(c, on_delivery, d);
         rc = kr_producer_new(&p, c, err, sizeof(err));
