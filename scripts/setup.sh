@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 pkgs=(build-essential cmake ninja-build pkg-config git clang libclang-rt-14-dev
       liburing-dev liblz4-dev libxxhash-dev libzstd-dev libcmocka-dev libssl-dev openssl
       librdkafka-dev kcat
-      python3 procps netcat-openbsd)
+      python3 python3-dev python3-venv python3-pip procps netcat-openbsd)
 command -v java >/dev/null 2>&1 && java -version 2>&1 | grep -q '"17\.' || pkgs+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || pkgs+=(maven)
 
