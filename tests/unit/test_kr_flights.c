@@ -13,7 +13,7 @@
 #include "kr_flights.h"
 
 /*
- * Allocation counting: cli/CMakeLists.txt links this test with --wrap for malloc, calloc
+ * Allocation counting: tests/CMakeLists.txt links this test with --wrap for malloc, calloc
  * and realloc, so the generator's calls land here.
  */
 void *__real_malloc(size_t n);
