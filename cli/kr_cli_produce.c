@@ -72,6 +72,7 @@ typedef struct worker {
     uint32_t index;
     int cpu;
     kr_producer_t *p;
+    const char *transport;   /* the producer's, once it is created */
     kr_src_t src;
     uint64_t limit;          /* records this worker sends; 0: until the source ends */
     uint64_t rate;           /* records/s; 0: unpaced */
@@ -484,6 +485,8 @@ static void setup(worker_t *w)
     err[0] = '\0';
     int rc = kr_producer_new(&w->p, conf, err, sizeof(err));
     kr_conf_destroy(conf);
+    if (rc == 0)
+        w->transport = kr_producer_transport(w->p);
     if (rc != 0) {
         w->p = NULL;
         w->fatal = 1;
@@ -776,6 +779,8 @@ static int collect(run_t *r, kr_cli_report_t *rep, kr_hist_t *lat)
         unknown |= w->unknown_topic;
         if (w->end_ns > end)
             end = w->end_ns;
+        if (rep->transport == NULL)
+            rep->transport = w->transport;
         if (w->fatal) {
             if (!fatal)
                 fprintf(stderr, "kring produce: %s\n", w->fatal_msg);
@@ -832,6 +837,8 @@ static int finish(run_t *r, FILE *report_file)
     kr_cli_report_t rep;
     static kr_hist_t lat;
     int fatal = collect(r, &rep, &lat);
+    if (fatal && rep.transport == NULL && !r->o->dry_run)
+        return KR_CLI_EXIT_FAIL; /* no producer was created: the error says it all */
     kr_cli_report_text(stdout, &rep);
     fflush(stdout);
     if (report_file != NULL) {

@@ -74,6 +74,8 @@ void kr_cli_report_text(FILE *f, const kr_cli_report_t *r)
     fprintf(f, "bytes     %llu (%.1f MB, key + value)\n", (unsigned long long)r->bytes,
             (double)r->bytes / 1048576.0);
     fprintf(f, "wall      %.3f s\n", r->wall_s);
+    if (r->transport != NULL)
+        fprintf(f, "transport %s\n", r->transport);
     fprintf(f, "rate      %.0f records/s, %.1f MB/s\n", kr_cli_report_records_per_s(r),
             kr_cli_report_mb_per_s(r));
     fprintf(f, "cpu       %.3f s user, %.3f s sys, %.0f ns/record\n", r->cpu_user_s,
@@ -143,7 +145,12 @@ void kr_cli_report_json(FILE *f, const kr_cli_report_t *r)
     json_ms(f, "p999", r, 0.999);
     fputc(',', f);
     json_ms(f, "max", r, 1);
-    fputs("},\"errors\":{", f);
+    fputs("},\"transport\":", f);
+    if (r->transport != NULL)
+        json_str(f, r->transport);
+    else
+        fputs("null", f);
+    fputs(",\"errors\":{", f);
     for (uint32_t i = 0; i < r->errs.n; i++) {
         if (i > 0)
             fputc(',', f);

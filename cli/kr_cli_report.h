@@ -38,6 +38,7 @@ typedef struct kr_cli_report {
     double cpu_user_s;        /* the whole process */
     double cpu_sys_s;
     const kr_hist_t *latency; /* ns, acknowledged records only; may be NULL */
+    const char *transport;    /* "io_uring", "poll"; NULL for a dry run */
     kr_cli_errs_t errs;
 } kr_cli_report_t;
 

@@ -1,5 +1,6 @@
 /* Producer settings: defaults, parsing and validation. */
 #include "kr_conf.h"
+#include "kr_transport.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -9,7 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
-enum conf_type { T_STR, T_INT, T_INT64, T_BOOL, T_ACKS, T_CODEC, T_PARTITIONER, T_DEBUG };
+enum conf_type { T_STR, T_INT, T_INT64, T_BOOL, T_ACKS, T_CODEC, T_PARTITIONER, T_DEBUG,
+                 T_IOENGINE, T_SECRET, T_SECPROTO, T_MECHANISM, T_ENDPOINT };
 
 typedef struct conf_entry {
     const char *name;
@@ -53,7 +55,26 @@ static const conf_entry_t conf_table[] = {
     {"topic.metadata.propagation.max.ms", NULL, T_INT, F(topic_metadata_propagation_max_ms),
      0, 3600000},
     {"debug", NULL, T_DEBUG, F(debug), 0, 0},
+    {"io.engine", NULL, T_IOENGINE, F(io_engine), 0, 0},
+    {"security.protocol", NULL, T_SECPROTO, F(security_protocol), 0, 0},
+    {"ssl.ca.location", NULL, T_STR, F(ssl_ca_location), 0, 0},
+    {"ssl.certificate.location", NULL, T_STR, F(ssl_certificate_location), 0, 0},
+    {"ssl.key.location", NULL, T_STR, F(ssl_key_location), 0, 0},
+    {"ssl.key.password", NULL, T_SECRET, F(ssl_key_password), 0, 0},
+    {"ssl.endpoint.identification.algorithm", NULL, T_ENDPOINT, F(ssl_verify_host), 0, 0},
+    {"enable.ssl.certificate.verification", NULL, T_BOOL, F(ssl_verify_cert), 0, 0},
+    {"sasl.mechanism", "sasl.mechanisms", T_MECHANISM, F(sasl_mechanism), 0, 0},
+    {"sasl.username", NULL, T_STR, F(sasl_username), 0, 0},
+    {"sasl.password", NULL, T_SECRET, F(sasl_password), 0, 0},
 };
+
+/* Names by enum value (kr_conf.h), as Kafka spells them. */
+static const char *const sec_protocols[] = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"};
+static const char *const sasl_mechanisms[] = {"", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512",
+                                              "OAUTHBEARER"};
+
+/* io.engine's values, by enum kr_io_engine. */
+static const char *const io_engines[] = {"auto", "io_uring", "poll"};
 
 #undef F
 
@@ -81,6 +102,8 @@ void kr_conf_defaults(kr_conf_t *c)
     c->reconnect_backoff_ms = 50;
     c->reconnect_backoff_max_ms = 1000;
     c->topic_metadata_propagation_max_ms = 30000;
+    c->ssl_verify_host = 1;
+    c->ssl_verify_cert = 1;
 }
 
 kr_conf_t *kr_conf_new(void)
@@ -97,6 +120,18 @@ void kr_conf_set_delivery_cb(kr_conf_t *conf, kr_delivery_cb_t *cb, void *ctx)
 {
     conf->dr_cb = cb;
     conf->dr_ctx = ctx;
+}
+
+void kr_conf_set_oauthbearer_cb(kr_conf_t *conf, kr_oauthbearer_cb_t *cb, void *ctx)
+{
+    conf->oauth_cb = cb;
+    conf->oauth_ctx = ctx;
+}
+
+void kr_conf_set_log_cb(kr_conf_t *conf, kr_log_cb_t *cb, void *ctx)
+{
+    conf->log_cb = cb;
+    conf->log_ctx = ctx;
 }
 
 static const conf_entry_t *conf_find(const char *key)
@@ -123,9 +158,26 @@ static bool parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 
 static size_t conf_str_cap(const conf_entry_t *e)
 {
-    if (e->off == offsetof(kr_conf_t, client_id))
-        return sizeof(((kr_conf_t *)0)->client_id);
-    return KR_CONF_STR_MAX;
+    switch (e->off) {
+    case offsetof(kr_conf_t, client_id):
+    case offsetof(kr_conf_t, ssl_key_password):
+    case offsetof(kr_conf_t, sasl_username):
+    case offsetof(kr_conf_t, sasl_password):
+        return 256;
+    default:
+        return KR_CONF_STR_MAX;
+    }
+}
+
+/* Finds v (case-insensitively, as Kafka's clients take these names) among n names. */
+static bool parse_name(const char *v, const char *const *names, int n, int *out)
+{
+    for (int i = 0; i < n; i++)
+        if (names[i][0] != '\0' && strcasecmp(v, names[i]) == 0) {
+            *out = i;
+            return true;
+        }
+    return false;
 }
 
 /*
@@ -159,9 +211,22 @@ static bool conf_parse(kr_conf_t *c, const conf_entry_t *e, const char *v)
     int64_t n = 0;
     switch (e->type) {
     case T_STR:
+    case T_SECRET:
         if (strlen(v) >= conf_str_cap(e))
             return false;
         strcpy(field, v);
+        return true;
+    case T_SECPROTO:
+        return parse_name(v, sec_protocols, 4, field);
+    case T_MECHANISM:
+        return parse_name(v, sasl_mechanisms, 5, field);
+    case T_ENDPOINT:
+        if (strcasecmp(v, "https") == 0)
+            *(int *)field = 1;
+        else if (strcasecmp(v, "none") == 0 || v[0] == '\0')
+            *(int *)field = 0;
+        else
+            return false;
         return true;
     case T_INT:
         if (!parse_int(v, e->min, e->max, &n))
@@ -202,6 +267,13 @@ static bool conf_parse(kr_conf_t *c, const conf_entry_t *e, const char *v)
             return false;
         snprintf(field, sizeof(c->debug), "%s", v);
         return true;
+    case T_IOENGINE:
+        for (int i = KR_IO_AUTO; i <= KR_IO_POLL; i++)
+            if (strcmp(v, io_engines[i]) == 0) {
+                *(int *)field = i;
+                return true;
+            }
+        return false;
     case T_PARTITIONER:
         if (strcmp(v, "murmur2") == 0 || strcmp(v, "default") == 0)
             *(int *)field = KR_PARTITIONER_MURMUR2;
@@ -218,7 +290,14 @@ static const char *conf_expect(const conf_entry_t *e)
 {
     switch (e->type) {
     case T_STR:
+    case T_SECRET:
         return "a string";
+    case T_SECPROTO:
+        return "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL";
+    case T_MECHANISM:
+        return "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER";
+    case T_ENDPOINT:
+        return "https or none";
     case T_INT:
     case T_INT64:
         return "an integer in range";
@@ -232,6 +311,8 @@ static const char *conf_expect(const conf_entry_t *e)
         return "murmur2 or murmur2_random";
     case T_DEBUG:
         return "a comma-separated list of all, broker, protocol, metadata, msg, eos";
+    case T_IOENGINE:
+        return "auto, io_uring or poll";
     }
     return "?";
 }
@@ -248,7 +329,10 @@ int kr_conf_set(kr_conf_t *conf, const char *key, const char *value, char *errst
     }
     if (value == NULL || !conf_parse(conf, e, value)) {
         if (errlen > 0) {
-            if (e->type == T_INT || e->type == T_INT64)
+            if (e->type == T_SECRET) /* never echo a secret */
+                snprintf(errstr, errlen, "%s: bad value: at most %zu characters", key,
+                         conf_str_cap(e) - 1);
+            else if (e->type == T_INT || e->type == T_INT64)
                 snprintf(errstr, errlen,
                          "%s: bad value \"%s\": expected an integer from %lld to %lld",
                          key, value ? value : "(null)", (long long)e->min, (long long)e->max);
@@ -272,6 +356,18 @@ int kr_conf_get(const kr_conf_t *conf, const char *key, char *buf, size_t buflen
     case T_DEBUG:
         snprintf(buf, buflen, "%s", (const char *)field);
         break;
+    case T_SECRET:
+        snprintf(buf, buflen, "%s", ((const char *)field)[0] != '\0' ? "[hidden]" : "");
+        break;
+    case T_SECPROTO:
+        snprintf(buf, buflen, "%s", sec_protocols[*(const int *)field]);
+        break;
+    case T_MECHANISM:
+        snprintf(buf, buflen, "%s", sasl_mechanisms[*(const int *)field]);
+        break;
+    case T_ENDPOINT:
+        snprintf(buf, buflen, "%s", *(const int *)field ? "https" : "none");
+        break;
     case T_INT64:
         snprintf(buf, buflen, "%lld", (long long)*(const int64_t *)field);
         break;
@@ -294,6 +390,9 @@ int kr_conf_get(const kr_conf_t *conf, const char *key, char *buf, size_t buflen
     case T_INT:
         snprintf(buf, buflen, "%d", *(const int *)field);
         break;
+    case T_IOENGINE:
+        snprintf(buf, buflen, "%s", io_engines[*(const int *)field]);
+        break;
     }
     return 0;
 }
@@ -310,6 +409,28 @@ static int conf_fail(char *errstr, size_t errlen, const char *msg)
     if (errlen > 0)
         snprintf(errstr, errlen, "%s", msg);
     return KR_ECONFIG;
+}
+
+/* SASL needs a mechanism kring speaks and what that mechanism needs. */
+static int conf_validate_security(const kr_conf_t *c, char *errstr, size_t errlen)
+{
+    bool sasl = c->security_protocol == KR_SEC_SASL_PLAINTEXT ||
+                c->security_protocol == KR_SEC_SASL_SSL;
+    if (!sasl)
+        return 0;
+    if (c->sasl_mechanism == KR_SASL_NONE)
+        return conf_fail(errstr, errlen, "security.protocol SASL_* needs sasl.mechanism: PLAIN, "
+                                         "SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER");
+    if (c->sasl_mechanism == KR_SASL_OAUTHBEARER) {
+        if (c->oauth_cb == NULL)
+            return conf_fail(errstr, errlen, "sasl.mechanism=OAUTHBEARER needs a token "
+                                             "callback (kr_conf_set_oauthbearer_cb)");
+        return 0;
+    }
+    if (c->sasl_username[0] == '\0' || c->sasl_password[0] == '\0')
+        return conf_fail(errstr, errlen, "sasl.mechanism PLAIN and SCRAM need sasl.username "
+                                         "and sasl.password");
+    return 0;
 }
 
 int kr_conf_validate(const kr_conf_t *c, char *errstr, size_t errlen)
@@ -330,5 +451,5 @@ int kr_conf_validate(const kr_conf_t *c, char *errstr, size_t errlen)
     if (c->delivery_timeout_ms < c->linger_ms + c->request_timeout_ms)
         return conf_fail(errstr, errlen,
                          "delivery.timeout.ms must be at least linger.ms + request.timeout.ms");
-    return 0;
+    return conf_validate_security(c, errstr, errlen);
 }

@@ -17,6 +17,11 @@ enum kr_partitioner {
     KR_PARTITIONER_MURMUR2_RANDOM, /* as above, unkeyed records spread one by one */
 };
 
+enum kr_security_protocol { KR_SEC_PLAINTEXT = 0, KR_SEC_SSL, KR_SEC_SASL_PLAINTEXT,
+                            KR_SEC_SASL_SSL };
+enum kr_sasl_mechanism { KR_SASL_NONE = 0, KR_SASL_PLAIN, KR_SASL_SCRAM_SHA_256,
+                         KR_SASL_SCRAM_SHA_512, KR_SASL_OAUTHBEARER };
+
 struct kr_conf {
     char bootstrap_servers[KR_CONF_STR_MAX];
     char client_id[256];
@@ -42,9 +47,24 @@ struct kr_conf {
     int reconnect_backoff_ms;
     int reconnect_backoff_max_ms;
     int topic_metadata_propagation_max_ms;
-    char debug[128]; /* "", or "all": connection and request events to stderr */
+    int io_engine;   /* enum kr_io_engine (kr_transport.h) */
+    int security_protocol; /* enum kr_security_protocol */
+    char ssl_ca_location[KR_CONF_STR_MAX];
+    char ssl_certificate_location[KR_CONF_STR_MAX];
+    char ssl_key_location[KR_CONF_STR_MAX];
+    char ssl_key_password[256];         /* a secret: never in a message or a log */
+    int ssl_verify_host;                /* ssl.endpoint.identification.algorithm=https */
+    int ssl_verify_cert;                /* enable.ssl.certificate.verification */
+    int sasl_mechanism;                 /* enum kr_sasl_mechanism */
+    char sasl_username[256];
+    char sasl_password[256];            /* a secret */
+    kr_oauthbearer_cb_t *oauth_cb;
+    void *oauth_ctx;
+    char debug[128]; /* "", or "all": connection and request events to the log */
     kr_delivery_cb_t *dr_cb;
     void *dr_ctx;
+    kr_log_cb_t *log_cb;
+    void *log_ctx;
 };
 
 /* Fills conf with the defaults. */

@@ -5,7 +5,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <netdb.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,27 +19,21 @@
 int kr_conn_init(kr_conn_t *c, void *owner)
 {
     memset(c, 0, sizeof(*c));
-    c->fd = -1;
-    c->file = -1;
+    kr_sock_init(&c->sock, owner);
     c->reqs = calloc(KR_CONN_REQS_MAX, sizeof(kr_req_t));
     c->rbuf = malloc(KR_CONN_RBUF);
     if (c->reqs == NULL || c->rbuf == NULL) {
         kr_conn_free(c);
         return -ENOMEM;
     }
-    c->op_connect.kind = KR_OP_CONNECT;
-    c->op_send.kind = KR_OP_SEND;
-    c->op_recv.kind = KR_OP_RECV;
-    c->op_cancel.kind = KR_OP_CANCEL;
-    c->op_connect.owner = c->op_send.owner = c->op_recv.owner = c->op_cancel.owner = owner;
     return 0;
 }
 
 void kr_conn_free(kr_conn_t *c)
 {
-    if (c->fd >= 0)
-        close(c->fd);
-    c->fd = -1;
+    if (c->sock.fd >= 0)
+        close(c->sock.fd); /* a producer closed with ops still in the kernel */
+    c->sock.fd = -1;
     free(c->reqs);
     free(c->rbuf);
     c->reqs = NULL;
@@ -67,40 +60,21 @@ static int conn_resolve(kr_conn_t *c, const char *host, int port)
     return 0;
 }
 
-static int conn_socket(kr_producer_t *p, kr_conn_t *c)
-{
-    int fd = socket(c->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (p->conf.socket_send_buffer_bytes > 0)
-        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &p->conf.socket_send_buffer_bytes, sizeof(int));
-    if (p->conf.socket_receive_buffer_bytes > 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &p->conf.socket_receive_buffer_bytes,
-                   sizeof(int));
-    c->fd = fd;
-    c->file = kr_io_file_add(&p->io, fd);
-    return 0;
-}
-
 void kr_conn_start(kr_producer_t *p, kr_broker_t *b)
 {
     kr_conn_t *c = &b->conn;
     assert(c->state == KR_CONN_DOWN);
-    assert(c->fd < 0);
+    assert(c->sock.fd < 0 && kr_sock_idle(&c->sock));
     int rc = conn_resolve(c, b->host, b->port);
     if (rc == 0)
-        rc = conn_socket(p, c);
+        rc = p->tr.ops->open(&p->tr, &c->sock, b->host, (const struct sockaddr *)&c->addr,
+                             c->addrlen,
+                             p->conf.socket_connection_setup_timeout_ms);
     c->state = KR_CONN_CONNECTING;
     c->connect_started_us = p->now_us;
     KR_DBG(p, "broker %d %s:%d: connecting", b->node_id, b->host, b->port);
-    if (rc != 0) {
+    if (rc != 0)
         kr_conn_fail(p, b, rc);
-        return;
-    }
-    kr_io_connect(&p->io, &c->op_connect, c->fd, c->file, (const struct sockaddr *)&c->addr,
-                  c->addrlen, p->conf.socket_connection_setup_timeout_ms);
 }
 
 kr_req_t *kr_conn_req_alloc(kr_producer_t *p, kr_conn_t *c)
@@ -122,7 +96,7 @@ kr_req_t *kr_conn_req_alloc(kr_producer_t *p, kr_conn_t *c)
 /* Gathers every queued request, in order, into one sendmsg. */
 static void conn_send_start(kr_producer_t *p, kr_conn_t *c)
 {
-    if (c->op_send.busy || c->op_send.zc_notif_pending)
+    if (c->sock.op_send.busy || c->sock.op_send.pinned)
         return;
     uint32_t niov = 0, nreq = 0;
     size_t bytes = 0;
@@ -146,7 +120,7 @@ static void conn_send_start(kr_producer_t *p, kr_conn_t *c)
     c->send_reqs = nreq;
     /* Zero-copy pays for large sends only: the pages are pinned until the peer acks. */
     c->send_zc = p->conf.zerocopy_min_bytes > 0 && bytes >= (size_t)p->conf.zerocopy_min_bytes;
-    kr_io_sendmsg(&p->io, &c->op_send, c->fd, c->file, &c->msg, c->send_zc);
+    p->tr.ops->send(&p->tr, &c->sock, &c->msg, c->send_zc);
 }
 
 void kr_conn_req_queue(kr_producer_t *p, kr_broker_t *b, kr_req_t *r)
@@ -174,13 +148,6 @@ static void conn_reap(kr_conn_t *c)
     }
 }
 
-void kr_conn_req_discard(kr_conn_t *c, kr_req_t *r)
-{
-    assert(r->state == KR_REQ_FREE);
-    r->state = KR_REQ_DONE;
-    conn_reap(c);
-}
-
 /* The send in progress wrote `n` bytes: finish it, or send the rest. */
 static void conn_on_sent(kr_producer_t *p, kr_broker_t *b, size_t n)
 {
@@ -197,7 +164,7 @@ static void conn_on_sent(kr_producer_t *p, kr_broker_t *b, size_t n)
         iov->iov_len -= n;
         c->msg.msg_iov = iov;
         c->msg.msg_iovlen = cnt;
-        kr_io_sendmsg(&p->io, &c->op_send, c->fd, c->file, &c->msg, c->send_zc);
+        p->tr.ops->send(&p->tr, &c->sock, &c->msg, c->send_zc);
         return;
     }
     uint32_t left = c->send_reqs;
@@ -210,7 +177,7 @@ static void conn_on_sent(kr_producer_t *p, kr_broker_t *b, size_t n)
             r->state = KR_REQ_SENT;
         } else {
             r->state = KR_REQ_DONE;
-            kr_producer_req_sent(p, b, r);
+            p->conn_events->sent(p, b, r);
         }
     }
     c->send_reqs = 0;
@@ -219,17 +186,13 @@ static void conn_on_sent(kr_producer_t *p, kr_broker_t *b, size_t n)
         conn_send_start(p, c);
 }
 
-/* Arms the receive: one multishot into the buffer ring, or a plain recv into rbuf. */
+/* Arms the receive into the free end of rbuf (or the transport's own buffers). */
 static void conn_recv_start(kr_producer_t *p, kr_conn_t *c)
 {
-    if (c->op_recv.busy)
+    if (c->sock.op_recv.busy)
         return; /* a multishot receive is still armed */
-    if (p->io.has_bufring) {
-        kr_io_recv_multishot(&p->io, &c->op_recv, c->fd, c->file);
-        return;
-    }
     assert(c->rlen < KR_CONN_RBUF);
-    kr_io_recv(&p->io, &c->op_recv, c->fd, c->file, c->rbuf + c->rlen, KR_CONN_RBUF - c->rlen);
+    p->tr.ops->recv(&p->tr, &c->sock, c->rbuf + c->rlen, KR_CONN_RBUF - c->rlen);
 }
 
 /* Sends ApiVersions at version v: the first request on every connection. */
@@ -291,7 +254,7 @@ static int conn_on_apiversions(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr
     c->failures = 0;
     KR_DBG(p, "broker %d: ready: Produce v%d Metadata v%d ApiVersions v%d InitProducerId v%d",
            b->node_id, c->ver[0], c->ver[1], c->ver[2], c->ver[3]);
-    kr_producer_on_ready(p, b);
+    p->conn_events->ready(p, b);
     return 0;
 }
 
@@ -331,7 +294,7 @@ static int conn_on_frame(kr_producer_t *p, kr_broker_t *b, const uint8_t *f, siz
         b->rtt_cnt++;
         if (rtt > b->rtt_us_max)
             b->rtt_us_max = rtt;
-        kr_producer_on_response(p, b, r, &body);
+        p->conn_events->response(p, b, r, &body);
     }
     conn_reap(c);
     return rc;
@@ -371,7 +334,7 @@ static bool conn_parse(kr_producer_t *p, kr_broker_t *b)
     return true;
 }
 
-/* Bytes from a buffer-ring receive: copied into rbuf piece by piece and parsed. */
+/* Bytes in the transport's buffer: copied into rbuf piece by piece and parsed. */
 static bool conn_on_bytes(kr_producer_t *p, kr_broker_t *b, const uint8_t *data, size_t n)
 {
     kr_conn_t *c = &b->conn;
@@ -394,12 +357,7 @@ static bool conn_on_bytes(kr_producer_t *p, kr_broker_t *b, const uint8_t *data,
 static void conn_on_recv(kr_producer_t *p, kr_broker_t *b, const kr_cqe_t *e)
 {
     kr_conn_t *c = &b->conn;
-    if (e->res == -ENOBUFS && p->io.has_bufring) {
-        conn_recv_start(p, c); /* the ring ran dry for a moment: arm again */
-        return;
-    }
-    if (e->res == -EINVAL && p->io.has_bufring && !(e->flags & IORING_CQE_F_BUFFER)) {
-        p->io.has_bufring = false; /* no multishot receive here: plain receives */
+    if (e->res == -EAGAIN) {
         conn_recv_start(p, c);
         return;
     }
@@ -408,8 +366,8 @@ static void conn_on_recv(kr_producer_t *p, kr_broker_t *b, const kr_cqe_t *e)
         return;
     }
     bool alive;
-    if (e->flags & IORING_CQE_F_BUFFER) {
-        alive = conn_on_bytes(p, b, kr_io_buf(&p->io, e), (size_t)e->res);
+    if (e->data != NULL) {
+        alive = conn_on_bytes(p, b, e->data, (size_t)e->res);
     } else {
         c->rlen += (size_t)e->res;
         alive = conn_parse(p, b);
@@ -422,18 +380,13 @@ static void conn_on_recv(kr_producer_t *p, kr_broker_t *b, const kr_cqe_t *e)
 static void conn_finish_close(kr_producer_t *p, kr_broker_t *b)
 {
     kr_conn_t *c = &b->conn;
-    if (c->op_connect.busy || c->op_send.busy || c->op_recv.busy || c->op_cancel.busy ||
-        c->op_send.zc_notif_pending)
+    if (!kr_sock_idle(&c->sock))
         return;
-    kr_io_file_remove(&p->io, c->file);
-    c->file = -1;
-    if (c->fd >= 0)
-        close(c->fd);
-    c->fd = -1;
+    p->tr.ops->close(&p->tr, &c->sock);
     for (uint32_t i = c->req_tail; i != c->req_head; i++) {
         kr_req_t *r = req_at(c, i);
         if (r->state != KR_REQ_DONE && r->state != KR_REQ_FREE && r->api_key != KR_API_ApiVersions)
-            kr_producer_req_failed(p, b, r, c->last_err);
+            p->conn_events->failed(p, b, r, c->last_err);
         r->state = KR_REQ_FREE;
     }
     c->req_head = c->req_tail = 0;
@@ -441,7 +394,7 @@ static void conn_finish_close(kr_producer_t *p, kr_broker_t *b)
     c->rlen = 0;
     c->inflight_produce = 0;
     c->state = KR_CONN_DOWN;
-    c->reconnect_at_us = p->now_us + kr_backoff_us(p, p->conf.reconnect_backoff_ms,
+    c->reconnect_at_us = p->now_us + kr_backoff_us(&p->rand_state, p->conf.reconnect_backoff_ms,
                                                    p->conf.reconnect_backoff_max_ms, c->failures);
 }
 
@@ -455,8 +408,7 @@ void kr_conn_fail(kr_producer_t *p, kr_broker_t *b, int err)
     c->last_err = err;
     c->failures++;
     c->state = KR_CONN_CLOSING;
-    if (c->fd >= 0 && (c->op_connect.busy || c->op_send.busy || c->op_recv.busy))
-        kr_io_cancel_fd(&p->io, &c->op_cancel, c->fd, c->file);
+    p->tr.ops->cancel(&p->tr, &c->sock);
     conn_finish_close(p, b);
 }
 

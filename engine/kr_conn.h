@@ -1,5 +1,5 @@
 /*
- * One TCP connection to a broker, driven by the producer's io_uring loop.
+ * One connection to a broker, over the producer's transport (kr_transport.h).
  *
  * States: DOWN -> CONNECTING (non-blocking connect with a linked timeout) -> HANDSHAKE
  * (ApiVersions) -> READY -> CLOSING (ops cancelled; waits for their CQEs) -> DOWN, with
@@ -10,17 +10,30 @@
  * answers requests on one connection in order, so the oldest request that expects a
  * response owns the next response frame.
  *
- * A failed connection hands each live request back to the producer
- * (kr_producer_req_failed) so its batches are retried; nothing is lost silently.
+ * The connection reports to the producer only through the kr_conn_events_t table the
+ * producer installs (p->conn_events): it knows nothing of what requests mean. A failed
+ * connection hands each live request back (failed) so its batches are retried; nothing is
+ * lost silently.
  */
 #ifndef KR_CONN_H
 #define KR_CONN_H
 
 #include "kr_engine.h"
 
+typedef struct kr_conn_events {
+    /* The connection finished its handshake and can carry requests. */
+    void (*ready)(kr_producer_t *p, kr_broker_t *b);
+    /* A response frame for r; body is positioned after the response header. */
+    void (*response)(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body);
+    /* r will never be answered (connection lost, timed out, malformed response). */
+    void (*failed)(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, int err);
+    /* r expects no response and its bytes are all sent (acks=0 Produce). */
+    void (*sent)(kr_producer_t *p, kr_broker_t *b, kr_req_t *r);
+} kr_conn_events_t;
+
 /*
  * Sets up the connection's memory (request slots, receive buffer); `owner` is stored in
- * each op so completions find their broker. -ENOMEM on failure.
+ * its socket so completions find their broker. -ENOMEM on failure.
  */
 int kr_conn_init(kr_conn_t *c, void *owner);
 void kr_conn_free(kr_conn_t *c);
@@ -30,9 +43,6 @@ void kr_conn_start(kr_producer_t *p, kr_broker_t *b);
 
 /* A free request slot, or NULL when every slot is live. */
 kr_req_t *kr_conn_req_alloc(kr_producer_t *p, kr_conn_t *c);
-
-/* Retires a request that was never queued (the benchmark sink consumes it in place). */
-void kr_conn_req_discard(kr_conn_t *c, kr_req_t *r);
 
 /* Queues a framed request (iov/len set) for sending and starts a send if none is running. */
 void kr_conn_req_queue(kr_producer_t *p, kr_broker_t *b, kr_req_t *r);

@@ -1,6 +1,7 @@
 /* kr_metadata_describe(): a Metadata request for the caller, answered in kring.h's terms. */
 #include "kr_describe.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 
 void kr_describe_tick(kr_producer_t *p)
 {
-    if (p->describe.state != 1)
+    if (p->describe.state != KR_DESCRIBE_WANTED)
         return;
     kr_broker_t *b = kr_meta_pick_broker(p);
     if (b == NULL)
@@ -29,7 +30,13 @@ void kr_describe_tick(kr_producer_t *p)
     }
     if (kr_meta_send(p, b, KR_API_Metadata, b->conn.ver[KR_V_METADATA], kr_meta_write_metadata,
                   &req, true) == 0)
-        p->describe.state = 2;
+        p->describe.state = KR_DESCRIBE_INFLIGHT;
+}
+
+void kr_describe_req_failed(kr_producer_t *p)
+{
+    if (p->describe.state == KR_DESCRIBE_INFLIGHT)
+        p->describe.state = KR_DESCRIBE_WANTED; /* ask again on another connection */
 }
 
 /* Copies s into the string area at *cur as a C string. */
@@ -96,7 +103,8 @@ static void meta_describe_deliver(kr_producer_t *p, kr_broker_t *b,
 
 void kr_describe_on_metadata(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body)
 {
-    if (p->describe.state != 2)
+    assert(r->describe);
+    if (p->describe.state != KR_DESCRIBE_INFLIGHT)
         return; /* the caller gave up waiting */
     /* A whole cluster's metadata can be large: room sized from the answer's length (each
      * broker, topic and partition takes at least 8 bytes), off the hot path. */
@@ -107,7 +115,7 @@ void kr_describe_on_metadata(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_r
         .Topics = calloc((size_t)cap, sizeof(kr_MetadataResponseTopic_t)), .TopicsCap = cap,
         .Partitions = calloc((size_t)cap, sizeof(kr_MetadataResponsePartition_t)),
         .PartitionsCap = cap};
-    p->describe.state = 3;
+    p->describe.state = KR_DESCRIBE_DONE;
     int rc = -ENOMEM;
     char *mem = NULL;
     if (m.Brokers != NULL && m.Topics != NULL && m.Partitions != NULL)

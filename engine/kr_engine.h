@@ -18,7 +18,9 @@
 
 #include "kr_batch.h"
 #include "kr_conf.h"
-#include "kr_io.h"
+#include "kr_backoff.h"
+#include "kr_buf.h"
+#include "kr_transport.h"
 #include "kring.h"
 
 /* ---- limits ---- */
@@ -139,16 +141,11 @@ typedef struct kr_req {
 } kr_req_t;
 
 typedef struct kr_conn {
-    int fd;
-    int file;                /* registered-file slot, or -1 */
+    kr_sock_t sock;          /* the transport's socket and its ops */
     uint8_t state;
     bool bootstrap;          /* a bootstrap address, not (yet) a known node */
     struct sockaddr_storage addr;
     socklen_t addrlen;
-    kr_op_t op_connect;
-    kr_op_t op_send;
-    kr_op_t op_recv;
-    kr_op_t op_cancel;
     int16_t ver[4];          /* negotiated versions: Produce, Metadata, ApiVersions, InitPid */
     int16_t apiversions_try; /* version of the ApiVersions request in flight */
     /* request ring, in correlation-id order */
@@ -188,10 +185,16 @@ struct kr_broker {
 
 /* ---- the producer ---- */
 
+struct kr_conn_events;
+
+enum kr_describe_state { KR_DESCRIBE_IDLE, KR_DESCRIBE_WANTED, KR_DESCRIBE_INFLIGHT,
+                         KR_DESCRIBE_DONE };
+
 struct kr_producer {
     kr_conf_t conf;
     bool idempotent;
-    kr_io_t io;
+    kr_transport_t tr;
+    const struct kr_conn_events *conn_events; /* how connections report to the producer */
     int64_t now_us;
 
     kr_broker_t brokers[KR_BROKERS_MAX];
@@ -238,7 +241,7 @@ struct kr_producer {
         kr_metadata_cb_t *cb;
         void *ctx;
         const char *topic;
-        uint8_t state; /* 0 idle, 1 wanted, 2 in flight, 3 done */
+        uint8_t state; /* enum kr_describe_state */
         int rc;
     } describe;
 
@@ -252,38 +255,30 @@ struct kr_producer {
     int fatal_err;
     bool closing;            /* kr_producer_close: failed requests are not retried */
 
-    bool sink;               /* benchmark: requests go to a memory sink (kr_sink.h) */
-    uint64_t sink_bytes;
     int32_t corr_next;
     uint64_t rand_state;
     kr_stats_t stats;
 };
 
 
-/*
- * Backoff before attempt `attempt` (1-based): base_ms doubling up to max_ms, +-20%
- * jitter, in microseconds; as the Java client backs off retries and reconnects.
- */
-int64_t kr_backoff_us(kr_producer_t *p, int base_ms, int max_ms, int attempt);
+/* Backoff before retry number `attempt` (1-based): retry.backoff.ms up to .max.ms. */
+static inline int64_t kr_retry_backoff_us(kr_producer_t *p, int attempt)
+{
+    return kr_backoff_us(&p->rand_state, p->conf.retry_backoff_ms, p->conf.retry_backoff_max_ms,
+                         attempt);
+}
 
-/* ---- debug log (conf "debug"): one line per event on stderr ---- */
+/* ---- the engine's log (kr_log.c) ---- */
+
+/* One line at `level` (kring.h's KR_LOG_...): to the log callback, or stderr. */
+void kr_log(const kr_producer_t *p, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Debug lines (conf "debug"): connection and request events. */
 #define KR_DBG(p, ...)                                                                    \
     do {                                                                                  \
         if ((p)->conf.debug[0] != '\0')                                                   \
-            kr_debug_log((p), __VA_ARGS__);                                               \
+            kr_log((p), KR_LOG_DEBUG, __VA_ARGS__);                                       \
     } while (0)
-void kr_debug_log(const kr_producer_t *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
-/* ---- what kr_conn calls back into the producer (kr_producer.c) ---- */
-#include "kr_buf.h"
-
-/* The connection finished its handshake and can carry requests. */
-void kr_producer_on_ready(kr_producer_t *p, kr_broker_t *b);
-/* A response frame for r; body is positioned after the response header. */
-void kr_producer_on_response(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body);
-/* r will never be answered (connection lost, timed out, malformed response). */
-void kr_producer_req_failed(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, int err);
-/* r expects no response and its bytes are all sent (acks=0 Produce). */
-void kr_producer_req_sent(kr_producer_t *p, kr_broker_t *b, kr_req_t *r);
 #endif

@@ -8,12 +8,10 @@
 
 #include "kr_accum.h"
 #include "kr_conn.h"
-#include "kr_describe.h"
 #include "kr_header.h"
 #include "kr_initpid.h"
 #include "kr_kerr.h"
 #include "kr_metadata.h"
-#include "kr_sender.h"
 
 /* Decoding room for one Metadata response, allocated with the producer. */
 struct kr_meta_scratch {
@@ -192,13 +190,12 @@ static int meta_write_initpid(kr_wbuf_t *w, int16_t v, const void *body)
 
 void kr_meta_tick(kr_producer_t *p)
 {
-    kr_describe_tick(p);
     /* A leader that is down is usually being replaced: ask until metadata names another
      * (the Java client refreshes on every disconnect). */
     for (int32_t i = p->bootstrap_cnt; i < p->broker_cnt && !p->metadata_wanted; i++)
         if (p->brokers[i].parts != NULL && !kr_conn_ready(&p->brokers[i].conn))
             kr_meta_want(p);
-    if (p->sink || p->metadata_inflight || p->now_us < p->metadata_at_us)
+    if (p->metadata_inflight || p->now_us < p->metadata_at_us)
         return;
     kr_broker_t *b = kr_meta_pick_broker(p);
     if (b == NULL)
@@ -313,10 +310,7 @@ static void meta_relink(kr_producer_t *p)
 
 void kr_meta_on_metadata(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body)
 {
-    if (r->describe) {
-        kr_describe_on_metadata(p, b, r, body);
-        return;
-    }
+    assert(!r->describe);
     struct kr_meta_scratch *s = p->meta_scratch;
     p->metadata_inflight = false;
     kr_MetadataResponse_t m = {.Brokers = s->brokers, .BrokersCap = KR_BROKERS_MAX,
@@ -388,7 +382,7 @@ void kr_meta_on_initpid(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t
             kr_accum_fail_all(p, KR_EBROKER, resp.ErrorCode);
             return;
         }
-        p->pid_retry_at_us = p->now_us + kr_sender_backoff_us(p, ++p->pid_attempts);
+        p->pid_retry_at_us = p->now_us + kr_retry_backoff_us(p, ++p->pid_attempts);
         return;
     }
     p->pid_attempts = 0;
@@ -399,37 +393,14 @@ void kr_meta_on_initpid(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t
     kr_accum_pid_changed(p);
 }
 
-int kr_meta_sink_setup(kr_producer_t *p, const char *topic, int32_t partitions,
-                       int16_t produce_version)
+void kr_meta_req_failed(kr_producer_t *p, kr_req_t *r)
 {
-    if (partitions < 1 || p->part_used + partitions > KR_PARTITIONS_MAX)
-        return KR_ECONFIG;
-    kr_broker_t *b = meta_broker_add(p, 0, "sink", 4, 0);
-    kr_topic_t *t = kr_meta_topic(p, topic);
-    if (b == NULL || t == NULL)
-        return KR_ECONFIG;
-    for (int32_t i = 0; i < p->bootstrap_cnt; i++)
-        p->brokers[i].in_use = false;
-    b->in_use = true;
-    b->conn.state = KR_CONN_READY;
-    b->conn.ver[KR_V_PRODUCE] = produce_version;
-    t->parts = &p->part_pool[p->part_used];
-    p->part_used += partitions;
-    t->part_cnt = partitions;
-    for (int32_t i = 0; i < partitions; i++) {
-        memset(&t->parts[i], 0, sizeof(t->parts[i]));
-        t->parts[i].topic = t;
-        t->parts[i].id = i;
-        t->parts[i].leader = 0;
+    assert(!r->describe);
+    if (r->api_key == KR_API_Metadata) {
+        p->metadata_inflight = false;
+        kr_meta_want(p);
+    } else if (r->api_key == KR_API_InitProducerId) {
+        p->pid_inflight = false;
+        p->pid_retry_at_us = p->now_us + kr_retry_backoff_us(p, ++p->pid_attempts);
     }
-    t->state = KR_TOPIC_KNOWN;
-    meta_relink(p);
-    p->metadata_wanted = false;
-    p->metadata_at_us = INT64_MAX;
-    if (p->idempotent) {
-        p->producer_id = 1;
-        p->producer_epoch = 0;
-        p->pid_wanted = false;
-    }
-    return 0;
 }

@@ -48,9 +48,8 @@ void kr_meta_on_initpid(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t
 /* Bytes of decoding room the producer allocates for kr_meta (p->meta_scratch). */
 size_t kr_meta_scratch_size(void);
 
-/* The benchmark sink (kr_sink.h): node 0 leads every partition of `topic`. */
-int kr_meta_sink_setup(kr_producer_t *p, const char *topic, int32_t partitions,
-                       int16_t produce_version);
+/* A Metadata or InitProducerId request of the producer's own will never be answered. */
+void kr_meta_req_failed(kr_producer_t *p, kr_req_t *r);
 
 /* Asks for a metadata refresh now, or retry.backoff.ms after the last one. */
 void kr_meta_want(kr_producer_t *p);

@@ -9,40 +9,28 @@
 #include "kr_accum.h"
 #include "kr_clock.h"
 #include "kr_conn.h"
+#include "kr_describe.h"
 #include "kr_engine.h"
 #include "kr_header.h"
 #include "kr_meta.h"
 #include "kr_sender.h"
 #include "kr_sink.h"
+#include "kr_tls.h"
 #include "kring.h"
 
-#define KR_RING_ENTRIES 512
+/* What the benchmark sink needs to play the broker (kr_producer_new_sink). */
+typedef struct producer_sink {
+    const char *topic;
+    int32_t partitions;
+    int16_t produce_version;
+} producer_sink_t;
 
-void kr_debug_log(const kr_producer_t *p, const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "kring %lld.%06lld %s: %s\n", (long long)(p->now_us / 1000000),
-            (long long)(p->now_us % 1000000), p->conf.client_id, line);
-}
-
-int64_t kr_backoff_us(kr_producer_t *p, int base_ms, int max_ms, int attempt)
-{
-    int64_t ms = base_ms;
-    for (int i = 1; i < attempt && ms < max_ms; i++)
-        ms *= 2;
-    if (ms > max_ms)
-        ms = max_ms;
-    p->rand_state = p->rand_state * 6364136223846793005ULL + 1442695040888963407ULL;
-    int64_t jitter = (int64_t)((p->rand_state >> 33) % 41) - 20; /* -20..20 % */
-    return ms * 1000 * (100 + jitter) / 100;
-}
+static const kr_conn_events_t producer_conn_events;
 
 static void producer_free(kr_producer_t *p)
 {
+    if (p->tr.ops != NULL)
+        p->tr.ops->exit(&p->tr);
     for (int32_t i = 0; i < p->broker_cnt; i++)
         kr_conn_free(&p->brokers[i].conn);
     kr_accum_free(p);
@@ -52,7 +40,62 @@ static void producer_free(kr_producer_t *p)
     free(p);
 }
 
-int kr_producer_new(kr_producer_t **out, const kr_conf_t *conf, char *errstr, size_t errlen)
+/* Puts TLS over the socket transport. On failure the socket transport is freed. */
+static int producer_tls(kr_producer_t *p, char *errstr, size_t errlen)
+{
+    const kr_conf_t *c = &p->conf;
+    kr_tls_conf_t tc = {c->ssl_ca_location, c->ssl_certificate_location, c->ssl_key_location,
+                        c->ssl_key_password, c->ssl_verify_cert != 0, c->ssl_verify_host != 0};
+    kr_transport_t inner = p->tr;
+    int rc = kr_tls_init(&p->tr, &inner, &tc, errstr, errlen);
+    if (rc != 0) {
+        inner.ops->exit(&inner);
+        memset(&p->tr, 0, sizeof(p->tr));
+    }
+    return rc;
+}
+
+/*
+ * Sets up the transport: the sink when asked, else what io.engine says. auto takes
+ * io_uring and falls back to poll, with one warning, where the kernel refuses io_uring.
+ */
+static int producer_transport(kr_producer_t *p, const producer_sink_t *sink, char *errstr,
+                              size_t errlen)
+{
+    int engine = p->conf.io_engine;
+    int rc;
+    if (sink != NULL)
+        rc = kr_sink_init(&p->tr, sink->topic, sink->partitions, sink->produce_version,
+                          (size_t)p->conf.max_request_size);
+    else if (engine == KR_IO_POLL)
+        rc = kr_poll_init(&p->tr);
+    else
+        rc = kr_uring_init(&p->tr);
+    if (rc == KR_ENOURING && engine == KR_IO_AUTO) {
+        rc = kr_poll_init(&p->tr);
+        if (rc == 0)
+            kr_log(p, KR_LOG_WARNING, "io_uring is not available here (refused by the kernel "
+                   "or a seccomp profile): using the poll transport");
+    }
+    if (rc != 0) {
+        snprintf(errstr, errlen, "%s: %s", engine == KR_IO_POLL ? "poll" : "io_uring",
+                 kr_strerror(rc));
+        memset(&p->tr, 0, sizeof(p->tr));
+        return rc;
+    }
+    p->tr.sndbuf = p->conf.socket_send_buffer_bytes;
+    p->tr.rcvbuf = p->conf.socket_receive_buffer_bytes;
+    if (sink == NULL && (p->conf.security_protocol == KR_SEC_SSL ||
+                         p->conf.security_protocol == KR_SEC_SASL_SSL))
+        rc = producer_tls(p, errstr, errlen);
+    if (rc != 0)
+        return rc;
+    KR_DBG(p, "%s", p->tr.info);
+    return 0;
+}
+
+static int producer_new(kr_producer_t **out, const kr_conf_t *conf, const producer_sink_t *sink,
+                        char *errstr, size_t errlen)
 {
     char dummy[1];
     if (errstr == NULL || errlen == 0) {
@@ -67,6 +110,7 @@ int kr_producer_new(kr_producer_t **out, const kr_conf_t *conf, char *errstr, si
     if (p == NULL)
         return -ENOMEM;
     p->conf = *conf;
+    p->conn_events = &producer_conn_events;
     p->idempotent = kr_conf_idempotent(conf);
     p->now_us = kr_now_us();
     p->rand_state = (uint64_t)p->now_us ^ (uint64_t)(uintptr_t)p;
@@ -84,26 +128,27 @@ int kr_producer_new(kr_producer_t **out, const kr_conf_t *conf, char *errstr, si
     rc = kr_meta_bootstrap(p, errstr, errlen);
     if (rc == 0)
         rc = kr_accum_init(p, errstr, errlen);
-    if (rc == 0) {
-        rc = kr_io_init(&p->io, KR_RING_ENTRIES);
-        if (rc != 0)
-            snprintf(errstr, errlen, "io_uring: %s", kr_strerror(rc));
-    }
+    if (rc == 0)
+        rc = producer_transport(p, sink, errstr, errlen);
     if (rc != 0) {
         producer_free(p);
         return rc;
     }
-    KR_DBG(p, "io_uring: zero-copy send %s, registered files %s, multishot receive %s",
-           p->io.has_send_zc ? "yes" : "no", p->io.has_files ? "yes" : "no",
-           p->io.has_bufring ? "yes" : "no");
     *out = p;
     return 0;
 }
 
+int kr_producer_new(kr_producer_t **out, const kr_conf_t *conf, char *errstr, size_t errlen)
+{
+    return producer_new(out, conf, NULL, errstr, errlen);
+}
+
+const char *kr_producer_transport(const kr_producer_t *p) { return p->tr.ops->name; }
+
 /* Routes one completion to the connection that owns its op. */
 static void producer_dispatch(kr_producer_t *p, const kr_cqe_t *e)
 {
-    kr_broker_t *b = e->op->owner;
+    kr_broker_t *b = e->op->sock->owner;
     assert(b != NULL);
     kr_conn_on_cqe(p, b, e);
 }
@@ -111,14 +156,14 @@ static void producer_dispatch(kr_producer_t *p, const kr_cqe_t *e)
 /* Handles every completion that is there now, in bounded batches. */
 static void producer_drain(kr_producer_t *p)
 {
-    kr_cqe_t cqes[KR_IO_DRAIN_MAX];
+    kr_cqe_t cqes[KR_TRANSPORT_DRAIN_MAX];
     for (;;) {
-        unsigned n = kr_io_drain(&p->io, cqes, KR_IO_DRAIN_MAX);
+        unsigned n = p->tr.ops->drain(&p->tr, cqes, KR_TRANSPORT_DRAIN_MAX);
         for (unsigned i = 0; i < n; i++) {
             producer_dispatch(p, &cqes[i]);
-            kr_io_buf_put(&p->io, &cqes[i]); /* its data has been consumed */
+            p->tr.ops->done(&p->tr, &cqes[i]); /* its data has been consumed */
         }
-        if (n < KR_IO_DRAIN_MAX)
+        if (n < KR_TRANSPORT_DRAIN_MAX)
             return;
     }
 }
@@ -128,6 +173,7 @@ static void producer_tick(kr_producer_t *p)
 {
     for (int32_t i = 0; i < p->broker_cnt; i++)
         kr_conn_tick(p, &p->brokers[i]);
+    kr_describe_tick(p);
     kr_meta_tick(p);
     kr_meta_pid_tick(p);
     kr_accum_tick(p);
@@ -172,7 +218,7 @@ static int producer_turn(kr_producer_t *p, int64_t until_us)
     int64_t wait = until_us - p->now_us;
     if (wait < 0 || kr_accum_serve(p, 0) > 0)
         wait = 0;
-    int rc = kr_io_wait(&p->io, wait);
+    int rc = p->tr.ops->wait(&p->tr, wait);
     p->now_us = kr_now_us();
     producer_drain(p);
     return rc;
@@ -262,12 +308,13 @@ void kr_producer_close(kr_producer_t *p, int timeout_ms)
     /* Wait (bounded) for cancelled ops, so the kernel holds no buffer that is freed; the
      * requests they carried fail, and their records are reported. */
     int64_t until = kr_now_us() + 2000000;
-    while (p->io.ops_queued > 0 && kr_now_us() < until) {
-        kr_io_wait(&p->io, 10000);
+    while (p->tr.ops_queued > 0 && kr_now_us() < until) {
+        p->tr.ops->wait(&p->tr, 10000);
         p->now_us = kr_now_us();
         producer_drain(p);
     }
-    kr_io_exit(&p->io); /* waits for whatever the kernel still holds */
+    p->tr.ops->exit(&p->tr); /* waits for whatever the kernel still holds */
+    memset(&p->tr, 0, sizeof(p->tr));
     kr_accum_fail_inflight(p, KR_ETIMEDOUT);
     kr_accum_fail_all(p, KR_ETIMEDOUT, 0);
     kr_accum_serve(p, INT32_MAX);
@@ -284,35 +331,40 @@ int kr_metadata_describe(kr_producer_t *p, const char *topic, int timeout_ms,
     p->describe.cb = cb;
     p->describe.ctx = ctx;
     p->describe.topic = topic;
-    p->describe.state = 1;
+    p->describe.state = KR_DESCRIBE_WANTED;
     p->describe.rc = 0;
-    while (p->describe.state != 3 && kr_now_us() < until) {
+    while (p->describe.state != KR_DESCRIBE_DONE && kr_now_us() < until) {
         int rc = producer_turn(p, until);
         if (rc < 0) {
-            p->describe.state = 0;
+            p->describe.state = KR_DESCRIBE_IDLE;
             return rc;
         }
     }
-    int rc = p->describe.state == 3 ? p->describe.rc : KR_ETIMEDOUT;
-    p->describe.state = 0;
+    int rc = p->describe.state == KR_DESCRIBE_DONE ? p->describe.rc : KR_ETIMEDOUT;
+    p->describe.state = KR_DESCRIBE_IDLE;
     return rc;
 }
 
-void kr_producer_on_ready(kr_producer_t *p, kr_broker_t *b)
+/* ---- what connections report (kr_conn_events_t) ---- */
+
+static void producer_on_ready(kr_producer_t *p, kr_broker_t *b)
 {
     (void)b;
     if (p->metadata_wanted && p->metadata_at_us > p->now_us)
         p->metadata_at_us = p->now_us;
 }
 
-void kr_producer_on_response(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body)
+static void producer_on_response(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body)
 {
     switch (r->api_key) {
     case KR_API_Produce:
         kr_sender_on_produce(p, b, r, body);
         return;
     case KR_API_Metadata:
-        kr_meta_on_metadata(p, b, r, body);
+        if (r->describe)
+            kr_describe_on_metadata(p, b, r, body);
+        else
+            kr_meta_on_metadata(p, b, r, body);
         return;
     case KR_API_InitProducerId:
         kr_meta_on_initpid(p, b, r, body);
@@ -322,34 +374,19 @@ void kr_producer_on_response(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_r
     }
 }
 
-void kr_producer_req_failed(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, int err)
+static void producer_req_failed(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, int err)
 {
-    switch (r->api_key) {
-    case KR_API_Produce:
+    if (r->api_key == KR_API_Produce)
         kr_sender_req_failed(p, b, r, err);
-        return;
-    case KR_API_Metadata:
-        if (r->describe) {
-            if (p->describe.state == 2)
-                p->describe.state = 1; /* ask again on another connection */
-            return;
-        }
-        p->metadata_inflight = false;
-        kr_meta_want(p);
-        return;
-    case KR_API_InitProducerId:
-        p->pid_inflight = false;
-        p->pid_retry_at_us = p->now_us + kr_sender_backoff_us(p, ++p->pid_attempts);
-        return;
-    default:
-        return;
-    }
+    else if (r->describe)
+        kr_describe_req_failed(p);
+    else
+        kr_meta_req_failed(p, r);
 }
 
-void kr_producer_req_sent(kr_producer_t *p, kr_broker_t *b, kr_req_t *r)
-{
-    kr_sender_req_sent(p, b, r);
-}
+static const kr_conn_events_t producer_conn_events = {
+    producer_on_ready, producer_on_response, producer_req_failed, kr_sender_req_sent,
+};
 
 void kr_stats(const kr_producer_t *p, kr_stats_t *out)
 {
@@ -381,18 +418,10 @@ int kr_producer_new_sink(kr_producer_t **out, const kr_conf_t *conf, const char 
         snprintf(c.bootstrap_servers, sizeof(c.bootstrap_servers), "127.0.0.1:9");
     if (produce_version < 3 || produce_version > 12)
         return KR_EVERSION;
-    kr_producer_t *p = NULL;
-    int rc = kr_producer_new(&p, &c, errstr, errlen);
-    if (rc != 0)
-        return rc;
-    p->sink = true;
-    rc = kr_meta_sink_setup(p, topic, partitions, produce_version);
-    if (rc != 0) {
-        kr_producer_close(p, 0);
-        return rc;
-    }
-    *out = p;
-    return 0;
+    if (partitions < 1 || partitions > KR_PARTITIONS_MAX)
+        return KR_ECONFIG;
+    producer_sink_t sink = {topic, partitions, produce_version};
+    return producer_new(out, &c, &sink, errstr, errlen);
 }
 
-uint64_t kr_producer_sink_bytes(const kr_producer_t *p) { return p->sink_bytes; }
+uint64_t kr_producer_sink_bytes(const kr_producer_t *p) { return kr_sink_bytes(&p->tr); }

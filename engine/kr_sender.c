@@ -26,11 +26,6 @@ struct kr_sender_scratch {
 
 size_t kr_sender_scratch_size(void) { return sizeof(struct kr_sender_scratch); }
 
-int64_t kr_sender_backoff_us(kr_producer_t *p, int attempt)
-{
-    return kr_backoff_us(p, p->conf.retry_backoff_ms, p->conf.retry_backoff_max_ms, attempt);
-}
-
 /* The batch at the head of part's queue if it may be sent now, else NULL. */
 static kr_batch_t *sender_ready(kr_producer_t *p, kr_partition_t *part)
 {
@@ -114,26 +109,6 @@ static bool topic_ids_known(const kr_producer_t *p, kr_batch_t **ready, uint32_t
     return true;
 }
 
-static void sender_complete(kr_producer_t *p, kr_batch_t *b, int err, int16_t kerr,
-                            int64_t base_offset, int64_t append_ms);
-
-/* The benchmark sink: takes the request's bytes and acknowledges every batch at once. */
-static void sender_sink(kr_producer_t *p, kr_broker_t *bk, kr_req_t *r)
-{
-    size_t bytes = 0;
-    for (uint32_t i = 0; i < r->iov_cnt; i++)
-        bytes += r->iov[i].iov_len;
-    assert(bytes == r->len);
-    p->sink_bytes += bytes;
-    p->stats.requests_sent++;
-    p->stats.bytes_sent += bytes;
-    bk->conn.inflight_produce--;
-    for (uint32_t i = 0; i < r->batch_cnt; i++)
-        sender_complete(p, r->batches[i], 0, 0, 0, -1);
-    r->batch_cnt = 0;
-    kr_conn_req_discard(&bk->conn, r);
-}
-
 /* Builds and queues one Produce request on bk from n ready batches. */
 static void sender_send(kr_producer_t *p, kr_broker_t *bk, kr_req_t *r, kr_batch_t **ready,
                         uint32_t n)
@@ -172,10 +147,6 @@ static void sender_send(kr_producer_t *p, kr_broker_t *bk, kr_req_t *r, kr_batch
         b->attempts++;
     }
     bk->conn.inflight_produce++;
-    if (p->sink) {
-        sender_sink(p, bk, r);
-        return;
-    }
     kr_conn_req_queue(p, bk, r);
 }
 
@@ -247,7 +218,7 @@ static void sender_complete(kr_producer_t *p, kr_batch_t *b, int err, int16_t ke
          * state is gone. Bump the epoch (KIP-360) and restart sequences at 0. */
         if (seq_err && b->base_seq == part->acked_seq)
             p->pid_wanted = true;
-        b->retry_at_us = p->now_us + kr_sender_backoff_us(p, b->attempts);
+        b->retry_at_us = p->now_us + kr_retry_backoff_us(p, b->attempts);
         p->stats.retries++;
         kr_accum_requeue(p, b);
         return;

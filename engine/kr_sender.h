@@ -19,7 +19,4 @@ void kr_sender_req_sent(kr_producer_t *p, kr_broker_t *b, kr_req_t *r);
 /* Bytes of room the producer allocates for building and decoding (p->sender_scratch). */
 size_t kr_sender_scratch_size(void);
 
-/* Backoff before retry number `attempt` (1-based): exponential with jitter. */
-int64_t kr_sender_backoff_us(kr_producer_t *p, int attempt);
-
 #endif

@@ -78,15 +78,50 @@ typedef void kr_delivery_cb_t(const kr_delivery_t *d, void *ctx);
 
 void kr_conf_set_delivery_cb(kr_conf_t *conf, kr_delivery_cb_t *cb, void *ctx);
 
+/* ---- OAUTHBEARER tokens (sasl.mechanism=OAUTHBEARER) ---- */
+
+/*
+ * Called from the producer's thread whenever a connection authenticates (and again before
+ * a session ends, KIP-368). Writes the bearer token (a JWT, as the broker's validator
+ * expects it) into token (at most token_cap bytes, NUL-terminated), its lifetime in
+ * *lifetime_ms (0 if unknown), and returns 0; or returns non-zero and writes a reason
+ * into errstr, which fails the connection's authentication. The token is a secret: kring
+ * never logs it.
+ */
+typedef int kr_oauthbearer_cb_t(char *token, size_t token_cap, int64_t *lifetime_ms,
+                                char *errstr, size_t errlen, void *ctx);
+
+void kr_conf_set_oauthbearer_cb(kr_conf_t *conf, kr_oauthbearer_cb_t *cb, void *ctx);
+
+/* ---- logs ---- */
+
+/* Levels, as syslog numbers them (librdkafka's convention). */
+enum kr_log_level { KR_LOG_ERR = 3, KR_LOG_WARNING = 4, KR_LOG_NOTICE = 5, KR_LOG_INFO = 6,
+                    KR_LOG_DEBUG = 7 };
+
+/*
+ * Called with one line (no newline) from the producer's thread: warnings (such as the
+ * fallback to the poll transport) and, with the setting debug=all, connection and request
+ * events. Without a callback, warnings and debug lines go to stderr. Secrets (passwords,
+ * keys, tokens) never appear in a log line.
+ */
+typedef void kr_log_cb_t(int level, const char *line, void *ctx);
+
+void kr_conf_set_log_cb(kr_conf_t *conf, kr_log_cb_t *cb, void *ctx);
+
 /* ---- producer ---- */
 
 /*
  * Creates a producer: validates the configuration (the conf is copied; the caller keeps
- * ownership of it), allocates every arena and buffer up front, sets up the io_uring and
+ * ownership of it), allocates every arena and buffer up front, sets up the transport
+ * (io.engine: io_uring, or poll where io_uring is refused, with a warning in the log) and
  * starts connecting to the bootstrap brokers. Returns 0 and sets *out, or KR_ECONFIG,
- * KR_ENOURING (no io_uring here), -ENOMEM; errstr gets a message.
+ * KR_ENOURING (io.engine=io_uring and no io_uring here), -ENOMEM; errstr gets a message.
  */
 int kr_producer_new(kr_producer_t **out, const kr_conf_t *conf, char *errstr, size_t errlen);
+
+/* The transport the producer runs on: "io_uring" or "poll" (or "sink" in benchmarks). */
+const char *kr_producer_transport(const kr_producer_t *p);
 
 /* Headers one record may carry at most. */
 #define KR_HEADERS_MAX 64

@@ -6,6 +6,9 @@
  * behind the version byte the decoder harnesses expect. Generator-driven harnesses get
  * pseudo-random bytes. Batch reader seeds are batches from kring's builder (codec none
  * and LZ4) and from liblz4's frame compressor with the options other clients use.
+ * SASL seeds are hand-picked responses; SCRAM seeds are RFC 7677's messages and one
+ * exchange completed with fuzz_scram's stand-in crypto, so the fuzzer starts from a
+ * server-final that verifies.
  *
  * Not part of the smoke run: run it by hand after a layout change and commit the files
  * (docs/FUZZING.md). Existing files of the same name are overwritten, others are kept.
@@ -14,8 +17,10 @@
 #include <lz4frame.h>
 #include <sys/stat.h>
 
+#include "kr_base64.h"
 #include "kr_fuzz_batch.h"
 #include "kr_fuzz_resp.h"
+#include "kr_fuzz_sasl.h"
 
 #define RAND_LEN 512
 
@@ -281,6 +286,87 @@ static void gen_crc(void)
     write_seed("crc32c", "long", seed, sizeof(seed));
 }
 
+/* SASL response seeds: selector byte (see kr_fuzz_sasl.h), then the body. */
+static void gen_sasl(void)
+{
+    static uint8_t out[1024];
+    static const kr_str_t mechs[] = {{"PLAIN", 5}, {"SCRAM-SHA-256", 13},
+                                     {"SCRAM-SHA-512", 13}, {"OAUTHBEARER", 11}};
+    for (int16_t v = 0; v <= 1; v++) {
+        kr_SaslHandshakeResponse_t hs = {v == 0 ? 0 : 33, (kr_str_t *)mechs, 4,
+                                         v == 0 ? 4 : 1};
+        kr_wbuf_t w;
+        kr_wbuf_init(&w, out, sizeof(out));
+        kr_fuzz_enc_sasl_handshake(&w, &hs);
+        write_body("sasl", v, 0, (uint8_t)v, &w);
+    }
+    static const char first[] =
+        "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+    for (int16_t v = 0; v <= 2; v++) {
+        for (int k = 0; k < 2; k++) {
+            kr_SaslAuthenticateResponse_t au = {
+                k ? 58 : 0, k ? (kr_str_t){"Authentication failed", 21} : (kr_str_t){NULL, -1},
+                k ? (kr_str_t){"", 0} : (kr_str_t){first, sizeof(first) - 1},
+                v >= 1 && !k ? 3600000 : 0};
+            uint8_t rnd[64];
+            fill_random(rnd, sizeof(rnd), 1000 + (uint64_t)(v * 2 + k));
+            kr_fuzz_in_t in;
+            kr_fuzz_in_init(&in, rnd, sizeof(rnd));
+            kr_wbuf_t w;
+            kr_wbuf_init(&w, out, sizeof(out));
+            kr_fuzz_enc_sasl_auth(&w, k ? &in : NULL, v, &au);
+            write_body("sasl", (int16_t)(v + 2), k, (uint8_t)(v + 2), &w);
+        }
+    }
+}
+
+/* One SCRAM seed: mode byte (see fuzz_scram.c), then the message. */
+static void write_scram(const char *name, uint8_t mode, const char *msg, size_t len)
+{
+    static uint8_t seed[4096];
+    KR_FUZZ_CHECK(len < sizeof(seed));
+    seed[0] = mode;
+    memcpy(seed + 1, msg, len);
+    write_seed("scram", name, seed, len + 1);
+}
+
+static void gen_scram(void)
+{
+    static const char first[] =
+        "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+    write_scram("first-rfc7677", 0, first, sizeof(first) - 1);
+    static const char first_ext[] = "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,"
+                                    "s=QSXCR+Q6sek8bf92,i=8192,x=ext";
+    write_scram("first-ext", 0, first_ext, sizeof(first_ext) - 1);
+    static const char final_v[] = "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
+    write_scram("final-verifier", 1, final_v, sizeof(final_v) - 1);
+    static const char final_e[] = "e=invalid-proof";
+    write_scram("final-error", 1, final_e, sizeof(final_e) - 1);
+
+    /* A whole exchange that verifies under the stand-in crypto. */
+    kr_scram_t s;
+    char out[512], msg[512];
+    kr_wbuf_t w;
+    kr_scram_init(&s, &kr_fuzz_fake_crypto);
+    kr_wbuf_init(&w, out, sizeof(out));
+    KR_FUZZ_CHECK_EQ(kr_scram_client_first(&s, &w, KR_FUZZ_SCRAM_USER,
+                                           strlen(KR_FUZZ_SCRAM_USER), KR_FUZZ_SCRAM_NONCE,
+                                           strlen(KR_FUZZ_SCRAM_NONCE)), 0);
+    kr_wbuf_init(&w, out, sizeof(out));
+    KR_FUZZ_CHECK_EQ(kr_scram_client_final(&s, &w, first, sizeof(first) - 1, "pencil", 6), 0);
+    kr_wbuf_t m;
+    kr_wbuf_init(&m, msg, sizeof(msg));
+    kr_wbuf_raw(&m, first, sizeof(first) - 1);
+    kr_wbuf_raw(&m, "\nv=", 3);
+    kr_base64_write(&m, s.server_sig, KR_FUZZ_DIGEST_LEN);
+    KR_FUZZ_CHECK_EQ(m.err, 0);
+    write_scram("exchange-ok", 2, msg, kr_wbuf_len(&m));
+    kr_wbuf_init(&m, msg, sizeof(msg));
+    kr_wbuf_raw(&m, first, sizeof(first) - 1);
+    kr_wbuf_raw(&m, "\ne=other-error", 14);
+    write_scram("exchange-error", 2, msg, kr_wbuf_len(&m));
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -296,5 +382,7 @@ int main(int argc, char **argv)
     gen_batches();
     gen_crc();
     gen_big_records();
+    gen_sasl();
+    gen_scram();
     return 0;
 }

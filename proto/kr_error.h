@@ -31,7 +31,11 @@
     X(KR_EBROKER,      -10018, "broker returned an error")                             \
     X(KR_ENOURING,     -10019, "io_uring is not available")                           \
     X(KR_ESTATE,       -10020, "operation not valid in this state")                    \
-    X(KR_EFATAL,       -10021, "producer is in a fatal state")
+    X(KR_EFATAL,       -10021, "producer is in a fatal state")                         \
+    X(KR_EAUTH,        -10022, "SASL authentication failed")                           \
+    X(KR_EAUTHSERVER,  -10023, "SASL server failed verification")                      \
+    X(KR_ECRYPTO,      -10024, "crypto provider failed")                               \
+    X(KR_ETLS,         -10025, "TLS failed")
 
 enum kr_error {
 #define KR_ERROR_ENUM_(name, value, msg) name = value,

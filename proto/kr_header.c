@@ -7,12 +7,16 @@
 /*
  * Produce v13 addresses topics by id (KIP-516); kring writes it when the broker offers
  * it and Metadata gave the topic id. Produce below v3 predates RecordBatch v2.
+ * SaslHandshake is never flexible (its v1 stays v1 for old clients' sake, KAFKA-9577);
+ * v0 sends the mechanism's bytes unframed afterwards, v1 wraps them in SaslAuthenticate.
  */
 static const kr_api_range_t kr_apis[] = {
     {KR_API_Produce, 3, 13, 9},
     {KR_API_Metadata, 1, 13, 9},
+    {KR_API_SaslHandshake, 0, 1, KR_API_NEVER_FLEXIBLE},
     {KR_API_ApiVersions, 0, 4, 3},
     {KR_API_InitProducerId, 0, 5, 2},
+    {KR_API_SaslAuthenticate, 0, 2, 2},
 };
 
 const kr_api_range_t *kr_api_range(int16_t api_key)

@@ -8,7 +8,8 @@
  *
  * A response is: int32 Size | header | body. The transport strips Size; the header is
  * CorrelationId (v0) plus a tagged-field section (v1). ApiVersions responses always
- * use header v0.
+ * use header v0. SaslHandshake has no flexible version, so its headers are always
+ * request v1 / response v0; SaslAuthenticate v2 uses request v2 / response v1.
  */
 #ifndef KR_HEADER_H
 #define KR_HEADER_H
@@ -21,11 +22,18 @@
 enum kr_api_key {
     KR_API_Produce = 0,
     KR_API_Metadata = 3,
+    KR_API_SaslHandshake = 17,
     KR_API_ApiVersions = 18,
     KR_API_InitProducerId = 22,
+    KR_API_SaslAuthenticate = 36,
 };
 
-/* The versions kring implements for one API, and the first flexible version. */
+/*
+ * The versions kring implements for one API, and the first flexible version
+ * (KR_API_NEVER_FLEXIBLE for an API that has none).
+ */
+#define KR_API_NEVER_FLEXIBLE INT16_MAX
+
 typedef struct kr_api_range {
     int16_t api_key;
     int16_t min;

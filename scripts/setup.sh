@@ -12,11 +12,12 @@ case $mode in
   *) echo "usage: $0 [--build]" >&2; exit 2 ;;
 esac
 
-# Building kring: the toolchain and the three libraries the engine links.
-build_pkgs=(build-essential cmake ninja-build pkg-config liburing-dev liblz4-dev libxxhash-dev)
+# Building kring: the toolchain and the libraries the engine links.
+build_pkgs=(build-essential cmake ninja-build pkg-config liburing-dev liblz4-dev libxxhash-dev
+            libssl-dev)
 pkgs=("${build_pkgs[@]}")
 if [ "$mode" = all ]; then
-  pkgs+=(git clang libclang-rt-14-dev libcmocka-dev librdkafka-dev kcat python3 python3-yaml
+  pkgs+=(git clang libclang-rt-14-dev libcmocka-dev openssl librdkafka-dev kcat python3 python3-yaml
          procps netcat-openbsd)
   command -v java >/dev/null 2>&1 && java -version 2>&1 | grep -q '"17\.' || pkgs+=(openjdk-17-jdk-headless)
   command -v mvn >/dev/null 2>&1 || pkgs+=(maven)

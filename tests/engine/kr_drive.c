@@ -319,6 +319,10 @@ static kr_producer_t *drive_producer(drive_t *d)
     if (c == NULL)
         return NULL;
     int rc = kr_conf_set(c, "bootstrap.servers", d->bootstrap, err, sizeof(err));
+    /* scripts/test.sh runs the engine's Kafka tests once per transport. */
+    const char *engine = getenv("KR_TEST_IO_ENGINE");
+    if (rc == 0 && engine != NULL)
+        rc = kr_conf_set(c, "io.engine", engine, err, sizeof(err));
     for (int i = 0; rc == 0 && i < d->conf_cnt; i++)
         rc = kr_conf_set(c, d->conf_k[i], d->conf_v[i], err, sizeof(err));
     kr_producer_t *p = NULL;
@@ -331,6 +335,7 @@ static kr_producer_t *drive_producer(drive_t *d)
         fprintf(stderr, "kr_drive: %s: %s\n", kr_errname(rc), err);
         return NULL;
     }
+    fprintf(stderr, "kr_drive: transport %s\n", kr_producer_transport(p));
     return p;
 }
 

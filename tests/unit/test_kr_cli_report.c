@@ -43,6 +43,7 @@ static void full_report(kr_cli_report_t *r)
     r->wall_s = 2.0;
     r->cpu_user_s = 0.5;
     r->cpu_sys_s = 0.25;
+    r->transport = "poll";
     r->latency = &lat;
     kr_cli_errs_add(&r->errs, "NOT_ENOUGH_REPLICAS", 1);
     kr_cli_errs_add(&r->errs, "KR_ETIMEDOUT", 1);
@@ -83,7 +84,7 @@ static void test_json_empty(void **state)
            "\"wall_s\":0.000000,\"records_per_s\":0.0,\"mb_per_s\":0.000,"
            "\"cpu_user_s\":0.000000,\"cpu_sys_s\":0.000000,\"cpu_ns_per_record\":0.0,"
            "\"latency_ms\":{\"p50\":null,\"p99\":null,\"p999\":null,\"max\":null},"
-           "\"errors\":{}}\n");
+           "\"transport\":null,\"errors\":{}}\n");
     free(s);
 }
 
@@ -95,6 +96,7 @@ static void test_text(void **state)
     char *s = capture(kr_cli_report_text, &r);
     assert_non_null(strstr(s, "records   1000 sent, 998 acked, 2 failed\n"));
     assert_non_null(strstr(s, "wall      2.000 s\n"));
+    assert_non_null(strstr(s, "transport poll\n"));
     assert_non_null(strstr(s, "rate      499 records/s, 0.1 MB/s\n"));
     assert_non_null(strstr(s, "cpu       0.500 s user, 0.250 s sys, 750000 ns/record\n"));
     assert_non_null(strstr(s, "latency   p50 5.0"));

@@ -2,8 +2,9 @@
  * Producer settings through the public API: every key of engine/kr_conf.c's table (and
  * its librdkafka alias) takes a good value and reads it back; bad values and unknown
  * keys fail with KR_ECONFIG and a message naming them; settings that conflict make
- * kr_producer_new fail with a message naming them. kr_producer_new without io_uring is
- * not testable here (it needs a kernel that refuses io_uring).
+ * kr_producer_new fail with a message naming them; io.engine picks the transport the
+ * producer names. The fallback from a refused io_uring is tested by running the engine
+ * suite under tests/seccomp's filter.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -57,6 +58,7 @@ static const conf_case_t cases[] = {
     {"reconnect.backoff.max.ms", NULL, "2000", "2000", {"0", "300001"}},
     {"topic.metadata.propagation.max.ms", NULL, "0", "0", {"-1", "3600001"}},
     {"debug", NULL, "all", "all", {long_debug}},
+    {"io.engine", NULL, "poll", "poll", {"", "uring", "epoll", "POLL"}},
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
@@ -270,6 +272,30 @@ static void test_conf_copied(void **state)
     kr_producer_close(p, 0);
 }
 
+/* io.engine: each value gives the transport it names; auto gives one of the two. */
+static void test_io_engine(void **state)
+{
+    (void)state;
+    static const char *const engines[][2] = {{"poll", "poll"}, {"io_uring", "io_uring"},
+                                           {"auto", NULL}};
+    for (size_t i = 0; i < sizeof(engines) / sizeof(engines[0]); i++) {
+        kr_conf_t *conf = kr_conf_new();
+        char err[256];
+        assert_int_equal(kr_conf_set(conf, "bootstrap.servers", "127.0.0.1:9", err,
+                                     sizeof(err)), 0);
+        assert_int_equal(kr_conf_set(conf, "io.engine", engines[i][0], err, sizeof(err)), 0);
+        kr_producer_t *p = NULL;
+        assert_int_equal(kr_producer_new(&p, conf, err, sizeof(err)), 0);
+        const char *name = kr_producer_transport(p);
+        if (engines[i][1] != NULL)
+            assert_string_equal(name, engines[i][1]);
+        else
+            assert_true(strcmp(name, "io_uring") == 0 || strcmp(name, "poll") == 0);
+        kr_producer_close(p, 0);
+        kr_conf_destroy(conf);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -281,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_producer_new_conflicts),
         cmocka_unit_test(test_conf_copied),
+        cmocka_unit_test(test_io_engine),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
