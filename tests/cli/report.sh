@@ -18,7 +18,7 @@ assert text.endswith("}\n") and text.count("\n") == 1, repr(text[-50:])
 r = json.loads(text)
 want = ["records_sent", "records_acked", "records_failed", "bytes", "wall_s",
         "records_per_s", "mb_per_s", "cpu_user_s", "cpu_sys_s", "cpu_ns_per_record",
-        "latency_ms", "errors"]
+        "latency_ms", "transport", "errors"]
 assert list(r) == want, list(r)
 assert list(r["latency_ms"]) == ["p50", "p99", "p999", "max"], r["latency_ms"]
 for k in ("records_sent", "records_acked", "records_failed", "bytes"):
