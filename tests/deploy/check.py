@@ -26,7 +26,10 @@ import re
 import shlex
 import sys
 
-import yaml
+try:
+    import yaml
+except ImportError:
+    sys.exit("check.py: PyYAML is missing: install python3-yaml (scripts/setup.sh)")
 
 root = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
                        os.path.join(os.path.dirname(__file__), "..", ".."))
