@@ -21,7 +21,7 @@ RUN cmake --install build
 # ---- runtime: the program and the shared libraries it loads, nothing else
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends liburing2 libssl3 liblz4-1 libxxhash0 \
+ && apt-get install -y --no-install-recommends liburing2 libssl3 liblz4-1 libxxhash0 libzstd1 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin kring
 COPY --from=build /opt/kring/bin/kring /usr/local/bin/kring

@@ -17,10 +17,15 @@
  *   lz4_bound_256KiB_accelN liblz4 with acceleration N (kring uses 1): what a faster LZ4
  *                           setting would buy, for the engine's choice; any acceleration
  *                           writes a valid frame the broker accepts, with a lower ratio.
+ *   batch_close_zstd_<size>[_lvlN] the ZSTD close (kr_batch_close_zstd: one zstd frame at
+ *                           level N, default 3, through a static context sized at setup,
+ *                           header and CRC-32C): the engine's per-batch work with
+ *                           compression.type=zstd, beside LZ4 on the same batches.
  * MB/s counts the uncompressed records section; records/s, the records in the batch.
  */
 #include <errno.h>
 #include <lz4.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,12 +33,12 @@
 #include "kr_batch.h"
 #include "kr_bench_case.h"
 
-typedef enum lz4_mode { MODE_CLOSE_LZ4, MODE_BOUND, MODE_CLOSE_NONE } lz4_mode_t;
+typedef enum lz4_mode { MODE_CLOSE_LZ4, MODE_BOUND, MODE_CLOSE_NONE, MODE_CLOSE_ZSTD } lz4_mode_t;
 
 typedef struct lz4_param {
     size_t records_bytes;
     lz4_mode_t mode;
-    int accel; /* liblz4's acceleration for the bound; 0 means 1 */
+    int accel; /* liblz4's acceleration for the bound; 0 means 1; the zstd level */
 } lz4_param_t;
 
 #define LZ4_BATCHES_MAX 256
@@ -50,6 +55,8 @@ typedef struct lz4_state {
     size_t dst_cap;
     void *ws_mem;
     kr_lz4_ws_t *ws;
+    void *zws_mem;
+    kr_zstd_cws_t *zws;
     size_t out_len; /* compressed size of the last close, for the ratio */
 } lz4_state_t;
 
@@ -59,6 +66,7 @@ static void lz4_teardown(void *st)
     free(s->mem);
     free(s->dst);
     free(s->ws_mem);
+    free(s->zws_mem);
     free(s);
 }
 
@@ -110,7 +118,18 @@ static int lz4_setup(void **st, const void *param)
         return -ENOMEM;
     }
     s->ws = kr_lz4_ws_init(s->ws_mem, kr_lz4_ws_size());
-    int rc = s->ws != NULL ? lz4_fill(s) : KR_ECODEC;
+    if (p->mode == MODE_CLOSE_ZSTD) {
+        size_t zn = kr_zstd_cws_size(p->accel, p->records_bytes);
+        s->zws_mem = aligned_alloc(64, (zn + 63) & ~(size_t)63);
+        s->zws = s->zws_mem != NULL ? kr_zstd_cws_init(s->zws_mem, zn, p->accel,
+                                                       p->records_bytes)
+                                    : NULL;
+        s->dst_cap = kr_batch_bound(p->records_bytes, KR_CODEC_ZSTD);
+        free(s->dst);
+        s->dst = malloc(s->dst_cap);
+    }
+    bool ok = s->ws != NULL && s->dst != NULL && (p->mode != MODE_CLOSE_ZSTD || s->zws);
+    int rc = ok ? lz4_fill(s) : KR_ECODEC;
     if (rc != 0) {
         lz4_teardown(s);
         return rc;
@@ -126,7 +145,9 @@ static void lz4_close_run(void *st, uint64_t n, kr_bench_tally_t *t)
     for (uint64_t i = 0; i < n; i++) {
         kr_batch_builder_t b = s->built[s->next];
         s->next = s->next + 1 == s->cnt ? 0 : s->next + 1;
-        int rc = kr_batch_close(&b, codec, NULL, s->ws, s->dst, s->dst_cap);
+        int rc = s->p.mode == MODE_CLOSE_ZSTD
+                     ? kr_batch_close_zstd(&b, NULL, s->zws, s->dst, s->dst_cap)
+                     : kr_batch_close(&b, codec, NULL, s->ws, s->dst, s->dst_cap);
         if (rc != 0) {
             t->failed = 1;
             snprintf(t->msg, sizeof(t->msg), "kr_batch_close: %d", rc);
@@ -134,7 +155,7 @@ static void lz4_close_run(void *st, uint64_t n, kr_bench_tally_t *t)
         }
         s->out_len = b.out_len;
         t->sink += b.out[b.out_len - 5];
-        if (codec == KR_CODEC_LZ4) {
+        if (s->p.mode != MODE_CLOSE_NONE) {
             t->ratio_in += kr_batch_records_len(&b);
             t->ratio_out += b.out_len;
         }
@@ -174,6 +195,7 @@ static void lz4_bound_run(void *st, uint64_t n, kr_bench_tally_t *t)
 
 #define P(kib, mode) (&(const lz4_param_t){(size_t)(kib) * 1024, mode, 1})
 #define PA(accel) (&(const lz4_param_t){256 * 1024, MODE_BOUND, accel})
+#define PZ(kib, level) (&(const lz4_param_t){(size_t)(kib) * 1024, MODE_CLOSE_ZSTD, level})
 
 const kr_bench_case_t kr_bench_lz4_cases[] = {
     {"batch_close_lz4_16KiB", "lz4", lz4_setup, lz4_close_run, lz4_teardown,
@@ -193,5 +215,14 @@ const kr_bench_case_t kr_bench_lz4_cases[] = {
     {"lz4_bound_256KiB_accel2", "lz4", lz4_setup, lz4_bound_run, lz4_teardown, PA(2)},
     {"lz4_bound_256KiB_accel4", "lz4", lz4_setup, lz4_bound_run, lz4_teardown, PA(4)},
     {"lz4_bound_256KiB_accel8", "lz4", lz4_setup, lz4_bound_run, lz4_teardown, PA(8)},
+    {"batch_close_zstd_64KiB", "lz4", lz4_setup, lz4_close_run, lz4_teardown, PZ(64, 3)},
+    {"batch_close_zstd_256KiB", "lz4", lz4_setup, lz4_close_run, lz4_teardown, PZ(256, 3)},
+    {"batch_close_zstd_1MiB", "lz4", lz4_setup, lz4_close_run, lz4_teardown, PZ(1024, 3)},
+    {"batch_close_zstd_256KiB_lvl1", "lz4", lz4_setup, lz4_close_run, lz4_teardown,
+     PZ(256, 1)},
+    {"batch_close_zstd_256KiB_lvl-3", "lz4", lz4_setup, lz4_close_run, lz4_teardown,
+     PZ(256, -3)},
+    {"batch_close_zstd_256KiB_lvl9", "lz4", lz4_setup, lz4_close_run, lz4_teardown,
+     PZ(256, 9)},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -2,11 +2,14 @@
 #include "kr_cli_opts.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "kr_cli_props.h"
 
 enum {
     O_SOURCE = 256,
@@ -14,10 +17,8 @@ enum {
     O_RATE,
     O_RECORD_SIZE,
     O_ACKS,
-    O_COMPRESSION,
     O_LINGER,
     O_BATCH,
-    O_PARTITION,
     O_KEY,
     O_THREADS,
     O_SEED,
@@ -40,11 +41,16 @@ static const struct option produce_opts[] = {
     {"rate", required_argument, NULL, O_RATE},
     {"record-size", required_argument, NULL, O_RECORD_SIZE},
     {"acks", required_argument, NULL, O_ACKS},
-    {"compression", required_argument, NULL, O_COMPRESSION},
+    {"compression", required_argument, NULL, 'z'},
     {"linger-ms", required_argument, NULL, O_LINGER},
     {"batch-size", required_argument, NULL, O_BATCH},
-    {"partition", required_argument, NULL, O_PARTITION},
+    {"partition", required_argument, NULL, 'p'},
     {"key", required_argument, NULL, O_KEY},
+    {"record-key", required_argument, NULL, 'k'},
+    {"header", required_argument, NULL, 'H'},
+    {"delimiter", required_argument, NULL, 'D'},
+    {"throughput", required_argument, NULL, O_RATE},
+    {"config", required_argument, NULL, 'F'},
     {"key-delimiter", required_argument, NULL, 'K'},
     {"threads", required_argument, NULL, O_THREADS},
     {"seed", required_argument, NULL, O_SEED},
@@ -56,18 +62,19 @@ static const struct option produce_opts[] = {
     {"help", no_argument, NULL, 'h'},
     OPT_END,
 };
-static const char produce_short[] = "+:b:t:n:K:X:qh";
+static const char produce_short[] = "+:b:t:n:K:X:F:p:z:k:H:D:qh";
 
 static const struct option metadata_opts[] = {
     {"bootstrap", required_argument, NULL, 'b'},
     {"brokers", required_argument, NULL, 'b'},
     {"topic", required_argument, NULL, 't'},
     {"timeout-ms", required_argument, NULL, O_TIMEOUT},
+    {"config", required_argument, NULL, 'F'},
     {"json", no_argument, NULL, 'J'},
     {"help", no_argument, NULL, 'h'},
     OPT_END,
 };
-static const char metadata_short[] = "+:b:t:X:Jh";
+static const char metadata_short[] = "+:b:t:X:F:Jh";
 
 static const struct option generate_opts[] = {
     {"count", required_argument, NULL, 'n'},
@@ -270,8 +277,24 @@ static int add_setting(parse_ctx_t *c, const char *key, size_t key_len, const ch
     const char *v = k == NULL ? NULL : save_str(c, value, strlen(value));
     if (v == NULL)
         return fail(c, "settings too long");
-    o->settings[o->setting_cnt].key = k;
-    o->settings[o->setting_cnt].value = v;
+    o->settings[o->setting_cnt] = (kr_cli_setting_t){k, v, NULL, 0};
+    o->setting_cnt++;
+    return 0;
+}
+
+/* A setting from a properties file: on failure, say where, never the value. */
+static int add_file_setting(parse_ctx_t *c, const char *key, const char *value,
+                            const char *path, int line)
+{
+    kr_cli_opts_t *o = c->o;
+    if (o->setting_cnt == KR_CLI_SETTINGS_MAX)
+        return fail(c, "%s:%d: too many settings (at most %d)", path, line,
+                    KR_CLI_SETTINGS_MAX);
+    const char *k = save_str(c, key, strlen(key));
+    const char *v = k == NULL ? NULL : save_str(c, value, strlen(value));
+    if (v == NULL)
+        return fail(c, "%s:%d: %s: settings too long", path, line, key);
+    o->settings[o->setting_cnt] = (kr_cli_setting_t){k, v, path, line};
     o->setting_cnt++;
     return 0;
 }
@@ -373,12 +396,76 @@ static int opt_acks(parse_ctx_t *c, const char *arg)
 
 static int opt_compression(parse_ctx_t *c, const char *arg)
 {
-    static const char *const codecs[] = {"none", "lz4", "gzip", "snappy", "zstd"};
+    static const char *const codecs[] = {"none", "lz4", "zstd"};
     for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++) {
         if (strcmp(arg, codecs[i]) == 0)
             return add_setting(c, "compression.type", 16, arg);
     }
-    return fail(c, "--compression: '%s' is not none, lz4, gzip, snappy or zstd", arg);
+    if (strcmp(arg, "gzip") == 0 || strcmp(arg, "snappy") == 0)
+        return fail(c, "--compression: %s is not supported by kring (use lz4 or zstd)", arg);
+    return fail(c, "--compression: '%s' is not none, lz4 or zstd", arg);
+}
+
+/* -H key=value: a header on every record (the value may be empty, the key may not). */
+static int opt_header(parse_ctx_t *c, const char *arg)
+{
+    kr_cli_opts_t *o = c->o;
+    const char *eq = strchr(arg, '=');
+    if (eq == NULL || eq == arg)
+        return fail(c, "-H: '%s' is not key=value", arg);
+    if (o->header_cnt == KR_CLI_HEADERS_MAX)
+        return fail(c, "-H: more than %d headers", KR_CLI_HEADERS_MAX);
+    kr_cli_header_t *h = &o->headers[o->header_cnt++];
+    h->key = arg;
+    h->key_len = (size_t)(eq - arg);
+    h->value = eq + 1;
+    h->value_len = strlen(eq + 1);
+    return 0;
+}
+
+/* -D: one byte, or an escape \n \t \r \0 \\ or \xHH. */
+static int opt_rec_delim(parse_ctx_t *c, const char *arg)
+{
+    kr_cli_opts_t *o = c->o;
+    if (arg[0] != '\\' && arg[0] != '\0' && arg[1] == '\0') {
+        o->rec_delim = arg[0];
+        return 0;
+    }
+    static const char from[] = "ntr0\\", to[] = {'\n', '\t', '\r', '\0', '\\'};
+    const char *at = arg[0] == '\\' && arg[1] != '\0' ? strchr(from, arg[1]) : NULL;
+    if (at != NULL && arg[2] == '\0') {
+        o->rec_delim = to[at - from];
+        return 0;
+    }
+    if (arg[0] == '\\' && arg[1] == 'x' && isxdigit((unsigned char)arg[2]) &&
+        isxdigit((unsigned char)arg[3]) && arg[4] == '\0') {
+        o->rec_delim = (char)strtoul(arg + 2, NULL, 16);
+        return 0;
+    }
+    return fail(c, "-D: '%s' is not one byte (or \\n, \\t, \\r, \\0, \\\\, \\xHH)", arg);
+}
+
+typedef struct config_ctx {
+    parse_ctx_t *c;
+    const char *path;
+} config_ctx_t;
+
+static int add_file_setting(parse_ctx_t *c, const char *key, const char *value,
+                            const char *path, int line);
+
+static int config_one(void *ctx, const char *key, const char *value, int line)
+{
+    config_ctx_t *cc = ctx;
+    return add_file_setting(cc->c, key, value, cc->path, line);
+}
+
+/* -F FILE: the file's settings join the list here, so a later -X overrides them. */
+static int opt_config(parse_ctx_t *c, const char *path)
+{
+    config_ctx_t cc = {c, path};
+    if (kr_cli_props_load(path, config_one, &cc, c->err, c->errlen) != 0)
+        return -1;
+    return 0;
 }
 
 static int opt_u32(parse_ctx_t *c, int val, const char *arg, uint64_t lo, uint64_t hi,
@@ -407,6 +494,10 @@ static int apply_number(parse_ctx_t *c, int val, const char *arg)
         o->duration_ns = ns;
         return 0;
     case O_RATE:
+        if (strcmp(arg, "-1") == 0) { /* ProducerPerformance's --throughput -1: no limit */
+            o->rate = 0;
+            return 0;
+        }
         return opt_count(c, val, arg, 1, UINT64_MAX, &o->rate);
     case O_RECORD_SIZE:
         if (kr_cli_parse_size(arg, &v) != 0 || v < 1 || v > KR_FLIGHTS_RECORD_MAX)
@@ -420,7 +511,7 @@ static int apply_number(parse_ctx_t *c, int val, const char *arg)
         return add_setting(c, "linger.ms", 9, arg);
     case O_BATCH:
         return opt_size_setting(c, val, arg, 1, INT32_MAX, "batch.size");
-    case O_PARTITION:
+    case 'p':
         if (opt_count(c, val, arg, 0, INT32_MAX, &v) != 0)
             return -1;
         o->partition = (int32_t)v;
@@ -474,8 +565,18 @@ static int apply(parse_ctx_t *c, int val, const char *arg)
         return opt_source(c, arg);
     case O_ACKS:
         return opt_acks(c, arg);
-    case O_COMPRESSION:
+    case 'z':
         return opt_compression(c, arg);
+    case 'k':
+        o->fixed_key = arg;
+        o->fixed_key_len = strlen(arg);
+        return 0;
+    case 'H':
+        return opt_header(c, arg);
+    case 'D':
+        return opt_rec_delim(c, arg);
+    case 'F':
+        return opt_config(c, arg);
     case O_KEY:
         if (kr_flights_key_parse(arg, &o->key) != 0)
             return fail(c, "--key: '%s' is not one of: %s", arg, KR_FLIGHTS_KEY_NAMES);
@@ -509,6 +610,7 @@ static void defaults(kr_cli_opts_t *o, kr_cli_cmd_t cmd)
     o->seed = 1;
     o->fleet = KR_FLIGHTS_FLEET_DEFAULT;
     o->timeout_ms = KR_CLI_META_TIMEOUT_MS;
+    o->rec_delim = '\n';
 }
 
 /* Which options were given, for the checks that relate them. */
@@ -523,9 +625,13 @@ static int check_produce(parse_ctx_t *c, const seen_t *s)
         return fail(c, "-b/--bootstrap is required");
     if (o->topic == NULL && !o->dry_run)
         return fail(c, "-t/--topic is required");
+    if (s->any['k'] && (s->any['K'] || s->any[O_KEY]))
+        return fail(c, "-k (one key for every record) excludes -K and --key");
     if (o->source == KR_CLI_SRC_FLIGHTS) {
         if (s->any['K'])
             return fail(c, "--key-delimiter applies to file and stdin sources only");
+        if (s->any['D'])
+            return fail(c, "-D applies to file and stdin sources only");
         if (o->count == 0 && o->duration_ns == 0)
             o->count = KR_CLI_COUNT_DEFAULT;
     } else {
@@ -538,7 +644,10 @@ static int check_produce(parse_ctx_t *c, const seen_t *s)
         o->key = KR_FLIGHTS_KEY_NONE;
     }
     if (o->source == KR_CLI_SRC_STDIN && o->threads > 1)
-        return fail(c, "--threads > 1 needs --source flights or file:PATH, not stdin");
+        return fail(c, "--threads > 1 needs --source flights or file:PATH, not stdin "
+                       "(one reader keeps stdin's order; a file splits among threads)");
+    if (o->key_delim_len == 1 && o->key_delim[0] == o->rec_delim)
+        return fail(c, "-K and -D are the same byte");
     if (o->source == KR_CLI_SRC_STDIN && o->instances > 1)
         return fail(c, "--instance needs --source flights or file:PATH, not stdin");
     if ((uint64_t)o->instances * o->threads > KR_FLIGHTS_PARTS_MAX)
@@ -710,21 +819,28 @@ static const char usage_produce[] =
     "      --duration D      stop after D (30s, 500ms, 5m, 1h)\n"
     "      --rate N          records/s over all threads, open loop: each record has a\n"
     "                        planned send time and latency counts from it\n"
+    "      --throughput N    the same (ProducerPerformance's name; -1: no limit)\n"
     "      --record-size B   pad or cut every generated record to B bytes (k, m: x1024)\n"
     "      --key FIELD       key generated records by FIELD (default icao24) or none:\n"
     "                        " KR_FLIGHTS_KEY_NAMES "\n"
     "  -K, --key-delimiter D lines of file/stdin are KEY<D>VALUE (\\t for a tab)\n"
+    "  -D, --delimiter C     the byte that ends a file/stdin record (default \\n; \\0,\n"
+    "                        \\t, \\r, \\xHH)\n"
+    "  -k, --record-key KEY  this key on every record\n"
+    "  -H, --header K=V      this header on every record; repeatable (up to 16)\n"
     "      --seed S          generator seed (default 1)\n"
     "      --fleet N         aircraft in the generated fleet (default 4096)\n"
     "Producer:\n"
     "  -b, --bootstrap LIST  bootstrap brokers, HOST:PORT[,...] (bootstrap.servers)\n"
     "  -t, --topic TOPIC     the topic\n"
-    "      --partition P     send every record to partition P (default: partitioner)\n"
+    "  -p, --partition P     send every record to partition P (default: partitioner)\n"
     "      --acks A          0, 1 or all\n"
-    "      --compression C   none, lz4, gzip, snappy, zstd (what the engine supports)\n"
+    "  -z, --compression C   none, lz4 or zstd (gzip and snappy: not supported)\n"
     "      --linger-ms MS    linger.ms\n"
     "      --batch-size B    batch.size in bytes (k, m: x1024)\n"
     "  -X KEY=VALUE          any engine setting (docs/CONFIG.md); repeatable\n"
+    "  -F, --config FILE     engine settings from a Java properties file (a later -X\n"
+    "                        overrides them)\n"
     "      --threads N       N producers, one per thread, pinned to CPUs; the records\n"
     "                        (and the rate) are split among them\n"
     "      --instance I/N    this process is instance I (0..N-1) of N: -n and --rate are\n"
@@ -749,6 +865,7 @@ static const char usage_metadata[] =
     "  -b, --bootstrap LIST  bootstrap brokers\n"
     "  -t, --topic TOPIC     only this topic\n"
     "  -X KEY=VALUE          any engine setting; repeatable\n"
+    "  -F, --config FILE     engine settings from a Java properties file\n"
     "      --timeout-ms MS   give up after MS (default 10000)\n"
     "  -J, --json            JSON instead of text\n"
     "  -h, --help            this text\n";

@@ -4,9 +4,10 @@
  * Pure: no engine, no I/O except kr_cli_usage(); the environment is read only for the
  * instance when --instance is not given (KRING_INSTANCE, or JOB_COMPLETION_INDEX with
  * KRING_INSTANCES). Engine settings given by dedicated flags (-b, --acks, --compression,
- * --linger-ms, --batch-size) and by -X key=value are kept as one ordered list of
- * (key, value) strings, applied later with kr_conf_set() in command line order, so the
- * last one given wins.
+ * --linger-ms, --batch-size), by -F FILE (a properties file, cli/kr_cli_props.h) and by
+ * -X key=value are kept as one ordered list of (key, value) strings, applied later with
+ * kr_conf_set() in command line order, so the last one given wins (a -X after -F
+ * overrides the file).
  */
 #ifndef KR_CLI_OPTS_H
 #define KR_CLI_OPTS_H
@@ -48,7 +49,19 @@ typedef enum kr_cli_src {
 typedef struct kr_cli_setting {
     const char *key;
     const char *value;
+    const char *file; /* -F FILE it came from (its value is never printed), or NULL */
+    int line;         /* its line in file */
 } kr_cli_setting_t;
+
+#define KR_CLI_HEADERS_MAX 16
+
+/* One -H header (kring.h's kr_header_t has the same members in the same order). */
+typedef struct kr_cli_header {
+    const char *key;
+    size_t key_len;
+    const char *value;
+    size_t value_len;
+} kr_cli_header_t;
 
 typedef struct kr_cli_opts {
     kr_cli_cmd_t cmd;
@@ -64,6 +77,11 @@ typedef struct kr_cli_opts {
     kr_flights_key_t key;
     char key_delim[KR_CLI_DELIM_MAX + 1];
     size_t key_delim_len;     /* 0: no key in file/stdin lines */
+    char rec_delim;           /* -D: the byte that ends a file/stdin record ('\n') */
+    const char *fixed_key;    /* -k: every record's key, or NULL */
+    size_t fixed_key_len;
+    size_t header_cnt;        /* -H: headers on every record */
+    kr_cli_header_t headers[KR_CLI_HEADERS_MAX];
     uint32_t threads;
     uint32_t instance;        /* this process's index among instances (--instance I/N) */
     uint32_t instances;       /* processes sharing the job's records; 1: alone */

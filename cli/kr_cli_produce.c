@@ -31,6 +31,11 @@
 
 #include "kr_cli_clock.h"
 #include "kr_cli_conf.h"
+
+/* -H headers are handed to kr_produce() as they are: the layouts must agree. */
+_Static_assert(sizeof(kr_cli_header_t) == sizeof(kr_header_t), "header layouts agree");
+_Static_assert(offsetof(kr_cli_header_t, value_len) == offsetof(kr_header_t, value_len),
+               "header layouts agree");
 #include "kr_cli_hist.h"
 #include "kr_cli_report.h"
 #include "kr_cli_sched.h"
@@ -406,6 +411,8 @@ static void produce_all(worker_t *w)
     const kr_cli_opts_t *o = r->o;
     kr_record_t rec = {.topic = o->topic != NULL ? o->topic : "",
                        .partition = o->partition < 0 ? KR_PARTITION_ANY : o->partition,
+                       .headers = (const kr_header_t *)o->headers,
+                       .header_cnt = o->header_cnt,
                        .timestamp_ms = KR_TIMESTAMP_NOW};
     int64_t deadline = o->duration_ns > 0 ? r->start_ns + o->duration_ns : INT64_MAX;
     int64_t now = r->start_ns;
@@ -429,8 +436,8 @@ static void produce_all(worker_t *w)
             if (now >= deadline)
                 break;
         }
-        rec.key = sr.key;
-        rec.key_len = sr.key_len;
+        rec.key = o->fixed_key != NULL ? o->fixed_key : sr.key;
+        rec.key_len = o->fixed_key != NULL ? o->fixed_key_len : sr.key_len;
         rec.value = sr.value;
         rec.value_len = sr.value_len;
         if (send_one(w, &rec, planned) != 0)
@@ -578,9 +585,11 @@ static int open_source(run_t *r, worker_t *w, char *err, size_t errlen)
         size_t b, e;
         kr_cli_map_split(&r->map, r->parts, r->part0 + w->index, &b, &e);
         kr_src_open_range(&w->src, &r->map, b, e, o->key_delim, o->key_delim_len);
+        w->src.rec_delim = o->rec_delim;
         return 0;
     }
     int rc = kr_src_open_stream(&w->src, 0, o->key_delim, o->key_delim_len);
+    w->src.rec_delim = o->rec_delim;
     if (rc != 0)
         snprintf(err, errlen, "out of memory");
     return rc;
@@ -598,6 +607,7 @@ static int open_file(run_t *r)
         return fail_usage("--source: %s%s", err, "");
     if (rc == 0) {
         r->map_used = 1;
+        r->map.rec_delim = o->rec_delim;
         if (o->count > 0)
             kr_cli_map_limit(&r->map, o->count);
         return 0;

@@ -18,6 +18,7 @@
 int kr_cli_map_open(kr_cli_map_t *m, const char *path, char *err, size_t errlen)
 {
     memset(m, 0, sizeof(*m));
+    m->rec_delim = '\n';
     /* O_NONBLOCK: opening a fifo would wait for a writer; the flag does nothing else here */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
@@ -58,7 +59,7 @@ uint64_t kr_cli_map_limit(kr_cli_map_t *m, uint64_t lines)
     const char *p = m->base, *end = m->base + m->size;
     uint64_t n = 0;
     while (p < end && n < lines) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *nl = memchr(p, m->rec_delim, (size_t)(end - p));
         p = nl == NULL ? end : nl + 1;
         n++;
     }
@@ -73,7 +74,7 @@ static size_t line_start_at(const kr_cli_map_t *m, size_t at)
         return 0;
     if (at >= m->size)
         return m->size;
-    const char *nl = memchr(m->base + at - 1, '\n', m->size - (at - 1));
+    const char *nl = memchr(m->base + at - 1, m->rec_delim, m->size - (at - 1));
     return nl == NULL ? m->size : (size_t)(nl + 1 - m->base);
 }
 
@@ -99,6 +100,7 @@ static void src_init(kr_src_t *s, kr_src_kind_t kind, const char *delim, size_t 
 {
     assert(delim_len < sizeof(s->delim));
     memset(s, 0, sizeof(*s));
+    s->rec_delim = '\n';
     s->kind = kind;
     s->fd = -1;
     if (delim_len > 0)
@@ -118,6 +120,7 @@ void kr_src_open_range(kr_src_t *s, const kr_cli_map_t *m, size_t begin, size_t 
     assert(begin <= end);
     assert(end <= m->size);
     src_init(s, KR_SRC_RANGE, delim, delim_len);
+    s->rec_delim = m->rec_delim;
     s->pos = m->base + begin;
     s->end = m->base + end;
 }
@@ -157,7 +160,7 @@ static int next_range(kr_src_t *s, kr_src_rec_t *r)
     if (s->pos >= s->end)
         return 0;
     const char *p = s->pos;
-    const char *nl = memchr(p, '\n', (size_t)(s->end - p));
+    const char *nl = memchr(p, s->rec_delim, (size_t)(s->end - p));
     size_t len = nl == NULL ? (size_t)(s->end - p) : (size_t)(nl - p);
     s->pos = nl == NULL ? s->end : nl + 1;
     split_line(s, p, len, r);
@@ -213,7 +216,7 @@ static int next_stream(kr_src_t *s, kr_src_rec_t *r)
     for (;;) {
         char *p = s->buf + s->head;
         size_t avail = s->tail - s->head;
-        char *nl = memchr(p + scanned, '\n', avail - scanned);
+        char *nl = memchr(p + scanned, s->rec_delim, avail - scanned);
         if (nl != NULL) {
             s->head += (size_t)(nl - p) + 1;
             split_line(s, p, (size_t)(nl - p), r);

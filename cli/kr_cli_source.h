@@ -1,6 +1,7 @@
 /*
  * Where records come from: the flight generator, a regular file (mapped, split among
- * threads at line boundaries), or a stream (stdin or a pipe), one record a line. A line is
+ * threads at line boundaries), or a stream (stdin or a pipe), one record a line (a
+ * "line" ends at rec_delim, a newline unless -D chose another byte). A line is
  * KEY<delimiter>VALUE when a key delimiter is set (a line without it has a null key), else
  * all value. The final line needs no newline; empty lines are empty records; bytes are
  * kept as they are (a \r stays part of the record).
@@ -32,6 +33,7 @@ typedef struct kr_cli_map {
     const char *base;
     size_t size;     /* bytes in use: the whole file, or up to the end of line N */
     size_t mapped;   /* bytes mapped */
+    char rec_delim;  /* ends a record: '\n' after kr_cli_map_open(); set before limit/split */
 } kr_cli_map_t;
 
 /*
@@ -57,6 +59,7 @@ typedef enum kr_src_kind {
 
 typedef struct kr_src {
     kr_src_kind_t kind;
+    char rec_delim; /* ends a record (kcat -D): '\n' after open; the caller may change it */
     char delim[16];
     size_t delim_len;
     /* flights */

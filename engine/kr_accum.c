@@ -48,6 +48,46 @@ static size_t accum_slot_size(size_t bytes, uint32_t cap)
            ((bytes + 63) & ~(size_t)63);
 }
 
+/*
+ * The zstd workspaces (codec zstd only) follow the LZ4 workspace in the arena: this
+ * header, then the compression and the decompression (batch split) workspaces.
+ */
+typedef struct accum_zstd {
+    kr_zstd_cws_t *cws;
+    kr_zstd_dws_t *dws;
+} accum_zstd_t;
+
+#define ACCUM_ALIGN(n) (((n) + 63) & ~(size_t)63)
+
+static accum_zstd_t *accum_zstd(const kr_producer_t *p)
+{
+    assert(p->conf.compression == KR_CODEC_ZSTD);
+    return (accum_zstd_t *)((uint8_t *)p->lz4_mem + ACCUM_ALIGN(kr_lz4_ws_size()));
+}
+
+/* Arena bytes for the zstd workspaces when the codec is zstd, else 0. */
+static size_t accum_zstd_size(const kr_producer_t *p, size_t records_max)
+{
+    if (p->conf.compression != KR_CODEC_ZSTD)
+        return 0;
+    return ACCUM_ALIGN(sizeof(accum_zstd_t)) +
+           ACCUM_ALIGN(kr_zstd_cws_size(p->conf.compression_level, records_max)) +
+           ACCUM_ALIGN(kr_zstd_dws_size());
+}
+
+/* Carves the zstd workspaces at cur (accum_zstd_size() bytes). */
+static void accum_zstd_init(kr_producer_t *p, uint8_t *cur, size_t records_max)
+{
+    accum_zstd_t *z = (accum_zstd_t *)cur;
+    assert(z == accum_zstd(p));
+    cur += ACCUM_ALIGN(sizeof(*z));
+    size_t cws = kr_zstd_cws_size(p->conf.compression_level, records_max);
+    z->cws = kr_zstd_cws_init(cur, cws, p->conf.compression_level, records_max);
+    cur += ACCUM_ALIGN(cws);
+    z->dws = kr_zstd_dws_init(cur, kr_zstd_dws_size());
+    assert(z->cws != NULL && z->dws != NULL);
+}
+
 int kr_accum_init(kr_producer_t *p, char *errstr, size_t errlen)
 {
     size_t bytes = (size_t)p->conf.batch_size;
@@ -63,8 +103,9 @@ int kr_accum_init(kr_producer_t *p, char *errstr, size_t errlen)
         return KR_ECONFIG;
     }
     p->slot_cnt = (uint32_t)n;
-    p->lz4_dst_cap = kr_batch_bound(jumbo_bytes, KR_CODEC_LZ4);
-    size_t ws = (kr_lz4_ws_size() + 63) & ~(size_t)63;
+    bool zstd = p->conf.compression == KR_CODEC_ZSTD;
+    p->lz4_dst_cap = kr_batch_bound(jumbo_bytes, zstd ? KR_CODEC_ZSTD : KR_CODEC_LZ4);
+    size_t ws = ACCUM_ALIGN(kr_lz4_ws_size()) + accum_zstd_size(p, jumbo_bytes);
     p->split_dst_cap = bytes;
     p->arena_len = p->slot_cnt * slot + jumbo + p->lz4_dst_cap + p->split_dst_cap + ws + 4096;
     /* MAP_POPULATE: fault the arena in now, not on the hot path. */
@@ -94,6 +135,8 @@ int kr_accum_init(kr_producer_t *p, char *errstr, size_t errlen)
     p->lz4_mem = cur;
     p->lz4 = kr_lz4_ws_init(cur, kr_lz4_ws_size());
     assert(p->lz4 != NULL);
+    if (zstd)
+        accum_zstd_init(p, cur + ACCUM_ALIGN(kr_lz4_ws_size()), jumbo_bytes);
     p->stats.buffer_bytes_max = (uint64_t)p->slot_cnt * bytes;
     return 0;
 }
@@ -144,6 +187,8 @@ static kr_batch_t *accum_open(kr_producer_t *p, kr_topic_t *t, kr_partition_t *p
     size_t cap = b->mem_cap;
     if (p->conf.compression == KR_CODEC_LZ4)
         cap = kr_batch_lz4_inplace_cap(cap);
+    else if (p->conf.compression == KR_CODEC_ZSTD)
+        cap = kr_batch_zstd_inplace_cap(cap);
     kr_batch_open(&b->bld, b->mem, cap, ts);
     return b;
 }
@@ -177,12 +222,17 @@ static void accum_enqueue(kr_partition_t *part, kr_batch_t *b)
 static void accum_seal(kr_producer_t *p, kr_batch_t *b, const kr_batch_producer_t *prod)
 {
     assert(b->state == KR_BATCH_OPEN && b->part != NULL && b->cnt > 0);
-    bool lz4 = p->conf.compression == KR_CODEC_LZ4;
-    int rc = kr_batch_close(&b->bld, p->conf.compression, prod, lz4 ? p->lz4 : NULL,
-                            lz4 ? p->lz4_dst : NULL, lz4 ? p->lz4_dst_cap : 0);
+    int codec = p->conf.compression;
+    bool lz4 = codec == KR_CODEC_LZ4;
+    int rc;
+    if (codec == KR_CODEC_ZSTD)
+        rc = kr_batch_close_zstd(&b->bld, prod, accum_zstd(p)->cws, p->lz4_dst, p->lz4_dst_cap);
+    else
+        rc = kr_batch_close(&b->bld, codec, prod, lz4 ? p->lz4 : NULL, lz4 ? p->lz4_dst : NULL,
+                            lz4 ? p->lz4_dst_cap : 0);
     assert(rc == 0); /* the scratch is sized for the largest batch */
     (void)rc;
-    if (lz4) {
+    if (codec != KR_CODEC_NONE) {
         assert(b->bld.out_len <= b->mem_cap);
         memcpy(b->mem, b->bld.out, b->bld.out_len);
     }
@@ -711,7 +761,8 @@ int kr_accum_split(kr_producer_t *p, kr_batch_t *b)
     if (p->slots_free < 2)
         return KR_EQUEUEFULL;
     kr_batch_info_t info;
-    int rc = kr_batch_read(&info, b->wire, b->wire_len, p->split_dst, p->split_dst_cap);
+    int rc = kr_batch_read(&info, b->wire, b->wire_len, p->split_dst, p->split_dst_cap,
+                           p->conf.compression == KR_CODEC_ZSTD ? accum_zstd(p)->dws : NULL);
     if (rc != 0)
         return rc;
     uint32_t half = b->cnt / 2;

@@ -27,7 +27,8 @@ struct kr_conf {
     char client_id[256];
     int acks;       /* -1 (all), 0, 1 */
     int idempotence; /* -1: default (on when acks=all), 0, 1 */
-    int compression; /* codec id: 0 none, 3 lz4 */
+    int compression; /* codec id: 0 none, 3 lz4, 4 zstd */
+    int compression_level; /* zstd level (kr_zstd_level_min()..max(), 0: zstd's default) */
     int linger_ms;
     int batch_size;
     int max_in_flight;

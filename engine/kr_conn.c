@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "kr_apiversions.h"
+#include "kr_auth.h"
 #include "kr_clock.h"
 #include "kr_header.h"
 
@@ -41,6 +42,13 @@ void kr_conn_free(kr_conn_t *c)
 }
 
 static kr_req_t *req_at(const kr_conn_t *c, uint32_t i) { return &c->reqs[i % KR_CONN_REQS_MAX]; }
+
+/* Connected, past the TCP (and TLS) connect: requests flow. */
+static bool conn_live(const kr_conn_t *c)
+{
+    return c->state == KR_CONN_HANDSHAKE || c->state == KR_CONN_AUTH ||
+           c->state == KR_CONN_READY || c->state == KR_CONN_REAUTH;
+}
 
 /* Resolves host:port into c->addr. Returns 0 or KR_ETRANSPORT. */
 static int conn_resolve(kr_conn_t *c, const char *host, int port)
@@ -77,9 +85,10 @@ void kr_conn_start(kr_producer_t *p, kr_broker_t *b)
         kr_conn_fail(p, b, rc);
 }
 
-kr_req_t *kr_conn_req_alloc(kr_producer_t *p, kr_conn_t *c)
+/* A free request slot on a live connection, or NULL. */
+static kr_req_t *conn_req_alloc(kr_producer_t *p, kr_conn_t *c)
 {
-    if (c->state != KR_CONN_READY && c->state != KR_CONN_HANDSHAKE)
+    if (!conn_live(c))
         return NULL;
     if (c->req_head - c->req_tail == KR_CONN_REQS_MAX)
         return NULL;
@@ -91,6 +100,11 @@ kr_req_t *kr_conn_req_alloc(kr_producer_t *p, kr_conn_t *c)
     r->corr_id = p->corr_next++ & INT32_MAX;
     r->expects_response = true;
     return r;
+}
+
+kr_req_t *kr_conn_req_alloc(kr_producer_t *p, kr_conn_t *c)
+{
+    return c->state == KR_CONN_READY ? conn_req_alloc(p, c) : NULL;
 }
 
 /* Gathers every queued request, in order, into one sendmsg. */
@@ -182,7 +196,7 @@ static void conn_on_sent(kr_producer_t *p, kr_broker_t *b, size_t n)
     }
     c->send_reqs = 0;
     conn_reap(c);
-    if (c->state == KR_CONN_READY || c->state == KR_CONN_HANDSHAKE)
+    if (conn_live(c))
         conn_send_start(p, c);
 }
 
@@ -195,30 +209,108 @@ static void conn_recv_start(kr_producer_t *p, kr_conn_t *c)
     p->tr.ops->recv(&p->tr, &c->sock, c->rbuf + c->rlen, KR_CONN_RBUF - c->rlen);
 }
 
-/* Sends ApiVersions at version v: the first request on every connection. */
-static void conn_send_apiversions(kr_producer_t *p, kr_broker_t *b, int16_t v)
+/* Frames and queues a request of the connection's own (ApiVersions, SASL) whose body is
+ * in body[0..len). */
+static void conn_send_own(kr_producer_t *p, kr_broker_t *b, int16_t api_key, int16_t v,
+                          const uint8_t *body, size_t len)
 {
     kr_conn_t *c = &b->conn;
-    kr_req_t *r = kr_conn_req_alloc(p, c);
-    assert(r != NULL);
+    kr_req_t *r = conn_req_alloc(p, c);
+    assert(r != NULL); /* the connection's own requests go one at a time */
     kr_wbuf_t w;
     kr_wbuf_init(&w, r->frame, sizeof(r->frame));
-    kr_RequestHeader_t h = {KR_API_ApiVersions, v, r->corr_id, p->conf.client_id,
+    kr_RequestHeader_t h = {api_key, v, r->corr_id, p->conf.client_id,
                             strlen(p->conf.client_id)};
     size_t off = kr_request_begin(&w, &h);
-    kr_ApiVersionsRequest_t req = {"kring", 5, "0.1.0", 5};
-    kr_ApiVersionsRequest_write(&w, v, &req);
+    kr_wbuf_raw(&w, body, len);
     int rc = kr_request_end(&w, off);
     assert(rc == 0);
     (void)rc;
-    r->api_key = KR_API_ApiVersions;
+    r->api_key = api_key;
     r->api_version = v;
     r->iov[0].iov_base = r->frame;
     r->iov[0].iov_len = kr_wbuf_len(&w);
     r->iov_cnt = 1;
     r->len = kr_wbuf_len(&w);
-    c->apiversions_try = v;
     kr_conn_req_queue(p, b, r);
+}
+
+/* Sends ApiVersions at version v: the first request on every connection. */
+static void conn_send_apiversions(kr_producer_t *p, kr_broker_t *b, int16_t v)
+{
+    uint8_t body[64];
+    kr_wbuf_t w;
+    kr_wbuf_init(&w, body, sizeof(body));
+    kr_ApiVersionsRequest_t req = {"kring", 5, "0.1.0", 5};
+    int rc = kr_ApiVersionsRequest_write(&w, v, &req);
+    assert(rc == 0 && w.err == 0);
+    (void)rc;
+    b->conn.apiversions_try = v;
+    conn_send_own(p, b, KR_API_ApiVersions, v, body, kr_wbuf_len(&w));
+}
+
+/* Sends the next request of the SASL exchange. Returns 0 or KR_EAUTH (sock.err says why). */
+static int conn_send_auth(kr_producer_t *p, kr_broker_t *b)
+{
+    kr_conn_t *c = &b->conn;
+    uint8_t body[KR_REQ_FRAME_MAX / 2];
+    kr_wbuf_t w;
+    kr_wbuf_init(&w, body, sizeof(body));
+    int16_t api = 0, v = 0;
+    c->sock.err[0] = '\0';
+    int rc = kr_auth_request(&c->auth, &p->conf, c->ver[KR_V_SASLAUTH], &w, &api, &v,
+                             c->sock.err, sizeof(c->sock.err));
+    if (rc == 0 && w.err != 0)
+        rc = KR_EAUTH;
+    if (rc == 0)
+        conn_send_own(p, b, api, v, body, kr_wbuf_len(&w));
+    memset(body, 0, sizeof(body)); /* it held a credential */
+    return rc;
+}
+
+/* The connection can carry the producer's requests: first time, or after re-auth. */
+static void conn_ready(kr_producer_t *p, kr_broker_t *b)
+{
+    kr_conn_t *c = &b->conn;
+    bool first = c->state != KR_CONN_REAUTH;
+    c->state = KR_CONN_READY;
+    c->failures = 0;
+    KR_DBG(p, "broker %d: ready: Produce v%d Metadata v%d ApiVersions v%d InitProducerId v%d",
+           b->node_id, c->ver[0], c->ver[1], c->ver[2], c->ver[3]);
+    if (first)
+        p->conn_events->ready(p, b);
+}
+
+/* A SASL response: the next round, the end (ready, and when to do it again), or a refusal. */
+static int conn_on_auth(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body)
+{
+    kr_conn_t *c = &b->conn;
+    int64_t lifetime_ms = 0;
+    c->sock.err[0] = '\0';
+    int rc = kr_auth_response(&c->auth, &p->conf, r->api_key, r->api_version, body,
+                              &lifetime_ms, c->sock.err, sizeof(c->sock.err));
+    if (rc == 0)
+        return conn_send_auth(p, b);
+    if (rc != 1)
+        return rc;
+    c->reauth_at_us = 0;
+    if (lifetime_ms > 0) {
+        /* Renew at 85-95% of the session, as the Java client does. */
+        int64_t pct = 85 + (int64_t)(kr_backoff_us(&p->rand_state, 1, 1, 1) % 11);
+        c->reauth_at_us = p->now_us + lifetime_ms * 10 * pct;
+    }
+    KR_DBG(p, "broker %d: SASL authenticated, session %lld ms", b->node_id,
+           (long long)lifetime_ms);
+    conn_ready(p, b);
+    return 0;
+}
+
+/* Starts the SASL exchange (or its renewal). Returns 0 or KR_EAUTH. */
+static int conn_auth_start(kr_producer_t *p, kr_broker_t *b, uint8_t state)
+{
+    b->conn.state = state;
+    kr_auth_begin(&b->conn.auth);
+    return conn_send_auth(p, b);
 }
 
 /* Handles the ApiVersions response: picks a version per API, or retries lower. */
@@ -245,16 +337,15 @@ static int conn_on_apiversions(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr
     }
     if (resp.ErrorCode != 0)
         return KR_EBROKER;
-    static const int16_t apis[4] = {KR_API_Produce, KR_API_Metadata, KR_API_ApiVersions,
-                                    KR_API_InitProducerId};
-    for (int i = 0; i < 4; i++)
+    static const int16_t apis[5] = {KR_API_Produce, KR_API_Metadata, KR_API_ApiVersions,
+                                    KR_API_InitProducerId, KR_API_SaslAuthenticate};
+    bool sasl = kr_auth_wanted(&p->conf);
+    for (int i = 0; i < (sasl ? 5 : 4); i++)
         if (kr_apiversions_pick(&resp, apis[i], &c->ver[i]) != 0)
             return KR_EVERSION;
-    c->state = KR_CONN_READY;
-    c->failures = 0;
-    KR_DBG(p, "broker %d: ready: Produce v%d Metadata v%d ApiVersions v%d InitProducerId v%d",
-           b->node_id, c->ver[0], c->ver[1], c->ver[2], c->ver[3]);
-    p->conn_events->ready(p, b);
+    if (sasl)
+        return conn_auth_start(p, b, KR_CONN_AUTH);
+    conn_ready(p, b);
     return 0;
 }
 
@@ -289,6 +380,8 @@ static int conn_on_frame(kr_producer_t *p, kr_broker_t *b, const uint8_t *f, siz
     r->state = KR_REQ_DONE;
     if (r->api_key == KR_API_ApiVersions) {
         rc = conn_on_apiversions(p, b, r, &body);
+    } else if (r->api_key == KR_API_SaslHandshake || r->api_key == KR_API_SaslAuthenticate) {
+        rc = conn_on_auth(p, b, r, &body);
     } else {
         b->rtt_us_sum += rtt;
         b->rtt_cnt++;
@@ -298,6 +391,13 @@ static int conn_on_frame(kr_producer_t *p, kr_broker_t *b, const uint8_t *f, siz
     }
     conn_reap(c);
     return rc;
+}
+
+/* A TLS record header (alert or handshake, version 3.x) where a Kafka Size should be: a
+ * plaintext client talking to a TLS listener. No ApiVersions answer starts so. */
+static bool conn_tls_answer(const uint8_t *q)
+{
+    return (q[0] == 0x15 || q[0] == 0x16) && q[1] == 0x03 && q[2] <= 0x04;
 }
 
 /*
@@ -312,6 +412,12 @@ static bool conn_parse(kr_producer_t *p, kr_broker_t *b)
         const uint8_t *q = c->rbuf + off;
         uint32_t size = ((uint32_t)q[0] << 24) | ((uint32_t)q[1] << 16) |
                         ((uint32_t)q[2] << 8) | q[3];
+        if (c->state == KR_CONN_HANDSHAKE && conn_tls_answer(q)) {
+            snprintf(c->sock.err, sizeof(c->sock.err), "the broker answered with TLS: this "
+                     "listener wants security.protocol SSL or SASL_SSL");
+            kr_conn_fail(p, b, KR_ETLS);
+            return false;
+        }
         if (size < 4 || size > KR_CONN_RBUF - 4) {
             kr_conn_fail(p, b, KR_EMALFORMED);
             return false;
@@ -323,7 +429,7 @@ static bool conn_parse(kr_producer_t *p, kr_broker_t *b)
             kr_conn_fail(p, b, rc);
             return false;
         }
-        if (c->state != KR_CONN_READY && c->state != KR_CONN_HANDSHAKE)
+        if (!conn_live(c))
             return false;
         off += 4 + size;
     }
@@ -394,8 +500,11 @@ static void conn_finish_close(kr_producer_t *p, kr_broker_t *b)
     c->rlen = 0;
     c->inflight_produce = 0;
     c->state = KR_CONN_DOWN;
+    c->reauth_at_us = 0;
     c->reconnect_at_us = p->now_us + kr_backoff_us(&p->rand_state, p->conf.reconnect_backoff_ms,
                                                    p->conf.reconnect_backoff_max_ms, c->failures);
+    if (c->last_err == KR_ETLS || c->last_err == KR_EAUTH)
+        p->conn_events->refused(p, b, c->last_err, c->sock.err);
 }
 
 void kr_conn_fail(kr_producer_t *p, kr_broker_t *b, int err)
@@ -403,8 +512,8 @@ void kr_conn_fail(kr_producer_t *p, kr_broker_t *b, int err)
     kr_conn_t *c = &b->conn;
     if (c->state == KR_CONN_DOWN || c->state == KR_CONN_CLOSING)
         return;
-    KR_DBG(p, "broker %d %s:%d: connection failed: %s", b->node_id, b->host, b->port,
-           kr_strerror(err));
+    KR_DBG(p, "broker %d %s:%d: connection failed: %s%s%s", b->node_id, b->host, b->port,
+           kr_strerror(err), c->sock.err[0] != '\0' ? ": " : "", c->sock.err);
     c->last_err = err;
     c->failures++;
     c->state = KR_CONN_CLOSING;
@@ -450,6 +559,11 @@ void kr_conn_on_cqe(kr_producer_t *p, kr_broker_t *b, const kr_cqe_t *e)
     }
 }
 
+static int64_t conn_connect_deadline(const kr_producer_t *p, const kr_conn_t *c)
+{
+    return c->connect_started_us + (int64_t)p->conf.socket_connection_setup_timeout_ms * 1000;
+}
+
 void kr_conn_tick(kr_producer_t *p, kr_broker_t *b)
 {
     kr_conn_t *c = &b->conn;
@@ -460,6 +574,23 @@ void kr_conn_tick(kr_producer_t *p, kr_broker_t *b)
     }
     if (c->state == KR_CONN_CLOSING)
         return;
+    if (c->state == KR_CONN_CONNECTING) {
+        /* The transport's connect may take a TLS handshake too: bound the whole. */
+        if (p->now_us >= conn_connect_deadline(p, c)) {
+            snprintf(c->sock.err, sizeof(c->sock.err), "no connection within "
+                     "socket.connection.setup.timeout.ms (%d ms)",
+                     p->conf.socket_connection_setup_timeout_ms);
+            kr_conn_fail(p, b, KR_ETIMEDOUT);
+        }
+        return;
+    }
+    if (c->state == KR_CONN_READY && c->reauth_at_us != 0 && p->now_us >= c->reauth_at_us) {
+        KR_DBG(p, "broker %d: SASL session ends soon: re-authenticating", b->node_id);
+        if (conn_auth_start(p, b, KR_CONN_REAUTH) != 0) {
+            kr_conn_fail(p, b, KR_EAUTH);
+            return;
+        }
+    }
     for (uint32_t i = c->req_tail; i != c->req_head; i++) {
         kr_req_t *r = req_at(c, i);
         if (r->state == KR_REQ_DONE || !r->expects_response)
@@ -475,6 +606,10 @@ int64_t kr_conn_next_deadline(const kr_producer_t *p, const kr_broker_t *b)
     const kr_conn_t *c = &b->conn;
     if (c->state == KR_CONN_DOWN)
         return b->in_use ? c->reconnect_at_us : INT64_MAX;
+    if (c->state == KR_CONN_CONNECTING)
+        return conn_connect_deadline(p, c);
+    if (c->state == KR_CONN_READY && c->reauth_at_us != 0)
+        return c->reauth_at_us; /* before any request deadline, or the same turn */
     for (uint32_t i = c->req_tail; i != c->req_head; i++) {
         const kr_req_t *r = req_at(c, i);
         if (r->state != KR_REQ_DONE && r->expects_response)

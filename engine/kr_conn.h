@@ -29,6 +29,9 @@ typedef struct kr_conn_events {
     void (*failed)(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, int err);
     /* r expects no response and its bytes are all sent (acks=0 Produce). */
     void (*sent)(kr_producer_t *p, kr_broker_t *b, kr_req_t *r);
+    /* The connection failed in a way retrying cannot mend: TLS (KR_ETLS) or SASL
+     * (KR_EAUTH) refused; why says how. */
+    void (*refused)(kr_producer_t *p, kr_broker_t *b, int err, const char *why);
 } kr_conn_events_t;
 
 /*
@@ -41,7 +44,7 @@ void kr_conn_free(kr_conn_t *c);
 /* Resolves host:port and starts connecting. Errors fail the connection with backoff. */
 void kr_conn_start(kr_producer_t *p, kr_broker_t *b);
 
-/* A free request slot, or NULL when every slot is live. */
+/* A free request slot on a READY connection, or NULL (not ready, every slot live). */
 kr_req_t *kr_conn_req_alloc(kr_producer_t *p, kr_conn_t *c);
 
 /* Queues a framed request (iov/len set) for sending and starts a send if none is running. */

@@ -18,6 +18,7 @@
 
 #include "kr_batch.h"
 #include "kr_conf.h"
+#include "kr_auth.h"
 #include "kr_backoff.h"
 #include "kr_buf.h"
 #include "kr_transport.h"
@@ -118,7 +119,10 @@ struct kr_topic {
 
 /* ---- connections ---- */
 
-enum kr_conn_state { KR_CONN_DOWN, KR_CONN_CONNECTING, KR_CONN_HANDSHAKE, KR_CONN_READY,
+/* HANDSHAKE: ApiVersions; AUTH: SASL before READY; REAUTH: SASL again on a READY
+ * connection (KIP-368), which takes no new requests meanwhile. */
+enum kr_conn_state { KR_CONN_DOWN, KR_CONN_CONNECTING, KR_CONN_HANDSHAKE, KR_CONN_AUTH,
+                     KR_CONN_READY, KR_CONN_REAUTH,
                      KR_CONN_CLOSING };
 
 enum kr_req_state { KR_REQ_FREE, KR_REQ_QUEUED, KR_REQ_SENDING, KR_REQ_SENT, KR_REQ_DONE };
@@ -146,7 +150,7 @@ typedef struct kr_conn {
     bool bootstrap;          /* a bootstrap address, not (yet) a known node */
     struct sockaddr_storage addr;
     socklen_t addrlen;
-    int16_t ver[4];          /* negotiated versions: Produce, Metadata, ApiVersions, InitPid */
+    int16_t ver[5];          /* negotiated versions, by enum kr_api_index */
     int16_t apiversions_try; /* version of the ApiVersions request in flight */
     /* request ring, in correlation-id order */
     kr_req_t *reqs;          /* KR_CONN_REQS_MAX slots */
@@ -164,11 +168,14 @@ typedef struct kr_conn {
     size_t rlen;
     int64_t connect_started_us;
     int64_t reconnect_at_us;
+    kr_auth_t auth;          /* SASL, when security.protocol asks for it */
+    int64_t reauth_at_us;    /* when the SASL session must be renewed; 0: never */
     int failures;
     int last_err;
 } kr_conn_t;
 
-enum kr_api_index { KR_V_PRODUCE, KR_V_METADATA, KR_V_APIVERSIONS, KR_V_INITPID };
+enum kr_api_index { KR_V_PRODUCE, KR_V_METADATA, KR_V_APIVERSIONS, KR_V_INITPID,
+                    KR_V_SASLAUTH };
 
 struct kr_broker {
     int32_t node_id;        /* -1 for a bootstrap entry */

@@ -145,7 +145,7 @@ kr_broker_t *kr_meta_pick_broker(kr_producer_t *p)
                                 best->conn.req_head - best->conn.req_tail)
             best = b;
     }
-    if (best == NULL) {
+    if (best == NULL && p->fatal_err == 0) {
         /* Nothing is up: make sure the bootstrap brokers are being tried. */
         for (int32_t i = 0; i < p->bootstrap_cnt; i++)
             p->brokers[i].in_use = true;

@@ -384,8 +384,27 @@ static void producer_req_failed(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, i
         kr_meta_req_failed(p, r);
 }
 
+/*
+ * TLS or SASL refused: retrying would only repeat it (wrong password, untrusted
+ * certificate, a listener of another protocol), so the producer fails at once, as the
+ * Java client's AuthenticationException fails its sends: every record is reported with
+ * err, kr_produce() returns KR_EFATAL, and the log says why, once.
+ */
+static void producer_refused(kr_producer_t *p, kr_broker_t *b, int err, const char *why)
+{
+    if (p->fatal_err != 0)
+        return;
+    kr_log(p, KR_LOG_ERR, "broker %s:%d: %s: %s", b->host, b->port, kr_strerror(err),
+           why[0] != '\0' ? why : "no reason given");
+    p->fatal_err = err;
+    for (int32_t i = 0; i < p->broker_cnt; i++)
+        p->brokers[i].in_use = false; /* no reconnecting into the same refusal */
+    kr_accum_fail_all(p, err, 0);
+}
+
 static const kr_conn_events_t producer_conn_events = {
     producer_on_ready, producer_on_response, producer_req_failed, kr_sender_req_sent,
+    producer_refused,
 };
 
 void kr_stats(const kr_producer_t *p, kr_stats_t *out)

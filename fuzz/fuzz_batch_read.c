@@ -8,8 +8,9 @@
  * Contract checked: never crashes or reads outside the input or the buffer; returns 0,
  * KR_ETRUNC, KR_EVERSION, KR_EMALFORMED, KR_ECRC, KR_ECODEC or KR_ENOSPC. On success:
  * the batch lies inside the input, its CRC is right (reference CRC-32C), the records
- * section is the input (codec none) or the buffer (LZ4), and for LZ4 liblz4's own frame
- * decoder accepts the section and gives the same bytes. Iterating gives 1 per record,
+ * section is the input (codec none) or the buffer (LZ4, ZSTD), and for LZ4 liblz4's own
+ * frame decoder (for ZSTD, libzstd's ZSTD_decompress) accepts the section and gives the
+ * same bytes. Iterating gives 1 per record,
  * then 0 after exactly RecordsCount records, or a sticky KR_ETRUNC/KR_EMALFORMED; every
  * key, value and header lies inside the records section and header keys are never null.
  * A batch whose records all parse is rebuilt with the builder from the parsed fields and
@@ -17,6 +18,7 @@
  */
 #include <lz4frame.h>
 #include <xxhash.h>
+#include <zstd.h>
 
 #include "kr_fuzz_batch.h"
 
@@ -177,7 +179,7 @@ static void rebuild(const kr_batch_info_t *bi, const kr_fuzz_recs_t *rs)
                              (bi->attributes & KR_RB_ATTR_TRANSACTIONAL) != 0};
     KR_FUZZ_CHECK_EQ(kr_batch_close(&b, KR_CODEC_NONE, &p, NULL, NULL, 0), 0);
     kr_batch_info_t bi2;
-    KR_FUZZ_CHECK_EQ(kr_batch_read(&bi2, b.out, b.out_len, NULL, 0), 0);
+    KR_FUZZ_CHECK_EQ(kr_batch_read(&bi2, b.out, b.out_len, NULL, 0, NULL), 0);
     KR_FUZZ_CHECK(bi2.producer_id == bi->producer_id);
     KR_FUZZ_CHECK_EQ(bi2.producer_epoch, bi->producer_epoch);
     KR_FUZZ_CHECK_EQ(bi2.base_sequence, bi->base_sequence);
@@ -206,8 +208,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *out = out_cap > 0 ? malloc(out_cap) : NULL;
     KR_FUZZ_CHECK(out_cap == 0 || out != NULL);
 
+    static kr_zstd_dws_t *zd;
+    if (zd == NULL) {
+        zd = kr_zstd_dws_init(malloc(kr_zstd_dws_size()), kr_zstd_dws_size());
+        KR_FUZZ_CHECK(zd != NULL);
+    }
     kr_batch_info_t bi;
-    int rc = kr_batch_read(&bi, len > 0 ? buf : NULL, len, out, out_cap);
+    int rc = kr_batch_read(&bi, len > 0 ? buf : NULL, len, out, out_cap, zd);
     KR_FUZZ_CHECK(rc == 0 || rc == KR_ETRUNC || rc == KR_EVERSION || rc == KR_EMALFORMED ||
                   rc == KR_ECRC || rc == KR_ECODEC || rc == KR_ENOSPC);
     if (rc == 0) {
@@ -222,6 +229,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (codec == KR_CODEC_NONE) {
             KR_FUZZ_CHECK(bi.records == buf + KR_RB_HEADER_SIZE);
             KR_FUZZ_CHECK_EQ(bi.records_len, bi.size - KR_RB_HEADER_SIZE);
+        } else if (codec == KR_CODEC_ZSTD) {
+            /* libzstd's own one-shot decoder agrees on every accepted frame. */
+            KR_FUZZ_CHECK(bi.records == out && bi.records_len <= out_cap);
+            uint8_t *ref = malloc(bi.records_len + 1);
+            KR_FUZZ_CHECK(ref != NULL);
+            size_t n = ZSTD_decompress(ref, bi.records_len + 1, buf + KR_RB_HEADER_SIZE,
+                                       bi.size - KR_RB_HEADER_SIZE);
+            KR_FUZZ_CHECK(!ZSTD_isError(n) && n == bi.records_len);
+            KR_FUZZ_CHECK(n == 0 || memcmp(ref, bi.records, n) == 0);
+            free(ref);
         } else {
             KR_FUZZ_CHECK_EQ(codec, KR_CODEC_LZ4);
             KR_FUZZ_CHECK(bi.records == out && bi.records_len <= out_cap);

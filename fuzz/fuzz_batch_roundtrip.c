@@ -88,7 +88,7 @@ static void check_batch(const uint8_t *batch, size_t len, int codec, const prod_
 
     KR_FUZZ_CHECK_EQ(be32(batch + KR_RB_OF_Crc), crc_ref(batch, len));
     kr_batch_info_t bi;
-    KR_FUZZ_CHECK_EQ(kr_batch_read(&bi, copy, len, out, out_cap), 0);
+    KR_FUZZ_CHECK_EQ(kr_batch_read(&bi, copy, len, out, out_cap, NULL), 0);
     KR_FUZZ_CHECK(bi.base_offset == 0);
     KR_FUZZ_CHECK_EQ(bi.batch_length, (int64_t)len - KR_RB_LOG_OVERHEAD);
     KR_FUZZ_CHECK_EQ(bi.partition_leader_epoch, -1);
@@ -113,11 +113,11 @@ static void check_batch(const uint8_t *batch, size_t len, int codec, const prod_
     kr_fuzz_check_recs(&bi, rs);
 
     /* Bytes after the batch are left alone; a byte less is a truncated batch. */
-    KR_FUZZ_CHECK_EQ(kr_batch_read(&bi, copy, len + 1, out, out_cap), 0);
+    KR_FUZZ_CHECK_EQ(kr_batch_read(&bi, copy, len + 1, out, out_cap, NULL), 0);
     KR_FUZZ_CHECK_EQ(bi.size, len);
-    KR_FUZZ_CHECK_EQ(kr_batch_read(&bi, copy, len - 1, out, out_cap), KR_ETRUNC);
+    KR_FUZZ_CHECK_EQ(kr_batch_read(&bi, copy, len - 1, out, out_cap, NULL), KR_ETRUNC);
     if (codec == KR_CODEC_LZ4)
-        KR_FUZZ_CHECK_EQ(kr_batch_read(&bi, copy, len, out, out_cap - 1), KR_ENOSPC);
+        KR_FUZZ_CHECK_EQ(kr_batch_read(&bi, copy, len, out, out_cap - 1, NULL), KR_ENOSPC);
     free(out);
     free(copy);
 }

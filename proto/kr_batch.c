@@ -1,4 +1,4 @@
-/* RecordBatch v2: builder, LZ4 frame writer, re-stamp, reader. */
+/* RecordBatch v2: builder, LZ4 frame writer, ZSTD close, re-stamp, reader. */
 #include "kr_batch.h"
 
 #include <assert.h>
@@ -219,9 +219,11 @@ int kr_batch_append(kr_batch_builder_t *b, int64_t timestamp, const void *key, s
 
 size_t kr_batch_bound(size_t records_len, int codec)
 {
-    assert(codec == KR_CODEC_NONE || codec == KR_CODEC_LZ4);
+    assert(codec == KR_CODEC_NONE || codec == KR_CODEC_LZ4 || codec == KR_CODEC_ZSTD);
     if (codec == KR_CODEC_NONE)
         return KR_RB_HEADER_SIZE + records_len;
+    if (codec == KR_CODEC_ZSTD)
+        return KR_RB_HEADER_SIZE + kr_zstd_bound(records_len);
     size_t full = records_len / KR_LZ4_BLOCK_SIZE;
     size_t last = records_len % KR_LZ4_BLOCK_SIZE;
     size_t n = KR_RB_HEADER_SIZE + KR_LZ4_FRAME_OVERHEAD;
@@ -245,6 +247,23 @@ size_t kr_batch_lz4_inplace_cap(size_t slot_size)
     size_t full = j * KR_LZ4_BLOCK_SIZE;
     size_t part = m - 4 * (j + 1);
     size_t cap = KR_RB_HEADER_SIZE + (full > part ? full : part);
+    return cap < KR_BATCH_CAP_MAX ? cap : KR_BATCH_CAP_MAX;
+}
+
+size_t kr_batch_zstd_inplace_cap(size_t slot_size)
+{
+    /* The bound grows with the input (never shrinks): search for the largest fit. */
+    if (slot_size <= KR_RB_HEADER_SIZE + kr_zstd_bound(0))
+        return KR_RB_HEADER_SIZE;
+    size_t lo = 0, hi = slot_size - KR_RB_HEADER_SIZE;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo + 1) / 2;
+        if (KR_RB_HEADER_SIZE + kr_zstd_bound(mid) <= slot_size)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    size_t cap = KR_RB_HEADER_SIZE + lo;
     return cap < KR_BATCH_CAP_MAX ? cap : KR_BATCH_CAP_MAX;
 }
 
@@ -347,6 +366,17 @@ static void batch_header_put(uint8_t *h, size_t size, int16_t attributes,
     put_be32(h + KR_RB_OF_Crc, crc);
 }
 
+/* Writes the header of the batch now at out (size bytes) and marks the builder closed. */
+static void batch_finish(kr_batch_builder_t *b, uint8_t *out, size_t size, int16_t attributes,
+                         const kr_batch_producer_t *producer)
+{
+    assert(size - KR_RB_LOG_OVERHEAD <= (size_t)INT32_MAX);
+    batch_header_put(out, size, attributes, b, producer);
+    b->out = out;
+    b->out_len = size;
+    b->closed = true;
+}
+
 int kr_batch_close(kr_batch_builder_t *b, int codec, const kr_batch_producer_t *producer,
                    kr_lz4_ws_t *ws, void *dst, size_t dst_cap)
 {
@@ -376,11 +406,33 @@ int kr_batch_close(kr_batch_builder_t *b, int codec, const kr_batch_producer_t *
             return rc;
         size = KR_RB_HEADER_SIZE + frame_len;
     }
-    assert(size - KR_RB_LOG_OVERHEAD <= (size_t)INT32_MAX);
-    batch_header_put(out, size, attributes, b, producer);
-    b->out = out;
-    b->out_len = size;
-    b->closed = true;
+    batch_finish(b, out, size, attributes, producer);
+    return 0;
+}
+
+int kr_batch_close_zstd(kr_batch_builder_t *b, const kr_batch_producer_t *producer,
+                        kr_zstd_cws_t *ws, void *dst, size_t dst_cap)
+{
+    assert(b != NULL);
+    assert(!b->closed);
+    assert(b->count > 0);
+    assert(ws != NULL);
+    assert(dst != NULL);
+    uintptr_t lo = (uintptr_t)dst, hi = lo + dst_cap;
+    assert(hi <= (uintptr_t)b->base || lo >= (uintptr_t)b->end);
+    (void)hi;
+    int16_t attributes = KR_CODEC_ZSTD;
+    if (producer != NULL && producer->transactional)
+        attributes |= KR_RB_ATTR_TRANSACTIONAL;
+    if (dst_cap < KR_RB_HEADER_SIZE)
+        return KR_ENOSPC;
+    uint8_t *out = dst;
+    size_t frame_len = 0;
+    int rc = kr_zstd_compress(ws, out + KR_RB_HEADER_SIZE, dst_cap - KR_RB_HEADER_SIZE,
+                              b->base + KR_RB_HEADER_SIZE, kr_batch_records_len(b), &frame_len);
+    if (rc != 0)
+        return rc;
+    batch_finish(b, out, KR_RB_HEADER_SIZE + frame_len, attributes, producer);
     return 0;
 }
 
@@ -541,7 +593,8 @@ static void batch_header_read(kr_batch_info_t *bi, const uint8_t *p)
     assert(r.err == 0 && kr_rbuf_left(&r) == 0);
 }
 
-int kr_batch_read(kr_batch_info_t *bi, const void *data, size_t len, void *out, size_t out_cap)
+int kr_batch_read(kr_batch_info_t *bi, const void *data, size_t len, void *out, size_t out_cap,
+                  kr_zstd_dws_t *zd)
 {
     assert(bi != NULL);
     assert(data != NULL || len == 0);
@@ -573,6 +626,17 @@ int kr_batch_read(kr_batch_info_t *bi, const void *data, size_t len, void *out, 
         if (out == NULL)
             return KR_ENOSPC;
         int rc = lz4_frame_read(sect, sect_len, out, out_cap, &bi->records_len);
+        if (rc != 0)
+            return rc;
+        bi->records = out;
+        break;
+    }
+    case KR_CODEC_ZSTD: {
+        if (zd == NULL)
+            return KR_ECODEC;
+        if (out == NULL)
+            return KR_ENOSPC;
+        int rc = kr_zstd_decompress(zd, out, out_cap, sect, sect_len, &bi->records_len);
         if (rc != 0)
             return rc;
         bi->records = out;

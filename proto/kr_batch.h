@@ -1,6 +1,6 @@
 /*
  * RecordBatch v2 (magic 2): a builder that writes records straight into caller
- * memory, a closer that fills the header, compresses (LZ4) and checksums, a re-stamp
+ * memory, a closer that fills the header, compresses (LZ4, ZSTD) and checksums, a re-stamp
  * for idempotent retries, and a reader with a record iterator.
  *
  * Layout (big-endian), see the KR_RB_OF_ offsets below:
@@ -31,6 +31,12 @@
  * The LZ4 state (kr_lz4_ws_t, kr_lz4_ws_size() bytes) is allocated once per thread
  * by the caller and reused for every batch.
  *
+ * ZSTD. With codec ZSTD the records section becomes one zstd frame (kr_zstd.h), written
+ * by kr_batch_close_zstd() into a caller buffer `dst` exactly as for LZ4 (the same two
+ * layouts; open the slot with cap = kr_batch_zstd_inplace_cap(slot bytes)). The
+ * compression workspace (kr_zstd_cws_t) and, for readers, the decompression workspace
+ * (kr_zstd_dws_t) are allocated once by the caller and reused.
+ *
  * Threads: a builder, a workspace and a reader are used by one thread at a time.
  */
 #ifndef KR_BATCH_H
@@ -41,6 +47,7 @@
 #include <stdint.h>
 
 #include "kr_buf.h"
+#include "kr_zstd.h"
 
 /* ---- wire layout ---- */
 
@@ -135,7 +142,7 @@ typedef struct kr_batch_builder {
     int64_t max_timestamp;  /* MaxTimestamp so far */
     int32_t count;          /* records so far, and the next OffsetDelta */
     bool closed;
-    uint8_t *out;           /* after close: base (codec none) or dst (LZ4) */
+    uint8_t *out;           /* after close: base (codec none) or dst (LZ4, ZSTD) */
     size_t out_len;
 } kr_batch_builder_t;
 
@@ -185,9 +192,16 @@ static inline size_t kr_batch_space(const kr_batch_builder_t *b)
  * Bytes a closed batch may take, given records_len bytes of encoded records:
  * 61 + records_len for KR_CODEC_NONE; for KR_CODEC_LZ4, 61 + frame overhead +
  * LZ4_compressBound() of each 64 KB block. A dst of this size compresses at full
- * speed and never fails.
+ * speed and never fails. For KR_CODEC_ZSTD, 61 + ZSTD_COMPRESSBOUND(records_len).
  */
 size_t kr_batch_bound(size_t records_len, int codec);
+
+/*
+ * The largest cap to open a batch with so that its closed ZSTD form always fits back
+ * in slot_size bytes: kr_batch_bound(cap - 61, KR_CODEC_ZSTD) <= slot_size. Returns
+ * at least 61.
+ */
+size_t kr_batch_zstd_inplace_cap(size_t slot_size);
 
 /*
  * The largest cap to open a batch with so that its closed LZ4 form always fits back
@@ -223,6 +237,17 @@ int kr_batch_close(kr_batch_builder_t *b, int codec, const kr_batch_producer_t *
                    kr_lz4_ws_t *ws, void *dst, size_t dst_cap);
 
 /*
+ * As kr_batch_close() with codec KR_CODEC_ZSTD: the records become one zstd frame at
+ * the workspace's level, written with the header to dst[0..dst_cap) (must not overlap
+ * the builder's memory); b->out == dst. The records section must be at most the
+ * workspace's records_max (asserted). Returns 0, or KR_ENOSPC if dst_cap is too small
+ * (the builder is then unchanged); a dst of kr_batch_bound(records, KR_CODEC_ZSTD)
+ * bytes never is.
+ */
+int kr_batch_close_zstd(kr_batch_builder_t *b, const kr_batch_producer_t *producer,
+                        kr_zstd_cws_t *ws, void *dst, size_t dst_cap);
+
+/*
  * Rewrites ProducerId, ProducerEpoch and BaseSequence of a closed batch (batch, len
  * as kr_batch_close() produced it, wherever it now lives) and updates the CRC
  * without re-reading the records: O(log len), for idempotent retries after an epoch
@@ -255,15 +280,17 @@ typedef struct kr_batch_info {
 
 /*
  * Parses the RecordBatch at data[0..len) (bytes after it are left alone: see
- * info->size) and checks Magic, BatchLength and the CRC. LZ4 records are
- * decompressed into out[0..out_cap) (out may be NULL for codec none). Records are
- * not parsed here: iterate them with kr_batch_iter_init()/kr_batch_iter_next().
+ * info->size) and checks Magic, BatchLength and the CRC. LZ4 and ZSTD records are
+ * decompressed into out[0..out_cap) (out may be NULL for codec none); ZSTD uses the
+ * caller's decompression workspace zd (may be NULL when the caller reads no ZSTD
+ * batches: they then fail with KR_ECODEC). Records are not parsed here: iterate them
+ * with kr_batch_iter_init()/kr_batch_iter_next().
  * Returns 0; KR_ETRUNC (input too short), KR_EVERSION (magic != 2), KR_EMALFORMED,
- * KR_ECRC (batch CRC or an LZ4 frame checksum), KR_ECODEC (unsupported codec or a
- * corrupt LZ4 frame), KR_ENOSPC (out too small for the decompressed records).
+ * KR_ECRC (batch CRC or an LZ4/zstd frame checksum), KR_ECODEC (unsupported codec,
+ * a corrupt frame, or ZSTD without zd), KR_ENOSPC (out too small for the records).
  */
 int kr_batch_read(kr_batch_info_t *info, const void *data, size_t len, void *out,
-                  size_t out_cap);
+                  size_t out_cap, kr_zstd_dws_t *zd);
 
 /* One record. key/value borrow the records section; len -1 means null. */
 typedef struct kr_batch_record {

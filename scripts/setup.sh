@@ -14,7 +14,7 @@ esac
 
 # Building kring: the toolchain and the libraries the engine links.
 build_pkgs=(build-essential cmake ninja-build pkg-config liburing-dev liblz4-dev libxxhash-dev
-            libssl-dev)
+            libzstd-dev libssl-dev)
 pkgs=("${build_pkgs[@]}")
 if [ "$mode" = all ]; then
   pkgs+=(git clang libclang-rt-14-dev libcmocka-dev openssl librdkafka-dev kcat python3 python3-yaml

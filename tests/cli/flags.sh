@@ -58,7 +58,7 @@ grep -q "kring produce" <("$kring" --help) || true
 
 # unknown flags, missing values, stray arguments
 expect_msg "unknown option '--nope'" "${P[@]}" --nope
-expect_msg "unknown option '-z'" "${P[@]}" -z
+expect_msg "unknown option '-y'" "${P[@]}" -y
 expect_msg "needs a value" "${P[@]}" --rate
 expect_msg "needs a value" "${P[@]}" -n
 expect_msg "unexpected argument 'extra'" "${P[@]}" extra

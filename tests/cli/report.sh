@@ -29,6 +29,7 @@ for k in ("wall_s", "records_per_s", "mb_per_s", "cpu_user_s", "cpu_sys_s",
 lat = r["latency_ms"]
 assert lat["p50"] <= lat["p99"] <= lat["p999"] <= lat["max"], lat
 assert r["errors"] == {}, r["errors"]
+assert r["transport"] in ("io_uring", "poll", None), r["transport"]
 assert r["records_sent"] == r["records_acked"] == records, r
 assert r["records_failed"] == 0
 if nbytes != "-":

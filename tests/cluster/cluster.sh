@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
 # A real Apache Kafka (KRaft, jars from tests/cluster/libs) on 127.0.0.1 for kring's
 # integration tests, benchmarks and demo. Two fixed layouts:
-#   single  node 1: broker 127.0.0.1:19092, controller 127.0.0.1:19093
-#   three   nodes 1,2,3: brokers 127.0.0.1:29092,29192,29292, controllers :29093,:29193,:29293
+#   single  node 1: broker 127.0.0.1:19092, controller 127.0.0.1:19093, secure listeners
+#           SSL :19094, MTLS :19095 (SSL, client certificate required), SASL_PLAINTEXT
+#           :19096, SASL_SSL :19097, BADHOST :19098 (SSL, certificate not for 127.0.0.1),
+#           REAUTH :19099 (SASL_SSL, connections.max.reauth.ms=10000)
+#   three   nodes 1,2,3: brokers 127.0.0.1:29092,29192,29292, controllers :29093,:29193,:29293,
+#           SASL_SSL :29094,:29194,:29294
+# The SASL listeners take PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER (unsecured
+# JWT). TLS material comes from certs.sh (run/<cluster>/certs), made fresh at every start;
+# SCRAM users are made at format time; run/<cluster>/client/ holds a ready client config
+# per client kind (KIND.properties for Kafka's tools, KIND.kcat for kcat -F). Inter-broker
+# and controller traffic stays PLAINTEXT.
 # Every node is broker+controller with static controller.quorum.voters. State lives in
 # tests/cluster/run/<cluster>/: node<i>/server.properties, node<i>/data (log.dirs),
 # node<i>.log (the broker's log and JVM output), node<i>.pid, cluster.id.
@@ -21,6 +30,18 @@ java_home=${KR_JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
 timeout_s=${KR_CLUSTER_TIMEOUT_S:-120}
 stop_wait_s=30
 
+# SASL users (SCRAM ones made at format time, PLAIN ones in the listeners' JAAS config) and
+# the OAUTHBEARER principal (unsecured JWT: any token with this "sub" and a future "exp").
+plain_user=kr-plain plain_password=kr-plain-secret
+scram256_user=kr-scram256 scram256_password=kr-scram256-secret
+scram512_user=kr-scram512 scram512_password=kr-scram512-secret
+oauth_principal=kr-oauth
+sasl_mechs=(PLAIN SCRAM-SHA-256 SCRAM-SHA-512 OAUTHBEARER)
+reauth_ms=10000
+jaas_plain=org.apache.kafka.common.security.plain.PlainLoginModule
+jaas_scram=org.apache.kafka.common.security.scram.ScramLoginModule
+jaas_oauth=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule
+
 usage() {
   cat >&2 <<EOF
 usage: $0 COMMAND CLUSTER [args]     CLUSTER is single or three
@@ -29,7 +50,15 @@ usage: $0 COMMAND CLUSTER [args]     CLUSTER is single or three
   status CLUSTER                exit 0 all running, 1 partly, 3 none
   env CLUSTER                   print export lines: KR_TEST_BOOTSTRAP, KR_TEST_CLUSTER_DIR,
                                 KR_TEST_KAFKA_TOOL, KR_TEST_BROKERS, KR_TEST_CLUSTER,
-                                KR_TEST_CLUSTER_SH
+                                KR_TEST_CLUSTER_SH, KR_TEST_VERIFY_TOPIC,
+                                KR_TEST_COUNT_SECURE, KR_TEST_<LISTENER>_BOOTSTRAP,
+                                KR_TEST_CA and the other certificate paths, users and
+                                passwords, KR_TEST_PROPS_<KIND>, KR_TEST_KCAT_<KIND>
+                                (docs/CLUSTER.md lists them)
+  bootstrap CLUSTER KIND        print the bootstrap of client kind KIND (plaintext, ssl,
+                                mtls, sasl_ssl-scram-sha-512, ...; a wrong KIND lists them)
+  props CLUSTER KIND            print the path of KIND's Java client-properties file
+  kcat-props CLUSTER KIND       print the path of KIND's kcat -F file (not for SCRAM)
   create-topic CLUSTER NAME PARTITIONS RF [k=v ...]
                                 create a topic (TopicCommand), wait until every broker
                                 knows a leader for each partition
@@ -48,9 +77,11 @@ layout() {
   case $name in
     single)
       broker_ports=(19092); ctrl_ports=(19093)
+      sec_names=(SSL MTLS SASL_PLAINTEXT SASL_SSL BADHOST REAUTH)
       heap=${KR_BROKER_HEAP:--Xms256m -Xmx512m} ;;
     three)
       broker_ports=(29092 29192 29292); ctrl_ports=(29093 29193 29293)
+      sec_names=(SASL_SSL)
       heap=${KR_BROKER_HEAP:--Xms128m -Xmx384m} ;;
     *) usage ;;
   esac
@@ -63,6 +94,35 @@ layout() {
   done
   nodes=${#broker_ports[@]}
   dir=$here/run/$name
+  certs=$dir/certs
+  props=$dir/client
+}
+
+# Protocol of secure listener $1.
+sec_protocol() {
+  case $1 in
+    SSL | MTLS | BADHOST) echo SSL ;;
+    SASL_PLAINTEXT) echo SASL_PLAINTEXT ;;
+    SASL_SSL | REAUTH) echo SASL_SSL ;;
+    *) die "unknown listener $1" ;;
+  esac
+}
+
+# Port of secure listener $1 on node $2: the ports after the node's controller port, in
+# the order of sec_names (single: SSL +2, MTLS +3, ..., REAUTH +7 from the broker port).
+sec_port() {
+  local k
+  for k in "${!sec_names[@]}"; do
+    [ "${sec_names[k]}" = "$1" ] && { echo $((broker_ports[$2 - 1] + 2 + k)); return 0; }
+  done
+  die "$name has no listener $1"
+}
+
+# Comma-separated host:port of secure listener $1 on every node.
+sec_bootstrap() {
+  local i out=
+  for ((i = 1; i <= nodes; i++)); do out+=${out:+,}127.0.0.1:$(sec_port "$1" "$i"); done
+  echo "$out"
 }
 
 bootstrap() {
@@ -118,17 +178,18 @@ broker_count() {
 write_config() {
   local i=$1 nd=$dir/node$1
   mkdir -p "$nd/data"
-  local rf=$nodes min_isr=$(( nodes > 1 ? 2 : 1 ))
+  local rf=$nodes min_isr=$(( nodes > 1 ? 2 : 1 )) sec
+  sec=$(sec_listeners "$i")
   cat >"$nd/server.properties" <<EOF
 # Written by tests/cluster/cluster.sh for cluster '$name'; rewritten on every start.
 process.roles=broker,controller
 node.id=$i
 controller.quorum.voters=$(voters)
-listeners=PLAINTEXT://127.0.0.1:${broker_ports[i - 1]},CONTROLLER://127.0.0.1:${ctrl_ports[i - 1]}
-advertised.listeners=PLAINTEXT://127.0.0.1:${broker_ports[i - 1]}
+listeners=PLAINTEXT://127.0.0.1:${broker_ports[i - 1]},CONTROLLER://127.0.0.1:${ctrl_ports[i - 1]}$sec
+advertised.listeners=PLAINTEXT://127.0.0.1:${broker_ports[i - 1]}$sec
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT$(sec_protocol_map)
 log.dirs=$nd/data
 
 # Lean on a 2-core machine.
@@ -157,14 +218,207 @@ log.segment.bytes=67108864
 message.max.bytes=2097152
 replica.fetch.max.bytes=2097152
 EOF
+  sec_config >>"$nd/server.properties"
   local kv
   for kv in ${KR_BROKER_OVERRIDES:-}; do echo "$kv" >>"$nd/server.properties"; done
+}
+
+# ",NAME://127.0.0.1:PORT" for every secure listener of node $1.
+sec_listeners() {
+  local l
+  for l in "${sec_names[@]}"; do printf ',%s://127.0.0.1:%s' "$l" "$(sec_port "$l" "$1")"; done
+}
+
+sec_protocol_map() {
+  local l
+  for l in "${sec_names[@]}"; do printf ',%s:%s' "$l" "$(sec_protocol "$l")"; done
+}
+
+# The broker settings of the secure listeners: PEM key and trust stores from certs.sh,
+# mutual TLS on MTLS, the mismatching certificate on BADHOST, every SASL mechanism (with a
+# JAAS entry each) on the SASL listeners, the re-authentication deadline on REAUTH.
+sec_config() {
+  local l lc m
+  cat <<EOF
+
+# Secure listeners: TLS material from certs.sh in $certs.
+ssl.keystore.type=PEM
+ssl.keystore.location=$certs/broker-keystore.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$certs/ca.pem
+sasl.enabled.mechanisms=$(IFS=,; echo "${sasl_mechs[*]}")
+EOF
+  for l in "${sec_names[@]}"; do
+    lc=${l,,}
+    case $l in
+      MTLS) echo "listener.name.$lc.ssl.client.auth=required" ;;
+      BADHOST) echo "listener.name.$lc.ssl.keystore.type=PEM"
+        echo "listener.name.$lc.ssl.keystore.location=$certs/badhost-keystore.pem" ;;
+      REAUTH) for m in "${sasl_mechs[@]}"; do
+          echo "listener.name.$lc.${m,,}.connections.max.reauth.ms=$reauth_ms"
+        done ;;
+    esac
+    [[ $(sec_protocol "$l") == SASL_* ]] || continue
+    for m in "${sasl_mechs[@]}"; do
+      echo "listener.name.$lc.${m,,}.sasl.jaas.config=$(server_jaas "$m")"
+    done
+  done
+}
+
+# The broker's JAAS line for SASL mechanism $1.
+server_jaas() {
+  case $1 in
+    PLAIN) echo "$jaas_plain required user_$plain_user=\"$plain_password\";" ;;
+    SCRAM-*) echo "$jaas_scram required;" ;;
+    OAUTHBEARER) echo "$jaas_oauth required unsecuredLoginStringClaim_sub=\"kr-broker\";" ;;
+  esac
+}
+
+# Client kinds with a ready client-properties file: plaintext, ssl, mtls, badhost (normal
+# hostname verification: must fail), badhost-noverify, and LISTENER-MECHANISM for every SASL
+# listener (sasl_plaintext, sasl_ssl, reauth) and mechanism (plain, scram-sha-256, ...).
+client_kinds() {
+  local l m
+  echo plaintext
+  for l in "${sec_names[@]}"; do
+    case $l in
+      SSL | MTLS) echo "${l,,}" ;;
+      BADHOST) echo badhost badhost-noverify ;;
+      *) for m in "${sasl_mechs[@]}"; do echo "${l,,}-${m,,}"; done ;;
+    esac
+  done
+}
+
+# Java client properties for client kind $1 (Kafka's tools: --command-config,
+# --consumer.config, --producer.config).
+java_props() {
+  local kind=$1 l=${1%%-*} m=${1#*-}
+  [ "$m" != "$kind" ] || m=
+  case $l in
+    plaintext) echo "security.protocol=PLAINTEXT"; return 0 ;;
+    ssl | mtls | badhost) echo "security.protocol=SSL" ;;
+    *) echo "security.protocol=$(sec_protocol "${l^^}")" ;;
+  esac
+  if [[ $l != sasl_plaintext ]]; then
+    echo "ssl.truststore.type=PEM"
+    echo "ssl.truststore.location=$certs/ca.pem"
+  fi
+  [ "$l" = mtls ] && echo "ssl.keystore.type=PEM" &&
+    echo "ssl.keystore.location=$certs/client-keystore.pem"
+  [ "$kind" = badhost-noverify ] && echo "ssl.endpoint.identification.algorithm="
+  [[ $l == badhost || $l == ssl || $l == mtls ]] && return 0
+  echo "sasl.mechanism=${m^^}"
+  case $m in
+    plain) echo "sasl.jaas.config=$jaas_plain required" \
+      "username=\"$plain_user\" password=\"$plain_password\";" ;;
+    scram-sha-256) echo "sasl.jaas.config=$jaas_scram required" \
+      "username=\"$scram256_user\" password=\"$scram256_password\";" ;;
+    scram-sha-512) echo "sasl.jaas.config=$jaas_scram required" \
+      "username=\"$scram512_user\" password=\"$scram512_password\";" ;;
+    oauthbearer) echo "sasl.jaas.config=$jaas_oauth required" \
+      "unsecuredLoginStringClaim_sub=\"$oauth_principal\";" ;;
+  esac
+}
+
+# librdkafka properties (kcat -F) for client kind $1.
+kcat_props() {
+  local kind=$1 l=${1%%-*} m=${1#*-}
+  [ "$m" != "$kind" ] || m=
+  case $l in
+    plaintext) echo "security.protocol=plaintext"; return 0 ;;
+    ssl | mtls | badhost) echo "security.protocol=ssl" ;;
+    *) echo "security.protocol=$(sec_protocol "${l^^}" | tr 'A-Z' 'a-z')" ;;
+  esac
+  [[ $l != sasl_plaintext ]] && echo "ssl.ca.location=$certs/ca.pem"
+  [ "$l" = mtls ] && echo "ssl.certificate.location=$certs/client.pem" &&
+    echo "ssl.key.location=$certs/client.key"
+  [ "$kind" = badhost-noverify ] && echo "ssl.endpoint.identification.algorithm=none"
+  [[ $l == badhost || $l == ssl || $l == mtls ]] && return 0
+  echo "sasl.mechanisms=${m^^}"
+  case $m in
+    plain) echo "sasl.username=$plain_user"; echo "sasl.password=$plain_password" ;;
+    scram-sha-256) echo "sasl.username=$scram256_user"; echo "sasl.password=$scram256_password" ;;
+    scram-sha-512) echo "sasl.username=$scram512_user"; echo "sasl.password=$scram512_password" ;;
+    oauthbearer) echo "enable.sasl.oauthbearer.unsecure.jwt=true"
+      echo "sasl.oauthbearer.config=principal=$oauth_principal" ;;
+  esac
+}
+
+# Writes $props/KIND.properties (Java) and $props/KIND.kcat (kcat -F) for every client kind.
+write_client_props() {
+  local k
+  mkdir -p "$props"
+  for k in $(client_kinds); do
+    java_props "$k" >"$props/$k.properties"
+    has_kcat "$k" && kcat_props "$k" >"$props/$k.kcat"
+  done
+  return 0
+}
+
+# True if kcat (Debian's librdkafka 2.0.2) can use client kind $1. Not for SCRAM: librdkafka
+# before 2.6.1 repeats the client nonce in client-final-message and Kafka 4.x rejects it
+# (confluentinc/librdkafka#4895). Not for badhost-noverify: kcat -F does not apply
+# ssl.endpoint.identification.algorithm=none (pass it with -X).
+has_kcat() {
+  case $1 in
+    *scram* | badhost-noverify) return 1 ;;
+  esac
+}
+
+# The bootstrap (host:port list) for client kind $1.
+kind_bootstrap() {
+  local l=${1%%-*}
+  case $l in
+    plaintext) bootstrap ;;
+    *) sec_bootstrap "${l^^}" ;;
+  esac
+}
+
+cmd_env_secure() {
+  local l k v
+  for l in "${sec_names[@]}"; do echo "export KR_TEST_${l}_BOOTSTRAP=$(sec_bootstrap "$l")"; done
+  echo "export KR_TEST_CERTS_DIR=$certs"
+  echo "export KR_TEST_CA=$certs/ca.pem"
+  echo "export KR_TEST_UNTRUSTED_CA=$certs/untrusted-ca.pem"
+  echo "export KR_TEST_CLIENT_CERT=$certs/client.pem"
+  echo "export KR_TEST_CLIENT_KEY=$certs/client.key"
+  echo "export KR_TEST_CLIENT_KEY_ENC=$certs/client-enc.key"
+  echo "export KR_TEST_CLIENT_KEY_PASSWORD=$(sed -n 's/^key_password=//p' "$here/certs.sh")"
+  echo "export KR_TEST_UNTRUSTED_CLIENT_CERT=$certs/untrusted-client.pem"
+  echo "export KR_TEST_UNTRUSTED_CLIENT_KEY=$certs/untrusted-client.key"
+  echo "export KR_TEST_PLAIN_USER=$plain_user KR_TEST_PLAIN_PASSWORD=$plain_password"
+  echo "export KR_TEST_SCRAM256_USER=$scram256_user KR_TEST_SCRAM256_PASSWORD=$scram256_password"
+  echo "export KR_TEST_SCRAM512_USER=$scram512_user KR_TEST_SCRAM512_PASSWORD=$scram512_password"
+  echo "export KR_TEST_OAUTH_PRINCIPAL=$oauth_principal"
+  [[ " ${sec_names[*]} " == *" REAUTH "* ]] && echo "export KR_TEST_REAUTH_MS=$reauth_ms"
+  echo "export KR_TEST_PROPS_DIR=$props"
+  for k in $(client_kinds); do
+    v=$(echo "$k" | tr 'a-z-' 'A-Z_')
+    echo "export KR_TEST_PROPS_$v=$props/$k.properties"
+    if has_kcat "$k"; then echo "export KR_TEST_KCAT_$v=$props/$k.kcat"; fi
+  done
+}
+
+cmd_kind() {
+  (($# == 2)) || usage
+  local k ok=0
+  for k in $(client_kinds); do [ "$k" = "$2" ] && ok=1; done
+  ((ok)) || die "$name has no client kind '$2' (kinds: $(client_kinds | tr '\n' ' '))"
+  case $1 in
+    bootstrap) kind_bootstrap "$2" ;;
+    props) echo "$props/$2.properties" ;;
+    kcat) has_kcat "$2" || die "kcat cannot do client kind $2"; echo "$props/$2.kcat" ;;
+    *) usage ;;
+  esac
 }
 
 # Formats node $1's data dir with cluster id $2; output goes to node$1.log.
 format_node() {
   "$here/kafka-tool.sh" kafka.tools.StorageTool format -t "$2" \
-    -c "$dir/node$1/server.properties" >>"$dir/node$1.log" 2>&1 9>&-
+    -c "$dir/node$1/server.properties" \
+    --add-scram "SCRAM-SHA-256=[name=\"$scram256_user\",password=\"$scram256_password\"]" \
+    --add-scram "SCRAM-SHA-512=[name=\"$scram512_user\",password=\"$scram512_password\"]" \
+    >>"$dir/node$1.log" 2>&1 9>&-
 }
 
 # Starts node $1's broker JVM in its own session, detached from this shell.
@@ -267,6 +521,8 @@ cmd_start() {
   mkdir -p "$dir"
   id=$("$here/kafka-tool.sh" kafka.tools.StorageTool random-uuid)
   echo "$id" >"$dir/cluster.id"
+  "$here/certs.sh" "$certs" || die "certs.sh failed"
+  write_client_props
   local -a fpids=()
   for ((i = 1; i <= nodes; i++)); do
     write_config "$i"
@@ -314,6 +570,9 @@ cmd_env() {
   echo "export KR_TEST_BROKERS=$nodes"
   echo "export KR_TEST_CLUSTER=$name"
   echo "export KR_TEST_CLUSTER_SH=$here/cluster.sh"
+  echo "export KR_TEST_VERIFY_TOPIC=$here/verify-topic.sh"
+  echo "export KR_TEST_COUNT_SECURE=$here/count-secure.sh"
+  cmd_env_secure
 }
 
 # Counts partitions of topic $2 with a leader in broker $1's metadata.
@@ -392,5 +651,8 @@ case $cmd in
   pid) cmd_pid "$@" ;;
   start-node) cmd_start_node "$@" ;;
   stop-node) cmd_stop_node "$@" ;;
+  bootstrap) cmd_kind bootstrap "$@" ;;
+  props) cmd_kind props "$@" ;;
+  kcat-props) cmd_kind kcat "$@" ;;
   *) usage ;;
 esac

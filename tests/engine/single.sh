@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Engine tests on any cluster from tests/cluster (CI: the single-node one).
 #   single.sh CASE PATH/TO/kr_drive
-# Cases: acks0 acks1 acks1_none acks_all_idem_lz4 acks_all_idem_none unknown_topic
+# Cases: acks0 acks1 acks1_none acks_all_idem_lz4 acks_all_idem_none acks_all_idem_zstd
+#        acks1_zstd_level unknown_topic
 #        unknown_topic_many too_large many_partitions big_records
 # Each runs on a fresh topic; see lib.sh. Skips (77) without KR_TEST_BOOTSTRAP.
 set -euo pipefail
@@ -52,6 +53,14 @@ case $case_name in
     ;;
   acks_all_idem_none)
     produce_and_check none 1 "" -- -X acks=all -X enable.idempotence=true
+    ;;
+  acks_all_idem_zstd)
+    produce_and_check zstd 1 "" -- -X acks=all -X enable.idempotence=true
+    ;;
+  acks1_zstd_level)
+    # A high and a negative level: the broker (and kcat, DumpLogSegments) read both.
+    produce_and_check zstd 0 "" -- -X acks=1 -X compression.level=19
+    N=$((N / 4)) produce_and_check zstd 0 "" -- -X acks=1 -X compression.level=-5
     ;;
   unknown_topic | unknown_topic_many)
     # A topic that does not exist (auto-creation is off): every record gets a delivery report

@@ -53,6 +53,27 @@ static void close_lz4(kr_batch_builder_t *b, const kr_batch_producer_t *producer
     out->len = b->out_len;
 }
 
+/* Closes with ZSTD (level 3) into a kr_batch_bound()-sized buffer, fresh workspace. */
+static void close_zstd(kr_batch_builder_t *b, const kr_batch_producer_t *producer,
+                       kr_test_batch_t *out)
+{
+    size_t rl = kr_batch_records_len(b);
+    size_t ws_size = (kr_zstd_cws_size(KR_ZSTD_LEVEL_DEFAULT, rl) + 63) & ~(size_t)63;
+    void *ws_mem = aligned_alloc(64, ws_size);
+    assert_non_null(ws_mem);
+    kr_zstd_cws_t *ws = kr_zstd_cws_init(ws_mem, ws_size, KR_ZSTD_LEVEL_DEFAULT, rl);
+    assert_non_null(ws);
+    size_t cap = kr_batch_bound(rl, KR_CODEC_ZSTD);
+    out->data = malloc(cap);
+    assert_non_null(out->data);
+    int rc = kr_batch_close_zstd(b, producer, ws, out->data, cap);
+    free(ws_mem);
+    if (rc != 0)
+        fail_msg("kr_batch_close_zstd: %s", kr_strerror(rc));
+    assert_ptr_equal(b->out, out->data);
+    out->len = b->out_len;
+}
+
 void kr_test_batch_build(kr_test_batch_t *out, const kr_test_record_t *recs, size_t n, int codec,
                          const kr_batch_producer_t *producer)
 {
@@ -65,8 +86,11 @@ void kr_test_batch_build(kr_test_batch_t *out, const kr_test_record_t *recs, siz
     kr_batch_builder_t b;
     kr_batch_open(&b, mem, cap, recs[0].timestamp);
     append_all(&b, recs, n);
-    if (codec == KR_CODEC_LZ4) {
-        close_lz4(&b, producer, out);
+    if (codec == KR_CODEC_LZ4 || codec == KR_CODEC_ZSTD) {
+        if (codec == KR_CODEC_LZ4)
+            close_lz4(&b, producer, out);
+        else
+            close_zstd(&b, producer, out);
         free(mem);
         return;
     }

@@ -1,6 +1,6 @@
 /*
  * RecordBatch v2 for the integration tests: a record described as plain data, one
- * closed batch built from a list of them with proto's kr_batch (codec none or LZ4),
+ * closed batch built from a list of them with proto's kr_batch (codec none, LZ4 or ZSTD),
  * and the comparison of what kcat read back with what was sent.
  */
 #ifndef KR_TESTBATCH_H
@@ -31,7 +31,7 @@ typedef struct kr_test_batch {
 
 /*
  * Builds one batch of recs[0..n) (n > 0) with BaseTimestamp recs[0].timestamp, closed
- * with `codec` (KR_CODEC_NONE or KR_CODEC_LZ4) and `producer` (NULL: not idempotent).
+ * with `codec` (KR_CODEC_NONE, KR_CODEC_LZ4 or KR_CODEC_ZSTD) and `producer` (NULL: not idempotent).
  * Fails the test on any builder error. Free with kr_test_batch_free().
  */
 void kr_test_batch_build(kr_test_batch_t *b, const kr_test_record_t *recs, size_t n, int codec,

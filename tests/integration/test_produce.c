@@ -2,7 +2,7 @@
  * Produce against the real broker, then read back by independent tools.
  *
  * For Produce v3, v7, v9 and the highest version the broker offers (v13 on Kafka 4.1,
- * which names the topic by the TopicId from Metadata), each with codec none and LZ4,
+ * which names the topic by the TopicId from Metadata), each with codec none, LZ4 and (v7+: KIP-110) ZSTD,
  * into its own partition of a topic created here: two requests, a batch of small
  * records (keys, a null key, an empty key and value, a null value, several headers with
  * a null and an empty value, binary bytes, a timestamp below the batch's base) and a
@@ -34,7 +34,7 @@
 #define BIG_VALUE_LEN (1u << 20)
 #define N_SMALL 8
 #define N_BIG 2
-#define N_CASES 8
+#define N_CASES 11
 
 /* One (version, codec) case; partition = its index. version 0: the broker's highest. */
 typedef struct produce_case {
@@ -45,7 +45,14 @@ typedef struct produce_case {
 static produce_case_t cases[N_CASES] = {
     {3, KR_CODEC_NONE}, {3, KR_CODEC_LZ4}, {7, KR_CODEC_NONE}, {7, KR_CODEC_LZ4},
     {9, KR_CODEC_NONE}, {9, KR_CODEC_LZ4}, {0, KR_CODEC_NONE}, {0, KR_CODEC_LZ4},
+    {7, KR_CODEC_ZSTD}, {9, KR_CODEC_ZSTD}, {0, KR_CODEC_ZSTD},
 };
+
+/* The codec's name as DumpLogSegments prints it (compresscodec). */
+static const char *codec_name(int codec)
+{
+    return codec == KR_CODEC_LZ4 ? "lz4" : codec == KR_CODEC_ZSTD ? "zstd" : "none";
+}
 
 static const char *const topic_configs[] = {
     "max.message.bytes=2097152", /* room for the 1 MiB value, compressed or not */
@@ -189,7 +196,7 @@ static void test_produce_every_version(void **state)
     for (size_t i = 0; i < N_CASES; i++) {
         char what[64];
         snprintf(what, sizeof(what), "Produce v%d %s", cases[i].version,
-                 cases[i].codec == KR_CODEC_LZ4 ? "lz4" : "none");
+                 codec_name(cases[i].codec));
         case_ts[i] = now - 60000 + (int64_t)i * 1000;
         kr_test_batch_t batches[2];
         build_case(i, batches);
@@ -219,7 +226,7 @@ static void check_partition_kcat(size_t i)
     for (size_t k = 0; k < got.n; k++) {
         char what[96];
         snprintf(what, sizeof(what), "Produce v%d %s record %zu", cases[i].version,
-                 cases[i].codec == KR_CODEC_LZ4 ? "lz4" : "none", k);
+                 codec_name(cases[i].codec), k);
         assert_int_equal(got.v[k].partition, (int32_t)i);
         kr_test_check_record(&got.v[k], &want[k], (int64_t)k, what);
     }
@@ -243,7 +250,7 @@ static void check_batch_line(const char *line, int codec, int count, const char 
     if (strcmp(v, "true") != 0)
         fail_msg("%s: isvalid: %s\n%s", what, v, line);
     assert_int_equal(kr_test_batch_field(line, "compresscodec", v, sizeof(v)), 0);
-    const char *want = codec == KR_CODEC_LZ4 ? "lz4" : "none";
+    const char *want = codec_name(codec);
     if (strcmp(v, want) != 0)
         fail_msg("%s: compresscodec: %s, sent %s\n%s", what, v, want, line);
     assert_int_equal(kr_test_batch_field(line, "count", v, sizeof(v)), 0);
@@ -274,7 +281,7 @@ static void test_dump_log_segments(void **state)
         assert_true(produced[i]);
         char what[64];
         snprintf(what, sizeof(what), "Produce v%d %s", cases[i].version,
-                 cases[i].codec == KR_CODEC_LZ4 ? "lz4" : "none");
+                 codec_name(cases[i].codec));
         const char *lines[2];
         partition_batches(&b, i, lines, what);
         check_batch_line(lines[0], cases[i].codec, N_SMALL, what);

@@ -672,7 +672,7 @@ static void fb_journal(kr_fb_t *fb, int node, int t, int32_t p, const kr_batch_i
 
 /* Handles one partition's Records (lock held); fills res. */
 static void fb_produce_part(kr_fb_t *fb, int node, const kr_fb_action_t *a, kr_str_t recs,
-                            uint8_t *zbuf, fb_pres_t *res)
+                            uint8_t *zbuf, kr_zstd_dws_t *zd, fb_pres_t *res)
 {
     res->error = 0;
     res->omit = false;
@@ -693,7 +693,7 @@ static void fb_produce_part(kr_fb_t *fb, int node, const kr_fb_action_t *a, kr_s
         fb_violate(fb, "Produce with empty Records for %s/%d", fb->topics[t].name, res->index);
     while (left > 0) {
         kr_batch_info_t bi;
-        int rc = kr_batch_read(&bi, data, left, zbuf, FB_ZBUF);
+        int rc = kr_batch_read(&bi, data, left, zbuf, FB_ZBUF, zd);
         if (rc != 0) {
             fb_violate(fb, "a RecordBatch for %s/%d does not read: %s", fb->topics[t].name,
                        res->index, kr_strerror(rc));
@@ -831,7 +831,8 @@ static size_t fb_produce_resp(kr_fb_t *fb, const fb_req_t *q, kr_wbuf_t *w, cons
 
 /* Handles a Produce request (lock held). Returns the response length; *acks0 if none. */
 static size_t fb_produce(kr_fb_t *fb, fb_conn_t *c, const fb_req_t *q, kr_wbuf_t *w,
-                         const kr_fb_action_t *a, uint8_t *zbuf, fb_pres_t *res, bool *acks0)
+                         const kr_fb_action_t *a, uint8_t *zbuf, kr_zstd_dws_t *zd,
+                         fb_pres_t *res, bool *acks0)
 {
     int16_t v = q->version;
     bool flex = v >= 9;
@@ -871,7 +872,7 @@ static size_t fb_produce(kr_fb_t *fb, fb_conn_t *c, const fb_req_t *q, kr_wbuf_t
             kr_str_t recs = kr_rbuf_bytes(&r, flex);
             kr_rbuf_tags(&r, flex);
             if (r.err == 0)
-                fb_produce_part(fb, c->node, a, recs, zbuf, x);
+                fb_produce_part(fb, c->node, a, recs, zbuf, zd, x);
         }
         kr_rbuf_tags(&r, flex);
     }
@@ -953,6 +954,8 @@ typedef struct fb_bufs {
     uint8_t *rbuf;
     uint8_t *wbuf;
     uint8_t *zbuf;
+    void *zd_mem;
+    kr_zstd_dws_t *zd; /* reads zstd batches */
     fb_pres_t res[FB_REQ_PARTS_MAX];
 } fb_bufs_t;
 
@@ -997,7 +1000,7 @@ static bool fb_request(kr_fb_t *fb, fb_conn_t *c, fb_bufs_t *b, size_t flen)
         len = fb_initpid(fb, &q, &w, &a);
         break;
     case KR_API_Produce:
-        len = fb_produce(fb, c, &q, &w, &a, b->zbuf, b->res, &acks0);
+        len = fb_produce(fb, c, &q, &w, &a, b->zbuf, b->zd, b->res, &acks0);
         break;
     default:
         break;
@@ -1020,9 +1023,11 @@ static void *fb_conn_main(void *arg)
         b->rbuf = malloc(FB_RBUF);
         b->wbuf = malloc(FB_WBUF);
         b->zbuf = malloc(FB_ZBUF);
+        b->zd_mem = malloc(kr_zstd_dws_size());
+        b->zd = b->zd_mem != NULL ? kr_zstd_dws_init(b->zd_mem, kr_zstd_dws_size()) : NULL;
     }
     for (;;) {
-        if (b == NULL || b->rbuf == NULL || b->wbuf == NULL || b->zbuf == NULL)
+        if (b == NULL || b->rbuf == NULL || b->wbuf == NULL || b->zbuf == NULL || b->zd == NULL)
             break;
         uint8_t sz[4];
         if (!fb_recv_all(c->fd, sz, 4))
@@ -1045,6 +1050,7 @@ static void *fb_conn_main(void *arg)
         free(b->rbuf);
         free(b->wbuf);
         free(b->zbuf);
+        free(b->zd_mem);
         free(b);
     }
     return NULL;

@@ -164,7 +164,7 @@ static void verify(const uint8_t *batch, size_t len, const trec_t *r, size_t n, 
 {
     static uint8_t out[OUT_CAP];
     kr_batch_info_t bi;
-    assert_int_equal(kr_batch_read(&bi, batch, len, out, OUT_CAP), 0);
+    assert_int_equal(kr_batch_read(&bi, batch, len, out, OUT_CAP, NULL), 0);
     assert_int_equal(bi.size, len);
     assert_int_equal(bi.magic, 2);
     assert_int_equal(bi.attributes & KR_RB_ATTR_CODEC_MASK, codec);
@@ -324,7 +324,7 @@ static void test_golden_read_fields(void **state)
     uint8_t twice[2 * sizeof(golden)];
     memcpy(twice, golden, sizeof(golden));
     memcpy(twice + sizeof(golden), golden, sizeof(golden));
-    assert_int_equal(kr_batch_read(&bi, twice, sizeof(twice), NULL, 0), 0);
+    assert_int_equal(kr_batch_read(&bi, twice, sizeof(twice), NULL, 0, NULL), 0);
     assert_int_equal(bi.size, sizeof(golden)); /* the next batch is left alone */
     assert_int_equal(bi.base_offset, 0);
     assert_int_equal(bi.batch_length, 89);
@@ -352,7 +352,7 @@ static void test_producer_fields(void **state)
     assert_memory_equal(mem + KR_RB_OF_ProducerId, want, sizeof(want));
     assert_int_equal(mem[KR_RB_OF_Attributes + 1], KR_RB_ATTR_TRANSACTIONAL);
     kr_batch_info_t bi;
-    assert_int_equal(kr_batch_read(&bi, mem, b.out_len, NULL, 0), 0);
+    assert_int_equal(kr_batch_read(&bi, mem, b.out_len, NULL, 0, NULL), 0);
     assert_int_equal(bi.producer_id, 0x0102030405060708LL);
     assert_int_equal(bi.producer_epoch, 0x0a0b);
     assert_int_equal(bi.base_sequence, 0x11223344);
@@ -672,7 +672,7 @@ static void test_lz4_inplace_cap(void **state)
         memcpy(mem, b.out, b.out_len); /* the engine's copy back */
         kr_batch_info_t bi;
         uint8_t *out = xmalloc(slot);
-        assert_int_equal(kr_batch_read(&bi, mem, b.out_len, out, slot), 0);
+        assert_int_equal(kr_batch_read(&bi, mem, b.out_len, out, slot, NULL), 0);
         free(out);
         free(scratch);
         free(mem);
@@ -726,13 +726,13 @@ static void restamp_check(uint8_t *batch, size_t len)
     kr_batch_restamp(batch, len, 2000, 7, 12345);
     kr_batch_info_t bi;
     uint8_t *out = xmalloc(OUT_CAP);
-    assert_int_equal(kr_batch_read(&bi, batch, len, out, OUT_CAP), 0); /* CRC verifies */
+    assert_int_equal(kr_batch_read(&bi, batch, len, out, OUT_CAP, NULL), 0); /* CRC verifies */
     assert_int_equal(bi.producer_id, 2000);
     assert_int_equal(bi.producer_epoch, 7);
     assert_int_equal(bi.base_sequence, 12345);
     assert_int_equal(get32(batch + KR_RB_OF_Crc), kr_crc32c_sw(0, batch + 21, len - 21));
     kr_batch_restamp(batch, len, INT64_MAX, INT16_MIN, 0);
-    assert_int_equal(kr_batch_read(&bi, batch, len, out, OUT_CAP), 0);
+    assert_int_equal(kr_batch_read(&bi, batch, len, out, OUT_CAP, NULL), 0);
     assert_int_equal(bi.producer_id, INT64_MAX);
     assert_int_equal(bi.producer_epoch, INT16_MIN);
     free(out);
@@ -770,7 +770,7 @@ static void test_restamp(void **state)
 static int exercise(const uint8_t *batch, size_t len, uint8_t *out, size_t out_cap)
 {
     kr_batch_info_t bi;
-    int rc = kr_batch_read(&bi, batch, len, out, out_cap);
+    int rc = kr_batch_read(&bi, batch, len, out, out_cap, NULL);
     if (rc != 0)
         return rc;
     kr_batch_iter_t it;
@@ -831,27 +831,27 @@ static void test_read_lz4_frame_features(void **state)
     size_t len = lz4f_batch(b, none, none_len, LZ4F_blockIndependent);
     verify(b, len, r, n, KR_CODEC_LZ4);
     kr_batch_info_t bi;
-    assert_int_equal(kr_batch_read(&bi, b, len, out, sect_len - 1), KR_ENOSPC);
-    assert_int_equal(kr_batch_read(&bi, b, len, NULL, 0), KR_ENOSPC);
+    assert_int_equal(kr_batch_read(&bi, b, len, out, sect_len - 1, NULL), KR_ENOSPC);
+    assert_int_equal(kr_batch_read(&bi, b, len, NULL, 0, NULL), KR_ENOSPC);
     /* flip, re-CRC: each frame checksum must catch it */
     static const int flips[] = {4 + 2 + 8, 4 + 2 + 8 + 1 + 4 + 10, -1};
     for (size_t i = 0; i < 3; i++) {
         size_t at = flips[i] >= 0 ? 61 + (size_t)flips[i] : len - 2; /* HC, block, content */
         b[at] ^= 0x20;
         fix_crc(b, len);
-        assert_int_equal(kr_batch_read(&bi, b, len, out, OUT_CAP), KR_ECRC);
+        assert_int_equal(kr_batch_read(&bi, b, len, out, OUT_CAP, NULL), KR_ECRC);
         b[at] ^= 0x20;
     }
     b[61 + 6] ^= 1; /* content size off by one: fix the header checksum too */
     b[61 + 14] = (uint8_t)(XXH32(b + 61 + 4, 10, 0) >> 8);
     fix_crc(b, len);
-    assert_int_equal(kr_batch_read(&bi, b, len, out, OUT_CAP), KR_EMALFORMED);
+    assert_int_equal(kr_batch_read(&bi, b, len, out, OUT_CAP, NULL), KR_EMALFORMED);
     len = lz4f_batch(b, none, none_len, LZ4F_blockLinked);
-    assert_int_equal(kr_batch_read(&bi, b, len, out, OUT_CAP), KR_ECODEC);
+    assert_int_equal(kr_batch_read(&bi, b, len, out, OUT_CAP, NULL), KR_ECODEC);
     len = lz4f_batch(b, none, none_len, LZ4F_blockIndependent);
     memcpy(b + 61, none + 61, 4); /* not an LZ4 magic */
     fix_crc(b, len);
-    assert_int_equal(kr_batch_read(&bi, b, len, out, OUT_CAP), KR_ECODEC);
+    assert_int_equal(kr_batch_read(&bi, b, len, out, OUT_CAP, NULL), KR_ECODEC);
     free(out);
     free(b);
     free(none);
@@ -863,7 +863,7 @@ static void expect_read(const uint8_t *b, size_t len, int want_read, int want_it
 {
     uint8_t out[64];
     kr_batch_info_t bi;
-    assert_int_equal(kr_batch_read(&bi, b, len, out, sizeof(out)), want_read);
+    assert_int_equal(kr_batch_read(&bi, b, len, out, sizeof(out), NULL), want_read);
     if (want_read == 0)
         assert_int_equal(exercise(b, len, out, sizeof(out)), want_iter);
 }
@@ -955,7 +955,7 @@ static void test_read_truncations(void **state)
         uint8_t *b = abuse_batch(codec, &len);
         assert_int_equal(exercise(b, len, out, OUT_CAP), 0);
         kr_batch_info_t bi;
-        assert_int_equal(kr_batch_read(&bi, b, len, out, OUT_CAP), 0);
+        assert_int_equal(kr_batch_read(&bi, b, len, out, OUT_CAP, NULL), 0);
         assert_true(codec == KR_CODEC_NONE || bi.records_len > KR_LZ4_BLOCK_SIZE);
         for (size_t n = 0; n < len; n++) {
             uint8_t *cut = xmalloc(n);

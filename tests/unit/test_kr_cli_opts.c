@@ -1,4 +1,5 @@
 /* kring's command line: every flag, good and bad values, defaults, settings order. */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -272,7 +275,7 @@ static void test_unknown_and_missing(void **state)
     (void)state;
     expect_fail(PRODUCE("--nope"), "unknown option '--nope'");
     expect_fail(PRODUCE("--nope=3"), "unknown option '--nope'");
-    expect_fail(PRODUCE("-z"), "unknown option '-z'");
+    expect_fail(PRODUCE("-y"), "unknown option '-y'");
     expect_fail(PRODUCE("--quiet=1"), "'--quiet'");
     expect_fail(PRODUCE("--rate"), "option '--rate' needs a value");
     expect_fail(PRODUCE("-n"), "option '-n' needs a value");
@@ -383,6 +386,90 @@ static void test_value_parsers(void **state)
     assert_int_equal(kr_cli_parse_duration("9999999999999h", &ns), -1);
 }
 
+/* kcat / ProducerPerformance flags: -p -z -k -H -D --throughput -F. */
+static void test_kcat_flags(void **state)
+{
+    (void)state;
+    assert_int_equal(PRODUCE("-p", "3", "-z", "zstd", "-k", "K1", "-H", "a=1", "-H", "b=",
+                             "-H", "c=x=y", "--throughput", "-1"),
+                     0);
+    assert_int_equal(o.partition, 3);
+    assert_string_equal(setting("compression.type"), "zstd");
+    assert_string_equal(o.fixed_key, "K1");
+    assert_int_equal(o.fixed_key_len, 2);
+    assert_int_equal(o.header_cnt, 3);
+    assert_int_equal(o.headers[0].key_len, 1);
+    assert_memory_equal(o.headers[0].key, "a", 1);
+    assert_int_equal(o.headers[1].value_len, 0);
+    assert_int_equal(o.headers[2].value_len, 3);
+    assert_memory_equal(o.headers[2].value, "x=y", 3);
+    assert_int_equal(o.rate, 0);
+    assert_int_equal(PRODUCE("--throughput", "5000"), 0);
+    assert_int_equal(o.rate, 5000);
+    assert_int_equal(o.rec_delim, '\n');
+    static const struct { const char *arg; char want; } delims[] = {
+        {",", ','}, {"\\0", '\0'}, {"\\t", '\t'}, {"\\x1e", 0x1e}, {"\\n", '\n'},
+        {"\\\\", '\\'},
+    };
+    for (size_t i = 0; i < sizeof(delims) / sizeof(delims[0]); i++) {
+        assert_int_equal(PRODUCE("--source", "-", "-D", delims[i].arg), 0);
+        assert_int_equal(o.rec_delim, delims[i].want);
+    }
+    expect_fail(PRODUCE("-D", ","), "-D applies to file and stdin sources only");
+    expect_fail(PRODUCE("--source", "-", "-D", ",,"), "-D: ',,' is not one byte");
+    expect_fail(PRODUCE("--source", "-", "-D", "\\xZZ"), "is not one byte");
+    expect_fail(PRODUCE("--source", "-", "-D", ",", "-K", ","), "-K and -D are the same");
+    expect_fail(PRODUCE("-H", "novalue"), "-H: 'novalue' is not key=value");
+    expect_fail(PRODUCE("-H", "=v"), "-H: '=v' is not key=value");
+    expect_fail(PRODUCE("-k", "a", "--key", "callsign"), "-k (one key for every record)");
+    expect_fail(PRODUCE("-z", "gzip"), "gzip is not supported by kring");
+    expect_fail(PRODUCE("-z", "snappy"), "snappy is not supported by kring");
+    expect_fail(PRODUCE("--compression", "brotli"), "'brotli' is not none, lz4 or zstd");
+    expect_fail(PRODUCE("-p", "-1"), "--partition");
+    expect_fail(PRODUCE("--throughput", "-2"), "'-2' is not a positive integer");
+    expect_fail(PRODUCE("--source", "-", "--threads", "2"), "not stdin");
+    const char *many[2 * KR_CLI_HEADERS_MAX + 8] = {"-b", "h:1", "-t", "t"};
+    for (int i = 0; i <= KR_CLI_HEADERS_MAX; i++) {
+        many[4 + 2 * i] = "-H";
+        many[5 + 2 * i] = "h=v";
+    }
+    many[6 + 2 * KR_CLI_HEADERS_MAX] = NULL;
+    expect_fail(parse_v(KR_CLI_CMD_PRODUCE, many), "more than 16 headers");
+}
+
+/* -F: a properties file's settings join the list in place; a later -X wins. */
+static void test_config_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/kr_opts_props_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char text[] = "acks=1\nlinger.ms : 9\nsasl.password=hunter2\n";
+    assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+    close(fd);
+    assert_int_equal(PRODUCE("-X", "linger.ms=1", "-F", path, "-X", "acks=all"), 0);
+    assert_string_equal(setting("linger.ms"), "9");  /* the file came after -X linger.ms */
+    assert_string_equal(setting("acks"), "all");     /* -X after -F wins */
+    const kr_cli_setting_t *pw = NULL;
+    for (size_t i = 0; i < o.setting_cnt; i++)
+        if (strcmp(o.settings[i].key, "sasl.password") == 0)
+            pw = &o.settings[i];
+    assert_non_null(pw);
+    assert_string_equal(pw->file, path);
+    assert_int_equal(pw->line, 3);
+    assert_int_equal(PARSE(KR_CLI_CMD_METADATA, "-b", "h:1", "-F", path), 0);
+    assert_string_equal(setting("acks"), "1");
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_true(fd >= 0);
+    const char bad[] = "ok=1\n=hunter2\n";
+    assert_int_equal(write(fd, bad, sizeof(bad) - 1), (ssize_t)(sizeof(bad) - 1));
+    close(fd);
+    expect_fail(PRODUCE("-F", path), ":2: a setting without a key");
+    assert_null(strstr(err, "hunter2"));
+    unlink(path);
+    expect_fail(PRODUCE("-F", path), "No such file");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -397,6 +484,8 @@ int main(void)
         cmocka_unit_test(test_generate),
         cmocka_unit_test(test_value_parsers),
         cmocka_unit_test(test_instance),
+        cmocka_unit_test(test_kcat_flags),
+        cmocka_unit_test(test_config_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

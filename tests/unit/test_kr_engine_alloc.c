@@ -200,9 +200,9 @@ static void produce_range(kr_fbh_t *h, uint64_t from, uint64_t to)
     }
 }
 
-static void test_steady_state_allocates_nothing(void **state)
+/* Steady state with compression.type=codec: no allocation, every record in order. */
+static void steady_state(const char *codec)
 {
-    (void)state;
     kr_fbh_watchdog(240, __func__);
     install_counting();
     kr_fb_conf_t fc;
@@ -212,8 +212,8 @@ static void test_steady_state_allocates_nothing(void **state)
     kr_fb_t *fb = kr_fb_start(&fc);
     assert_non_null(fb);
     kr_fbh_t h;
-    static const char *const set[] = {"batch.size", "65536", "buffer.memory", "16777216",
-                                      "linger.ms", "5", NULL};
+    const char *const set[] = {"batch.size", "65536", "buffer.memory", "16777216",
+                               "linger.ms", "5", "compression.type", codec, NULL};
     assert_int_equal(kr_fbh_open(&h, fb, 0, set), 0);
     produce_range(&h, 0, WARMUP);
     assert_int_equal(kr_flush(h.p, 30000), 0);
@@ -257,11 +257,25 @@ static void test_steady_state_allocates_nothing(void **state)
     kr_fb_stop(fb);
 }
 
+static void test_steady_state_allocates_nothing(void **state)
+{
+    (void)state;
+    steady_state("lz4");
+}
+
+/* zstd's contexts are carved at kr_producer_new: closing batches allocates nothing. */
+static void test_steady_state_zstd_allocates_nothing(void **state)
+{
+    (void)state;
+    steady_state("zstd");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counter_counts),
         cmocka_unit_test(test_steady_state_allocates_nothing),
+        cmocka_unit_test(test_steady_state_zstd_allocates_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

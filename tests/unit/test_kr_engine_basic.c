@@ -163,7 +163,7 @@ static void test_apiversions_fallback(void **state)
     }
 }
 
-static void test_acks_1_and_codec_none(void **state)
+static void test_acks_1_and_codecs(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
@@ -171,8 +171,11 @@ static void test_acks_1_and_codec_none(void **state)
     static const char *const none[] = {"compression.type", "none", NULL};
     static const char *const both[] = {"acks", "1", "compression.type", "none",
                                        "enable.idempotence", "false", NULL};
-    const char *const *sets[] = {acks1, none, both};
-    for (int i = 0; i < 3; i++) {
+    static const char *const zstd[] = {"compression.type", "zstd", NULL};
+    static const char *const zstd9[] = {"compression.type", "zstd", "compression.level", "9",
+                                        "acks", "1", NULL};
+    const char *const *sets[] = {acks1, none, both, zstd, zstd9};
+    for (int i = 0; i < 5; i++) {
         kr_fb_conf_t fc;
         kr_fb_conf_defaults(&fc);
         kr_fb_conf_topic(&fc, "t", 3);
@@ -288,7 +291,7 @@ int main(void)
         cmocka_unit_test(test_two_topics),
         cmocka_unit_test(test_versions),
         cmocka_unit_test(test_apiversions_fallback),
-        cmocka_unit_test(test_acks_1_and_codec_none),
+        cmocka_unit_test(test_acks_1_and_codecs),
         cmocka_unit_test(test_acks_0),
         cmocka_unit_test(test_idempotent_sequences),
         cmocka_unit_test(test_unknown_topic),

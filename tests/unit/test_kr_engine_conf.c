@@ -37,7 +37,10 @@ static const conf_case_t cases[] = {
     {"client.id", NULL, "my-client", "my-client", {long_id}},
     {"acks", "request.required.acks", "1", "1", {"2", "-2", "al", "", "none"}},
     {"enable.idempotence", NULL, "false", "false", {"yes", "2", ""}},
-    {"compression.type", "compression.codec", "none", "none", {"gzip2", "", "lz5"}},
+    {"compression.type", "compression.codec", "zstd", "zstd",
+     {"gzip2", "", "lz5", "gzip", "snappy", "zstd5"}},
+    {"compression.level", "compression.zstd.level", "-7", "-7",
+     {"23", "-131073", "x", "", "3.5"}},
     {"linger.ms", "queue.buffering.max.ms", "7", "7", {"-1", "900001", "x", "", "7ms"}},
     {"batch.size", NULL, "65536", "65536", {"1023", "16777217", "1e5"}},
     {"max.in.flight.requests.per.connection", "max.in.flight", "3", "3", {"0", "65"}},
@@ -131,6 +134,21 @@ static void test_every_key_bad_values(void **state)
     }
 }
 
+/* gzip and snappy are Kafka codecs kring does not write: refused with their own line. */
+static void test_codec_refusals(void **state)
+{
+    (void)state;
+    static const char *const refused[] = {"gzip", "snappy", "GZIP"};
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        kr_conf_t *conf = kr_conf_new();
+        char err[256] = "";
+        assert_int_equal(kr_conf_set(conf, "compression.type", refused[i], err, sizeof(err)),
+                         KR_ECONFIG);
+        assert_non_null(strstr(err, "not supported by kring"));
+        kr_conf_destroy(conf);
+    }
+}
+
 static void test_unknown_keys(void **state)
 {
     (void)state;
@@ -197,7 +215,8 @@ static void test_defaults(void **state)
         {"max.in.flight.requests.per.connection", "5"}, {"retry.backoff.ms", "100"},
         {"retry.backoff.max.ms", "1000"}, {"request.timeout.ms", "30000"},
         {"delivery.timeout.ms", "120000"}, {"partitioner", "murmur2"},
-        {"enable.idempotence", "default"}, {"bootstrap.servers", ""}};
+        {"enable.idempotence", "default"}, {"bootstrap.servers", ""},
+        {"compression.level", "3"}};
     kr_conf_t *conf = kr_conf_new();
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
         char buf[64];
@@ -301,6 +320,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_key_good_value),
         cmocka_unit_test(test_every_key_bad_values),
+        cmocka_unit_test(test_codec_refusals),
         cmocka_unit_test(test_unknown_keys),
         cmocka_unit_test(test_debug_values),
         cmocka_unit_test(test_errstr_bounds),
