@@ -11,9 +11,8 @@
 
 #include "kr_cli_clock.h"
 #include "kr_cli_opts.h"
+#include "kr_bench.h"
 #include "kr_flights.h"
-
-#pragma weak kr_bench_main
 
 #define BENCH_RECORDS 20000000ull
 
@@ -105,20 +104,8 @@ int kr_cli_bench_generator(uint64_t records)
     return KR_CLI_EXIT_OK;
 }
 
-static void usage(FILE *f)
-{
-    fputs("usage: kring bench [ARGS]        the benchmarks of bench/ (when built in)\n"
-          "       kring bench generator [-n N]  the flight generator's cases\n",
-          f);
-}
-
 int kr_cli_bench(int argc, char **argv)
 {
-    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) &&
-        kr_bench_main == NULL) {
-        usage(stdout);
-        return KR_CLI_EXIT_OK;
-    }
     if (argc >= 2 && strcmp(argv[1], "generator") == 0) {
         uint64_t n = 0;
         if (argc == 4 && strcmp(argv[2], "-n") == 0 && kr_cli_parse_count(argv[3], &n) == 0 &&
@@ -130,14 +117,5 @@ int kr_cli_bench(int argc, char **argv)
         }
         return kr_cli_bench_generator(0);
     }
-    if (kr_bench_main != NULL)
-        return kr_bench_main(argc, argv);
-    if (argc >= 2) {
-        fprintf(stderr, "kring bench: bench/ is not built into this kring; only "
-                        "'kring bench generator' is available\n");
-        return KR_CLI_EXIT_USAGE;
-    }
-    printf("note: the pipeline benchmarks of bench/ are not built into this kring; "
-           "running the flight generator's cases\n");
-    return kr_cli_bench_generator(0);
+    return kr_bench_main(argc, argv);
 }

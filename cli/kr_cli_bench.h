@@ -1,18 +1,14 @@
 /*
  * `kring bench`: the per-core benchmarks, in process, no network.
  *
- * When bench/ is linked in (it defines kr_bench_main()), `kring bench ARGS` is
- * kr_bench_main(). Without it, and always with `kring bench generator`, kring runs its
- * own flight-generator cases: a table of {name, fn}, pinned to one CPU, a text line and a
- * JSON line per case (ns/op, MB/s, records/s).
+ * `kring bench ARGS` is bench/'s kr_bench_main(); `kring bench generator` runs the flight
+ * generator's own cases: a table of {name, fn}, pinned to one CPU, a text line and a JSON
+ * line per case (ns/op, MB/s, records/s).
  */
 #ifndef KR_CLI_BENCH_H
 #define KR_CLI_BENCH_H
 
 #include <stdint.h>
-
-/* What bench/ provides; weakly referenced, NULL when not linked in. */
-int kr_bench_main(int argc, char **argv);
 
 /* Runs the command (argv[0] is "bench"); returns the exit status. */
 int kr_cli_bench(int argc, char **argv);

@@ -1,5 +1,6 @@
 /* `kring generate`. See kr_cli_generate.h. */
 #include "kr_cli_generate.h"
+#include "kr_cli_sched.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -34,6 +35,8 @@ int kr_cli_generate(const kr_cli_opts_t *o)
     fc.fleet = o->fleet;
     fc.record_size = o->record_size;
     fc.key = o->key;
+    fc.part = o->instance;
+    fc.parts = o->instances;
     kr_flights_t *g;
     int rc = kr_flights_new(&g, &fc);
     if (rc != 0) {
@@ -49,7 +52,9 @@ int kr_cli_generate(const kr_cli_opts_t *o)
     }
     size_t used = 0;
     int code = KR_CLI_EXIT_OK;
-    for (uint64_t i = 0; i < o->count; i++) {
+    /* -n is the whole job's: this instance writes its events among the first n */
+    uint64_t count = kr_sched_share(o->count, o->instances, o->instance);
+    for (uint64_t i = 0; i < count; i++) {
         kr_flights_rec_t r;
         kr_flights_next(g, &r);
         if (r.key != NULL) {

@@ -8,9 +8,7 @@
 #include "kr_cli_opts.h"
 #include "kr_cli_produce.h"
 
-#ifndef KR_VERSION
-#define KR_VERSION "0.1.0"
-#endif
+/* KR_VERSION comes from the build: project(kring VERSION ...) in the top CMakeLists.txt. */
 
 static const struct {
     const char *name;

@@ -25,6 +25,7 @@ enum {
     O_FLEET,
     O_REPORT,
     O_DRY_RUN,
+    O_INSTANCE,
     O_TIMEOUT,
 };
 
@@ -54,6 +55,7 @@ static const struct option produce_opts[] = {
     {"threads", required_argument, NULL, O_THREADS},
     {"seed", required_argument, NULL, O_SEED},
     {"fleet", required_argument, NULL, O_FLEET},
+    {"instance", required_argument, NULL, O_INSTANCE},
     {"report-json", required_argument, NULL, O_REPORT},
     {"quiet", no_argument, NULL, 'q'},
     {"dry-run", no_argument, NULL, O_DRY_RUN},
@@ -81,6 +83,7 @@ static const struct option generate_opts[] = {
     {"key-delimiter", required_argument, NULL, 'K'},
     {"seed", required_argument, NULL, O_SEED},
     {"fleet", required_argument, NULL, O_FLEET},
+    {"instance", required_argument, NULL, O_INSTANCE},
     {"help", no_argument, NULL, 'h'},
     OPT_END,
 };
@@ -586,6 +589,11 @@ static int apply(parse_ctx_t *c, int val, const char *arg)
     case O_DRY_RUN:
         o->dry_run = 1;
         return 0;
+    case O_INSTANCE:
+        if (kr_cli_parse_instance(arg, &o->instance, &o->instances) != 0)
+            return fail(c, "--instance: '%s' is not I/N with 0 <= I < N <= %u", arg,
+                        KR_CLI_INSTANCES_MAX);
+        return 0;
     }
     return apply_number(c, val, arg);
 }
@@ -598,6 +606,7 @@ static void defaults(kr_cli_opts_t *o, kr_cli_cmd_t cmd)
     o->partition = KR_CLI_PARTITION_ANY;
     o->key = KR_FLIGHTS_KEY_ICAO24;
     o->threads = 1;
+    o->instances = 1;
     o->seed = 1;
     o->fleet = KR_FLIGHTS_FLEET_DEFAULT;
     o->timeout_ms = KR_CLI_META_TIMEOUT_MS;
@@ -623,9 +632,6 @@ static int check_produce(parse_ctx_t *c, const seen_t *s)
             return fail(c, "--key-delimiter applies to file and stdin sources only");
         if (s->any['D'])
             return fail(c, "-D applies to file and stdin sources only");
-        if (o->fleet < o->threads)
-            return fail(c, "--fleet (%u) must be at least --threads (%u)", o->fleet,
-                        o->threads);
         if (o->count == 0 && o->duration_ns == 0)
             o->count = KR_CLI_COUNT_DEFAULT;
     } else {
@@ -642,15 +648,55 @@ static int check_produce(parse_ctx_t *c, const seen_t *s)
                        "(one reader keeps stdin's order; a file splits among threads)");
     if (o->key_delim_len == 1 && o->key_delim[0] == o->rec_delim)
         return fail(c, "-K and -D are the same byte");
-    if (o->rate != 0 && o->rate < o->threads)
-        return fail(c, "--rate (%llu) must be at least --threads (%u)",
-                    (unsigned long long)o->rate, o->threads);
+    if (o->source == KR_CLI_SRC_STDIN && o->instances > 1)
+        return fail(c, "--instance needs --source flights or file:PATH, not stdin");
+    if ((uint64_t)o->instances * o->threads > KR_FLIGHTS_PARTS_MAX)
+        return fail(c, "--instance N times --threads must be at most %u",
+                    KR_FLIGHTS_PARTS_MAX);
+    uint64_t parts = (uint64_t)o->instances * o->threads;
+    if (o->rate != 0 && o->rate < parts)
+        return fail(c, "--rate (%llu) must be at least --threads (%u) times the instances "
+                    "(%u)", (unsigned long long)o->rate, o->threads, o->instances);
+    return 0;
+}
+
+/*
+ * The instance from the environment when --instance was not given: KRING_INSTANCE=I/N,
+ * else Kubernetes' JOB_COMPLETION_INDEX=I (an Indexed Job) with KRING_INSTANCES=N.
+ */
+static int instance_from_env(parse_ctx_t *c, const seen_t *s)
+{
+    kr_cli_opts_t *o = c->o;
+    if (s->any[O_INSTANCE])
+        return 0;
+    const char *v = getenv("KRING_INSTANCE");
+    if (v != NULL && v[0] != '\0') {
+        if (kr_cli_parse_instance(v, &o->instance, &o->instances) != 0)
+            return fail(c, "KRING_INSTANCE: '%s' is not I/N with 0 <= I < N <= %u", v,
+                        KR_CLI_INSTANCES_MAX);
+        return 0;
+    }
+    const char *idx = getenv("JOB_COMPLETION_INDEX");
+    const char *cnt = getenv("KRING_INSTANCES");
+    if (idx == NULL || idx[0] == '\0')
+        return 0;
+    if (cnt == NULL || cnt[0] == '\0')
+        return fail(c, "JOB_COMPLETION_INDEX=%s needs KRING_INSTANCES (the Job's "
+                    "completions) to split the records", idx);
+    char both[64];
+    snprintf(both, sizeof(both), "%s/%s", idx, cnt);
+    if (strlen(idx) + strlen(cnt) + 2 > sizeof(both) ||
+        kr_cli_parse_instance(both, &o->instance, &o->instances) != 0)
+        return fail(c, "JOB_COMPLETION_INDEX=%s, KRING_INSTANCES=%s: need 0 <= index < "
+                    "instances <= %u", idx, cnt, KR_CLI_INSTANCES_MAX);
     return 0;
 }
 
 static int check(parse_ctx_t *c, const seen_t *s)
 {
     kr_cli_opts_t *o = c->o;
+    if (o->cmd != KR_CLI_CMD_METADATA && instance_from_env(c, s) != 0)
+        return -1;
     switch (o->cmd) {
     case KR_CLI_CMD_PRODUCE:
         return check_produce(c, s);
@@ -691,6 +737,18 @@ static const char *bad_opt_text(int argc, char **argv, char *buf, size_t len)
         return buf;
     }
     return "?";
+}
+
+int kr_cli_parse_instance(const char *s, uint32_t *index, uint32_t *count)
+{
+    uint64_t i, n;
+    if (parse_digits(&s, &i) != 0 || *s++ != '/' || parse_digits(&s, &n) != 0 || *s != '\0')
+        return -1;
+    if (n < 1 || n > KR_CLI_INSTANCES_MAX || i >= n)
+        return -1;
+    *index = (uint32_t)i;
+    *count = (uint32_t)n;
+    return 0;
 }
 
 int kr_cli_opts_parse(kr_cli_opts_t *o, kr_cli_cmd_t cmd, int argc, char **argv, char *err,
@@ -785,6 +843,11 @@ static const char usage_produce[] =
     "                        overrides them)\n"
     "      --threads N       N producers, one per thread, pinned to CPUs; the records\n"
     "                        (and the rate) are split among them\n"
+    "      --instance I/N    this process is instance I (0..N-1) of N: -n and --rate are\n"
+    "                        the whole job's, this process sends its share, and the N\n"
+    "                        together send what one process would (docs/DEPLOY.md);\n"
+    "                        also KRING_INSTANCE=I/N, or JOB_COMPLETION_INDEX=I with\n"
+    "                        KRING_INSTANCES=N (a Kubernetes Indexed Job)\n"
     "Output:\n"
     "  -q, --quiet           no live status line (it shows only on a terminal anyway)\n"
     "      --report-json F   write the summary as JSON to F\n"
@@ -817,6 +880,7 @@ static const char usage_generate[] =
     "  -K, --key-delimiter D the separator after the key instead of a tab\n"
     "      --seed S          generator seed (default 1)\n"
     "      --fleet N         aircraft in the fleet (default 4096)\n"
+    "      --instance I/N    only instance I's share of the N (as kring produce)\n"
     "  -h, --help            this text\n";
 
 void kr_cli_usage(FILE *f, int cmd)

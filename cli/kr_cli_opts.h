@@ -1,11 +1,13 @@
 /*
  * Command-line options of the kring subcommands: parsing (getopt_long), checking, usage.
  *
- * Pure: no engine, no I/O except kr_cli_usage(). Engine settings given by dedicated flags
- * (-b, --acks, --compression, --linger-ms, --batch-size), by -F FILE (a properties file,
- * cli/kr_cli_props.h) and by -X key=value are kept as one ordered list of (key, value)
- * strings, applied later with kr_conf_set() in command line order, so the last one given
- * wins (a -X after -F overrides the file).
+ * Pure: no engine, no I/O except kr_cli_usage(); the environment is read only for the
+ * instance when --instance is not given (KRING_INSTANCE, or JOB_COMPLETION_INDEX with
+ * KRING_INSTANCES). Engine settings given by dedicated flags (-b, --acks, --compression,
+ * --linger-ms, --batch-size), by -F FILE (a properties file, cli/kr_cli_props.h) and by
+ * -X key=value are kept as one ordered list of (key, value) strings, applied later with
+ * kr_conf_set() in command line order, so the last one given wins (a -X after -F
+ * overrides the file).
  */
 #ifndef KR_CLI_OPTS_H
 #define KR_CLI_OPTS_H
@@ -25,6 +27,7 @@
 
 #define KR_CLI_SETTINGS_MAX 128
 #define KR_CLI_THREADS_MAX 256
+#define KR_CLI_INSTANCES_MAX 65536
 #define KR_CLI_DELIM_MAX 15
 #define KR_CLI_PARTITION_ANY (-1)
 #define KR_CLI_COUNT_DEFAULT 1000000u  /* flights source without -n or --duration */
@@ -80,6 +83,8 @@ typedef struct kr_cli_opts {
     size_t header_cnt;        /* -H: headers on every record */
     kr_cli_header_t headers[KR_CLI_HEADERS_MAX];
     uint32_t threads;
+    uint32_t instance;        /* this process's index among instances (--instance I/N) */
+    uint32_t instances;       /* processes sharing the job's records; 1: alone */
     uint64_t seed;
     uint32_t fleet;
     const char *report_json;  /* NULL: no report file */
@@ -124,5 +129,8 @@ int kr_cli_parse_count(const char *s, uint64_t *out);
 int kr_cli_parse_size(const char *s, uint64_t *out);
 int kr_cli_parse_duration(const char *s, int64_t *out_ns);
 int kr_cli_parse_u64(const char *s, uint64_t *out);
+
+/* "I/N" (decimal, 0 <= I < N <= KR_CLI_INSTANCES_MAX): 0 and both stored, or -1. */
+int kr_cli_parse_instance(const char *s, uint32_t *index, uint32_t *count);
 
 #endif

@@ -114,7 +114,9 @@ typedef struct worker {
 
 struct run {
     const kr_cli_opts_t *o;
-    uint32_t n;
+    uint32_t n;              /* threads */
+    uint32_t part0;          /* the job is split in parts (instances x threads) ... */
+    uint32_t parts;          /* ... and thread t of this process is part part0 + t */
     worker_t **w;
     kr_cli_map_t map;
     int map_used;
@@ -570,10 +572,8 @@ static int open_source(run_t *r, worker_t *w, char *err, size_t errlen)
         kr_flights_conf_init(&fc);
         fc.seed = o->seed;
         fc.fleet = o->fleet;
-        fc.part = w->index;
-        fc.parts = r->n;
-        fc.id_first = w->index;
-        fc.id_stride = r->n;
+        fc.part = r->part0 + w->index;
+        fc.parts = r->parts;
         fc.record_size = o->record_size;
         fc.key = o->key;
         int rc = kr_src_open_flights(&w->src, &fc);
@@ -583,7 +583,7 @@ static int open_source(run_t *r, worker_t *w, char *err, size_t errlen)
     }
     if (r->map_used) {
         size_t b, e;
-        kr_cli_map_split(&r->map, r->n, w->index, &b, &e);
+        kr_cli_map_split(&r->map, r->parts, r->part0 + w->index, &b, &e);
         kr_src_open_range(&w->src, &r->map, b, e, o->key_delim, o->key_delim_len);
         w->src.rec_delim = o->rec_delim;
         return 0;
@@ -653,11 +653,12 @@ static int make_workers(run_t *r)
         w->last_offset = -2;
         kr_hist_init(&w->hist);
         kr_hist_init(&w->hist_prev);
+        /* -n and --rate are the whole job's: every thread of every instance is a part */
         if (o->source == KR_CLI_SRC_FLIGHTS)
-            w->limit = o->count > 0 ? kr_sched_share(o->count, r->n, t) : 0;
+            w->limit = o->count > 0 ? kr_sched_share(o->count, r->parts, r->part0 + t) : 0;
         else if (!r->map_used)
             w->limit = o->count;
-        w->rate = o->rate > 0 ? kr_sched_share(o->rate, r->n, t) : 0;
+        w->rate = o->rate > 0 ? kr_sched_share(o->rate, r->parts, r->part0 + t) : 0;
         w->ring_bits = ring_bits_for(w->limit, o->dry_run);
         w->ring_mask = (1ull << w->ring_bits) - 1;
         w->ring = calloc(1ull << w->ring_bits, sizeof(slot_t));
@@ -875,6 +876,8 @@ int kr_cli_produce(const kr_cli_opts_t *o)
     memset(r, 0, sizeof(*r));
     r->o = o;
     r->n = o->threads;
+    r->part0 = o->instance * o->threads;
+    r->parts = o->instances * o->threads;
     int rc = check_conf(r);
     if (rc != 0)
         return rc;

@@ -2,15 +2,27 @@
 # Installs everything kring needs on a Debian machine (run as root): the C toolchain and
 # libraries from Debian's packages, a JDK 17 and Maven, and Apache Kafka's jars from Maven
 # Central (tests/cluster/fetch-kafka.sh). Idempotent; quiet when everything is present.
+#   scripts/setup.sh            everything: build, tests, fuzzing, benchmarks, a local Kafka
+#   scripts/setup.sh --build    only what building kring and libkring needs (the Dockerfile)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+mode=${1:-all}
+case $mode in
+  all | --build) ;;
+  *) echo "usage: $0 [--build]" >&2; exit 2 ;;
+esac
 
-pkgs=(build-essential cmake ninja-build pkg-config git clang libclang-rt-14-dev
-      liburing-dev liblz4-dev libxxhash-dev libzstd-dev libcmocka-dev libssl-dev openssl
-      librdkafka-dev kcat
-      python3 python3-dev python3-venv python3-pip procps netcat-openbsd)
-command -v java >/dev/null 2>&1 && java -version 2>&1 | grep -q '"17\.' || pkgs+=(openjdk-17-jdk-headless)
-command -v mvn >/dev/null 2>&1 || pkgs+=(maven)
+# Building kring: the toolchain and the libraries the engine links.
+build_pkgs=(build-essential cmake ninja-build pkg-config liburing-dev liblz4-dev libxxhash-dev
+            libzstd-dev libssl-dev)
+pkgs=("${build_pkgs[@]}")
+if [ "$mode" = all ]; then
+  pkgs+=(git clang libclang-rt-14-dev libcmocka-dev openssl librdkafka-dev kcat python3 python3-yaml
+         python3-dev python3-venv python3-pip procps
+         netcat-openbsd)
+  command -v java >/dev/null 2>&1 && java -version 2>&1 | grep -q '"17\.' || pkgs+=(openjdk-17-jdk-headless)
+  command -v mvn >/dev/null 2>&1 || pkgs+=(maven)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -23,6 +35,6 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ -x "$here/tests/cluster/fetch-kafka.sh" ]; then
+if [ "$mode" = all ] && [ -x "$here/tests/cluster/fetch-kafka.sh" ]; then
   "$here/tests/cluster/fetch-kafka.sh"
 fi

@@ -100,8 +100,12 @@ expect_msg "--timeout-ms" metadata -b h:1 --timeout-ms 0
 expect_msg "applies to --source flights only" "${P[@]}" --source - --record-size 10
 expect_msg "applies to file and stdin sources only" "${P[@]}" -K ,
 expect_msg "--threads > 1" "${P[@]}" --source - --threads 2
-expect_msg "must be at least --threads" "${P[@]}" --fleet 1 --threads 2
 expect_msg "must be at least --threads" "${P[@]}" --rate 1 --threads 2
+expect_msg "must be at least --threads" "${P[@]}" --rate 3 --threads 2 --instance 1/2
+expect_msg "--instance" "${P[@]}" --instance 2/2
+expect_msg "not stdin" "${P[@]}" --source - --instance 0/2
+KRING_INSTANCE=x expect_msg "KRING_INSTANCE" "${P[@]}"
+JOB_COMPLETION_INDEX=1 expect_msg "needs KRING_INSTANCES" "${P[@]}"
 mkfifo "$tmp/fifo"
 expect_msg "needs a regular file" "${P[@]}" --source "file:$tmp/fifo" --threads 2
 

@@ -2,7 +2,8 @@
 # The flight generator through `kring generate`, checked by Python's json module: every
 # event is valid JSON with the documented fields and types, event_id runs 0..n-1, the
 # output is the same for the same seed and differs for another, --record-size is exact,
-# --key prefixes the key field's value.
+# --key prefixes the key field's value, and --instance I/N splits the run: the N outputs
+# together are, line for line, the one output (-n is the whole job's).
 #   tests/cli/generate.sh PATH/TO/kring
 set -eu
 kring=${1:?usage: generate.sh PATH/TO/kring}
@@ -18,6 +19,12 @@ if cmp -s "$tmp/a" "$tmp/c"; then echo "FAIL: another seed, same output"; exit 1
 "$kring" generate -n 3000 --record-size 305 >"$tmp/near"
 "$kring" generate -n 3000 --key icao24 >"$tmp/keyed"
 "$kring" generate -n 3000 --key callsign -K '|' >"$tmp/keyed2"
+"$kring" generate -n 10007 --fleet 100 --key icao24 >"$tmp/whole"
+for i in 0 1 2; do
+  "$kring" generate -n 10007 --fleet 100 --key icao24 --instance "$i/3" >"$tmp/inst$i"
+done
+KRING_INSTANCE=1/3 "$kring" generate -n 10007 --fleet 100 --key icao24 >"$tmp/inst1env"
+cmp -s "$tmp/inst1" "$tmp/inst1env" || { echo "FAIL: KRING_INSTANCE=1/3 differs from --instance 1/3"; exit 1; }
 
 python3 - "$tmp" <<'PY'
 import json, sys
@@ -80,5 +87,17 @@ for name, field, sep in (("keyed", "icao24", b"\t"), ("keyed2", "callsign", b"|"
         key, value = raw.split(sep, 1)
         ev = json.loads(value)
         assert ev[field] == key.decode(), (key, ev[field])
+# --instance: instance i of 3 writes the events k with k % 3 == i, in order
+whole = open(f"{d}/whole", "rb").read().split(b"\n")[:-1]
+assert len(whole) == 10007
+merged = [None] * len(whole)
+for i in range(3):
+    part = open(f"{d}/inst{i}", "rb").read().split(b"\n")[:-1]
+    assert len(part) == len(range(i, len(whole), 3)), (i, len(part))
+    for j, raw in enumerate(part):
+        k = i + 3 * j
+        assert json.loads(raw.split(b"\t", 1)[1])["event_id"] == k
+        merged[k] = raw
+assert merged == whole, "the instances' events are not the one run's"
 print("generate: ok, %d events, %.1f bytes on average" % (len(lines), avg))
 PY

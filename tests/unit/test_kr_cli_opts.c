@@ -56,6 +56,68 @@ static const char *setting(const char *key)
     return v;
 }
 
+static void env_clear(void)
+{
+    unsetenv("KRING_INSTANCE");
+    unsetenv("JOB_COMPLETION_INDEX");
+    unsetenv("KRING_INSTANCES");
+}
+
+/* --instance I/N, then the environment: KRING_INSTANCE, or an Indexed Job's index. */
+static void test_instance(void **state)
+{
+    (void)state;
+    env_clear();
+    assert_int_equal(PRODUCE("-n", "10"), 0);
+    assert_int_equal(o.instance, 0);
+    assert_int_equal(o.instances, 1);
+    assert_int_equal(PRODUCE("--instance", "2/5", "--threads", "3"), 0);
+    assert_int_equal(o.instance, 2);
+    assert_int_equal(o.instances, 5);
+    assert_int_equal(PRODUCE("--instance", "0/1"), 0);
+    assert_int_equal(o.instances, 1);
+    assert_int_equal(PRODUCE("--instance", "65535/65536"), 0);
+    static const char *const bad[] = {"5/5", "1/0", "0/65537", "1", "/2", "1/", "-1/2",
+                                      "1/2/3", "a/2", "1/2x", ""};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        expect_fail(PRODUCE("--instance", bad[i]), "--instance");
+    expect_fail(PRODUCE("--source", "-", "--instance", "0/2"), "not stdin");
+    assert_int_equal(PRODUCE("--source", "file:x", "--instance", "1/2"), 0);
+    expect_fail(PRODUCE("--rate", "5", "--threads", "2", "--instance", "0/3"),
+                "--rate (5) must be at least");
+    assert_int_equal(PRODUCE("--rate", "6", "--threads", "2", "--instance", "0/3"), 0);
+    assert_int_equal(PARSE(KR_CLI_CMD_GENERATE, "--instance", "1/3"), 0);
+    assert_int_equal(o.instance, 1);
+
+    setenv("KRING_INSTANCE", "3/4", 1);
+    assert_int_equal(PRODUCE("-n", "10"), 0);
+    assert_int_equal(o.instance, 3);
+    assert_int_equal(o.instances, 4);
+    assert_int_equal(PRODUCE("--instance", "1/2"), 0); /* the flag wins */
+    assert_int_equal(o.instance, 1);
+    assert_int_equal(o.instances, 2);
+    setenv("KRING_INSTANCE", "4/4", 1);
+    expect_fail(PRODUCE("-n", "10"), "KRING_INSTANCE");
+    env_clear();
+
+    setenv("JOB_COMPLETION_INDEX", "7", 1);
+    expect_fail(PRODUCE("-n", "10"), "needs KRING_INSTANCES");
+    setenv("KRING_INSTANCES", "8", 1);
+    assert_int_equal(PRODUCE("-n", "10"), 0);
+    assert_int_equal(o.instance, 7);
+    assert_int_equal(o.instances, 8);
+    setenv("KRING_INSTANCE", "0/2", 1); /* KRING_INSTANCE before the Job's index */
+    assert_int_equal(PRODUCE("-n", "10"), 0);
+    assert_int_equal(o.instances, 2);
+    unsetenv("KRING_INSTANCE");
+    setenv("KRING_INSTANCES", "7", 1);
+    expect_fail(PRODUCE("-n", "10"), "JOB_COMPLETION_INDEX=7, KRING_INSTANCES=7");
+    setenv("KRING_INSTANCES", "x", 1);
+    expect_fail(PRODUCE("-n", "10"), "JOB_COMPLETION_INDEX");
+    assert_int_equal(PARSE(KR_CLI_CMD_METADATA, "-b", "h:1"), 0); /* not metadata's */
+    env_clear();
+}
+
 static void test_defaults(void **state)
 {
     (void)state;
@@ -245,7 +307,7 @@ static void test_conflicts(void **state)
     expect_fail(PRODUCE("--source", "file:x", "--seed", "3"), "--seed applies");
     expect_fail(PRODUCE("--source", "file:x", "--fleet", "3"), "--fleet applies");
     expect_fail(PRODUCE("--source", "-", "--threads", "2"), "--threads > 1");
-    expect_fail(PRODUCE("--fleet", "2", "--threads", "3"), "--fleet (2) must be at least");
+    assert_int_equal(PRODUCE("--fleet", "2", "--threads", "3"), 0); /* parts may exceed it */
     expect_fail(PRODUCE("--rate", "2", "--threads", "3"), "--rate (2) must be at least");
     assert_int_equal(PRODUCE("--source", "file:x", "--threads", "2"), 0);
     assert_int_equal(PARSE(KR_CLI_CMD_PRODUCE, "--dry-run"), 0);
@@ -421,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_metadata),
         cmocka_unit_test(test_generate),
         cmocka_unit_test(test_value_parsers),
+        cmocka_unit_test(test_instance),
         cmocka_unit_test(test_kcat_flags),
         cmocka_unit_test(test_config_file),
     };

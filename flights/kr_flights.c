@@ -114,14 +114,17 @@ typedef struct aircraft {
 
 struct kr_flights {
     kr_flights_conf_t conf;
-    aircraft_t *fleet;  /* this part's aircraft */
+    aircraft_t *fleet;  /* the aircraft this part's events come from */
     uint32_t n;
     uint32_t cur;
     uint64_t tick;      /* completed passes over this part's aircraft */
+    uint32_t skip;      /* events of other parts flown (not written) between two of ours */
+    uint32_t skip_next; /* how many to fly before the next event written */
+    uint64_t id_stride; /* parts */
     uint64_t id_cur;    /* the value of the event_id digits at buf + ID_OFF */
     int id_pending;     /* the id must step before the next event */
     uint32_t id_len;
-    uint8_t stride_digits[24];  /* id_stride's decimal digits, least significant first */
+    uint8_t stride_digits[24];  /* parts' decimal digits, least significant first */
     uint32_t stride_ndigits;
     char sec[24];       /* the timestamp's seconds for the current pass */
     uint32_t sec_len;
@@ -439,7 +442,7 @@ static inline void advance(kr_flights_t *g, aircraft_t *a)
 }
 
 /*
- * Adds id_stride to the decimal event_id, in place in the output buffer where the previous
+ * Adds the stride (parts) to the decimal event_id, in place in the output buffer where the previous
  * event left it: the digits are never copied (a copy right after byte-wise stores would
  * stall on store forwarding).
  */
@@ -461,7 +464,7 @@ static inline void id_step(kr_flights_t *g)
         carry = d >= 10;
         id[i] = (char)('0' + (carry ? d - 10 : d));
     }
-    g->id_cur += g->conf.id_stride;
+    g->id_cur += g->id_stride;
 }
 
 static void render_sec(kr_flights_t *g)
@@ -537,8 +540,26 @@ static inline size_t fit(const kr_flights_t *g, char *buf, size_t len)
     return want;
 }
 
+/* Flies the events of other parts that come before our next one, writing nothing. */
+static void fly_others(kr_flights_t *g)
+{
+    for (; g->skip_next > 0; g->skip_next--) {
+        advance(g, &g->fleet[g->cur]);
+        if (++g->cur == g->n) {
+            g->cur = 0;
+            g->tick++;
+            render_sec(g);
+        }
+    }
+    g->skip_next = g->skip;
+}
+
 void kr_flights_next(kr_flights_t *g, kr_flights_rec_t *rec)
 {
+    if (g->skip_next > 0)
+        fly_others(g);
+    else
+        g->skip_next = g->skip;
     aircraft_t *a = &g->fleet[g->cur];
     advance(g, a);
     /* The previous key may have pointed at the counter, so it steps only now. */
@@ -584,7 +605,7 @@ void kr_flights_next(kr_flights_t *g, kr_flights_rec_t *rec)
 
 uint64_t kr_flights_next_id(const kr_flights_t *g)
 {
-    return g->id_pending ? g->id_cur + g->conf.id_stride : g->id_cur;
+    return g->id_pending ? g->id_cur + g->id_stride : g->id_cur;
 }
 
 void kr_flights_conf_init(kr_flights_conf_t *conf)
@@ -593,7 +614,6 @@ void kr_flights_conf_init(kr_flights_conf_t *conf)
     conf->seed = 1;
     conf->fleet = KR_FLIGHTS_FLEET_DEFAULT;
     conf->parts = 1;
-    conf->id_stride = 1;
     conf->key = KR_FLIGHTS_KEY_ICAO24;
     conf->start_ms = KR_FLIGHTS_START_MS;
 }
@@ -611,18 +631,28 @@ int kr_flights_key_parse(const char *name, kr_flights_key_t *out)
     return -1;
 }
 
+static uint32_t gcd_u32(uint32_t a, uint32_t b)
+{
+    while (b != 0) {
+        uint32_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
 static int conf_check(const kr_flights_conf_t *c)
 {
     if (c->fleet == 0 || c->fleet > KR_FLIGHTS_FLEET_MAX)
         return KR_ERANGE;
-    if (c->parts == 0 || c->parts > c->fleet || c->part >= c->parts)
+    if (c->parts == 0 || c->parts > KR_FLIGHTS_PARTS_MAX || c->part >= c->parts)
         return KR_ERANGE;
-    if (c->id_stride == 0 || c->record_size > KR_FLIGHTS_RECORD_MAX)
+    if (c->record_size > KR_FLIGHTS_RECORD_MAX)
         return KR_ERANGE;
     if (c->start_ms < 1000 || (uint32_t)c->key > KR_FLIGHTS_KEY_EVENT_ID)
         return KR_ERANGE;
     /* the decimal counter must not outgrow its buffer */
-    if (c->id_first > UINT64_MAX / 2 || c->id_stride > UINT64_MAX / 4)
+    if (c->id_first > UINT64_MAX / 2)
         return KR_ERANGE;
     return 0;
 }
@@ -645,11 +675,12 @@ static void init_tables(kr_flights_t *g)
 static void init_id(kr_flights_t *g)
 {
     const kr_flights_conf_t *c = &g->conf;
-    g->id_cur = c->id_first;
+    g->id_stride = c->parts;
+    g->id_cur = c->id_first + c->part;
     char *p = LIT(g->buf, "{\"event_id\":");
     assert(p == g->buf + ID_OFF);
-    g->id_len = (uint32_t)(put_u64(p, c->id_first) - p);
-    uint64_t s = c->id_stride;
+    g->id_len = (uint32_t)(put_u64(p, g->id_cur) - p);
+    uint64_t s = g->id_stride;
     g->stride_ndigits = 0;
     do {
         g->stride_digits[g->stride_ndigits++] = (uint8_t)(s % 10);
@@ -666,7 +697,16 @@ int kr_flights_new(kr_flights_t **out, const kr_flights_conf_t *conf)
     if (g == NULL)
         return -ENOMEM;
     g->conf = *conf;
-    g->n = (conf->fleet - conf->part + conf->parts - 1) / conf->parts;
+    /*
+     * Event k is aircraft k % fleet's. With d = gcd(fleet, parts), our events k = part +
+     * m * parts all come from the aircraft i with i % d == part % d; flying those round
+     * robin gives the events k = part % d + j * d, of which every (parts / d)-th is ours,
+     * the first at j = part / d.
+     */
+    uint32_t d = gcd_u32(conf->fleet, conf->parts);
+    g->n = conf->fleet / d;
+    g->skip = conf->parts / d - 1;
+    g->skip_next = conf->part / d;
     g->fleet = calloc(g->n, sizeof(aircraft_t));
     g->buf_size = (conf->record_size > KR_FLIGHTS_NATURAL_MAX ? conf->record_size
                                                               : KR_FLIGHTS_NATURAL_MAX) + SLACK;
@@ -678,7 +718,7 @@ int kr_flights_new(kr_flights_t **out, const kr_flights_conf_t *conf)
     init_tables(g);
     init_id(g);
     for (uint32_t j = 0; j < g->n; j++)
-        aircraft_init(g, &g->fleet[j], conf->part + j * conf->parts);
+        aircraft_init(g, &g->fleet[j], conf->part % d + j * d);
     render_sec(g);
     *out = g;
     return 0;

@@ -9,11 +9,15 @@
  *    "latitude":50.03330,"longitude":8.57050,"altitude":0,"ground_speed":14,
  *    "heading":287.4,"vertical_rate":0,"on_ground":true,"status":"taxi"}
  *
- * Deterministic: an aircraft's identity and its whole trajectory depend only on the seed
- * and its index in the fleet, so splitting the fleet among generators (part/parts, one per
- * thread) changes only the interleaving and the event ids, never the events themselves.
- * event_id runs id_first, id_first + id_stride, ... within a generator; with
- * id_first = part and id_stride = parts the ids of all parts together are unique.
+ * Deterministic: the seed defines one sequence of events, event k being the position
+ * report of aircraft k % fleet at its (k / fleet)-th simulated second, with event_id
+ * id_first + k. An aircraft's identity and trajectory depend only on the seed and its index
+ * in the fleet. A generator writes part `part` of `parts`: the events k with
+ * k % parts == part, in order, so the parts of a run (threads, processes: kring produce
+ * --threads and --instance) together write exactly the events one generator would, byte
+ * for byte, each once. When parts divides the fleet a part flies only its own aircraft;
+ * otherwise it also flies, without writing them, the events of the parts that share its
+ * aircraft: parts / gcd(fleet, parts) simulated seconds per event written.
  * Timestamps are simulated (start_ms plus one second per report of an aircraft), not read
  * from a clock.
  *
@@ -46,6 +50,8 @@ typedef enum kr_flights_key {
 #define KR_FLIGHTS_START_MS 1735689600000LL
 #define KR_FLIGHTS_FLEET_DEFAULT 4096u
 #define KR_FLIGHTS_FLEET_MAX 1000000u
+/* Largest parts accepted (--instance N times --threads T). */
+#define KR_FLIGHTS_PARTS_MAX (1u << 20)
 /* Largest record_size accepted (the buffer is allocated once, at this size at most). */
 #define KR_FLIGHTS_RECORD_MAX (16u << 20)
 /* An upper bound of a natural (unpadded) event's length. */
@@ -54,16 +60,15 @@ typedef enum kr_flights_key {
 typedef struct kr_flights_conf {
     uint64_t seed;
     uint32_t fleet;       /* aircraft in the whole fleet, 1..KR_FLIGHTS_FLEET_MAX */
-    uint32_t part;        /* this generator flies aircraft i with i % parts == part */
-    uint32_t parts;       /* 1..fleet */
-    uint64_t id_first;    /* event_id of the first event */
-    uint64_t id_stride;   /* added per event, >= 1 */
+    uint32_t part;        /* this generator writes the events k with k % parts == part */
+    uint32_t parts;       /* 1..KR_FLIGHTS_PARTS_MAX */
+    uint64_t id_first;    /* event_id of event 0 of the sequence */
     size_t record_size;   /* 0: natural size; else every value is exactly this long */
     kr_flights_key_t key;
     int64_t start_ms;     /* simulated clock origin, >= 0 */
 } kr_flights_conf_t;
 
-/* conf with the defaults: seed 1, the default fleet, one part, ids 0,1,2..., icao24 key. */
+/* conf with the defaults: seed 1, the default fleet, one part, ids from 0, icao24 key. */
 void kr_flights_conf_init(kr_flights_conf_t *conf);
 
 /* Maps a --key name to its field; returns 0, or -1 for a name not in the list. */
@@ -81,7 +86,7 @@ typedef struct kr_flights_rec {
 
 /*
  * Creates a generator (all its memory, once). Returns 0 and sets *out; KR_ERANGE for a
- * conf value out of range (fleet, parts, part, stride, record_size); -ENOMEM.
+ * conf value out of range (fleet, parts, part, id_first, record_size); -ENOMEM.
  */
 int kr_flights_new(kr_flights_t **out, const kr_flights_conf_t *conf);
 

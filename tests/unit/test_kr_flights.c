@@ -13,7 +13,7 @@
 #include "kr_flights.h"
 
 /*
- * Allocation counting: cli/CMakeLists.txt links this test with --wrap for malloc, calloc
+ * Allocation counting: tests/CMakeLists.txt links this test with --wrap for malloc, calloc
  * and realloc, so the generator's calls land here.
  */
 void *__real_malloc(size_t n);
@@ -50,8 +50,6 @@ static kr_flights_t *make(uint64_t seed, uint32_t part, uint32_t parts, size_t r
     c.seed = seed;
     c.part = part;
     c.parts = parts;
-    c.id_first = part;
-    c.id_stride = parts;
     c.record_size = record_size;
     c.key = key;
     kr_flights_t *g = NULL;
@@ -121,13 +119,14 @@ static void test_event_ids(void **state)
     (void)state;
     /* the counter against printf across digit boundaries, several strides */
     const uint64_t firsts[] = {0, 7, 95, 9999999, 99999999999ull};
-    const uint64_t strides[] = {1, 3, 10, 97, 1000003};
+    const uint32_t strides[] = {1, 3, 10, 97, 1000};
     for (size_t f = 0; f < 5; f++) {
         for (size_t s = 0; s < 5; s++) {
             kr_flights_conf_t c;
             kr_flights_conf_init(&c);
             c.id_first = firsts[f];
-            c.id_stride = strides[s];
+            c.parts = strides[s]; /* part 0 of parts: ids id_first + i * parts */
+            c.fleet = strides[s] * 4;
             c.key = KR_FLIGHTS_KEY_EVENT_ID;
             kr_flights_t *g;
             assert_int_equal(kr_flights_new(&g, &c), 0);
@@ -322,6 +321,58 @@ static void test_split_independent(void **state)
     }
 }
 
+/*
+ * The parts of a split (threads times instances) write exactly the one generator's events:
+ * part p's i-th event is event p + i * parts of the whole sequence, id and bytes, key
+ * included; whether parts divides the fleet or not, more parts than aircraft included.
+ */
+static void test_parts_union(void **state)
+{
+    (void)state;
+    enum { N = 6000, VMAX = KR_FLIGHTS_NATURAL_MAX };
+    static const struct {
+        uint32_t fleet, parts;
+    } splits[] = {{100, 1}, {100, 4}, {100, 3}, {100, 6}, {7, 2}, {4096, 6}, {5, 8}, {3, 3}};
+    static char want_v[N][VMAX];
+    static size_t want_len[N];
+    static char want_k[N][8];
+    for (size_t s = 0; s < sizeof(splits) / sizeof(splits[0]); s++) {
+        kr_flights_conf_t c;
+        kr_flights_conf_init(&c);
+        c.seed = 99;
+        c.fleet = splits[s].fleet;
+        c.key = KR_FLIGHTS_KEY_CALLSIGN;
+        kr_flights_t *whole;
+        assert_int_equal(kr_flights_new(&whole, &c), 0);
+        for (int k = 0; k < N; k++) {
+            kr_flights_rec_t r;
+            kr_flights_next(whole, &r);
+            assert_true(r.value_len <= VMAX && r.key_len < sizeof(want_k[k]));
+            memcpy(want_v[k], r.value, r.value_len);
+            want_len[k] = r.value_len;
+            memset(want_k[k], 0, sizeof(want_k[k]));
+            memcpy(want_k[k], r.key, r.key_len);
+        }
+        kr_flights_free(whole);
+        c.parts = splits[s].parts;
+        for (c.part = 0; c.part < c.parts; c.part++) {
+            kr_flights_t *g;
+            assert_int_equal(kr_flights_new(&g, &c), 0);
+            for (uint64_t k = c.part; k < N; k += c.parts) {
+                assert_int_equal(kr_flights_next_id(g), k);
+                kr_flights_rec_t r;
+                kr_flights_next(g, &r);
+                assert_int_equal(event_id(&r), k);
+                assert_int_equal(r.value_len, want_len[k]);
+                assert_memory_equal(r.value, want_v[k], r.value_len);
+                assert_int_equal(r.key_len, strlen(want_k[k]));
+                assert_memory_equal(r.key, want_k[k], r.key_len);
+            }
+            kr_flights_free(g);
+        }
+    }
+}
+
 /* Every field, in order, with plausible values; the simulated clock steps a second a pass. */
 static void test_fields(void **state)
 {
@@ -385,15 +436,17 @@ static void test_conf_errors(void **state)
     c.fleet = KR_FLIGHTS_FLEET_MAX + 1;
     assert_int_equal(kr_flights_new(&g, &c), KR_ERANGE);
     kr_flights_conf_init(&c);
-    c.fleet = 4;
-    c.parts = 5;
+    c.parts = KR_FLIGHTS_PARTS_MAX + 1;
+    assert_int_equal(kr_flights_new(&g, &c), KR_ERANGE);
+    kr_flights_conf_init(&c);
+    c.parts = 0;
     assert_int_equal(kr_flights_new(&g, &c), KR_ERANGE);
     kr_flights_conf_init(&c);
     c.parts = 2;
     c.part = 2;
     assert_int_equal(kr_flights_new(&g, &c), KR_ERANGE);
     kr_flights_conf_init(&c);
-    c.id_stride = 0;
+    c.id_first = UINT64_MAX / 2 + 1;
     assert_int_equal(kr_flights_new(&g, &c), KR_ERANGE);
     kr_flights_conf_init(&c);
     c.record_size = KR_FLIGHTS_RECORD_MAX + 1;
@@ -463,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_fleet_keys),
         cmocka_unit_test(test_split_independent),
+        cmocka_unit_test(test_parts_union),
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_conf_errors),
         cmocka_unit_test(test_no_allocation),
