@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The test command the README names and CI runs: set-up, a sanitizer build (ASan+UBSan,
-# warnings as errors), the unit tests, the tests against a real single-node Kafka started
-# by tests/cluster, the engine's exactness and fault tests on a real 3-node Kafka, and a
-# fuzz smoke run. Exits non-zero on the first failure.
+# warnings as errors), the unit tests (the engine's on both transports), the deployment
+# files and the installed library, the tests against a real single-node Kafka started by
+# tests/cluster (plaintext, TLS and SASL listeners; kring under a seccomp filter that
+# refuses io_uring; the Python package), the engine's exactness and fault tests on a real
+# 3-node Kafka, and a fuzz smoke run. Exits non-zero on the first failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -23,6 +25,11 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 step "unit tests"
 ctest --test-dir build-asan -L unit --output-on-failure -j "$jobs"
 
+step "deployment files, the Dockerfile's build stage, install and the example"
+python3 tests/deploy/check.py
+bash tests/deploy/dockerfile.sh
+bash tests/deploy/install.sh
+
 if [ -x tests/cluster/cluster.sh ]; then
   step "tests against a real Kafka (single node)"
   cluster=single
@@ -30,6 +37,10 @@ if [ -x tests/cluster/cluster.sh ]; then
   trap 'bash tests/cluster/cluster.sh stop '"$cluster"' || true' EXIT
   eval "$(bash tests/cluster/cluster.sh env "$cluster")"
   ctest --test-dir build-asan -L kafka --output-on-failure
+  ctest --test-dir build-asan -L noring --output-on-failure
+
+  step "Python package against a real Kafka (single node)"
+  bash tests/python/run.sh
   bash tests/cluster/cluster.sh stop "$cluster"
   trap - EXIT
 
