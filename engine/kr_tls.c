@@ -50,6 +50,7 @@ typedef struct tsock {
     bool used;
     bool handshaking;
     bool dead;                /* failed: outer ops fail */
+    uint8_t *rx_at;           /* where the receive in flight writes (plain receives) */
     char host[256];
     SSL *ssl;
     BIO *net;                 /* our end of the BIO pair */
@@ -174,7 +175,8 @@ static void tls_arm(tls_tr_t *k, tsock_t *ts)
 {
     if (ts->dead || ts->inner.op_recv.busy || ts->cin_len == TLS_CIN)
         return;
-    k->inner.ops->recv(&k->inner, &ts->inner, ts->cin + ts->cin_len, TLS_CIN - ts->cin_len);
+    ts->rx_at = ts->cin + ts->cin_len;
+    k->inner.ops->recv(&k->inner, &ts->inner, ts->rx_at, TLS_CIN - ts->cin_len);
 }
 
 /* ---- the handshake ---- */
@@ -339,10 +341,11 @@ static void tls_on_recv(tls_tr_t *k, tsock_t *ts, const kr_cqe_t *e)
             tls_fail(k, ts, e->res == 0 ? -ECONNRESET : e->res, NULL);
         return;
     }
-    if (e->data != NULL) {
-        assert((size_t)e->res <= TLS_CIN - ts->cin_len);
-        memcpy(ts->cin + ts->cin_len, e->data, (size_t)e->res);
-    }
+    /* The bytes are in the transport's buffer, or where the receive was armed: cin's
+     * leftover may have moved down since, so they go right after it. */
+    const uint8_t *data = e->data != NULL ? e->data : ts->rx_at;
+    assert((size_t)e->res <= TLS_CIN - ts->cin_len);
+    memmove(ts->cin + ts->cin_len, data, (size_t)e->res);
     ts->cin_len += (size_t)e->res;
     tls_feed(ts);
     if (ts->handshaking)
@@ -490,19 +493,22 @@ static int tls_wait(kr_transport_t *t, int64_t timeout_us)
     return k->inner.ops->wait(&k->inner, kr_cq_empty(&k->cq) ? timeout_us : 0);
 }
 
+/*
+ * Inner completions are taken one at a time: an op's busy flag clears when its completion
+ * is drained, and this layer decides from those flags whether cout and the receive may be
+ * reused, so no later completion may be drained before the earlier one is handled. Each
+ * makes at most one outer completion: the queue keeps room for them.
+ */
 static unsigned tls_drain(kr_transport_t *t, kr_cqe_t *out, unsigned max)
 {
     tls_tr_t *k = T(t);
-    kr_cqe_t in[64];
-    /* Each inner completion makes at most one outer one: drain while the queue has room. */
-    while (KR_CQ_CAP - (k->cq.tail - k->cq.head) >= 64) {
-        unsigned n = k->inner.ops->drain(&k->inner, in, 64);
-        for (unsigned i = 0; i < n; i++) {
-            tls_on_inner(k, &in[i]);
-            k->inner.ops->done(&k->inner, &in[i]);
-        }
-        if (n < 64)
+    kr_cqe_t in;
+    for (unsigned i = 0; i < KR_TRANSPORT_DRAIN_MAX && k->cq.tail - k->cq.head < KR_CQ_CAP;
+         i++) {
+        if (k->inner.ops->drain(&k->inner, &in, 1) == 0)
             break;
+        tls_on_inner(k, &in);
+        k->inner.ops->done(&k->inner, &in);
     }
     return kr_cq_drain(&k->cq, t, out, max);
 }
