@@ -9,6 +9,8 @@
 #                 new leaders must take over (delivery.timeout.ms 60 s)
 #   sigstop       SIGSTOP the busiest leader for 3x request.timeout.ms (5 s), then SIGCONT
 #   restart_all   stop the whole cluster mid-run and start it again (delivery.timeout 180 s)
+#   kill_leaders_sasl_ssl  kill_leaders over the SASL_SSL listeners (SCRAM-SHA-512): every
+#                 reconnection runs TLS and SASL again; also read back over SASL_SSL
 # run-three.sh starts the cluster, runs these (label cluster3) and stops it. They skip (77)
 # unless the environment names the three-node cluster.
 set -euo pipefail
@@ -124,6 +126,17 @@ case $case_name in
   restart_all)
     run_with_faults faults_restart 900 --rate "$RATE" --mark $((N * 3 / 10)) \
       -X delivery.timeout.ms=180000
+    ;;
+  kill_leaders_sasl_ssl)
+    run_with_faults faults_kill 900 --rate "$RATE" --mark $((N / 5)) --mark $((N * 11 / 20)) \
+      -b "$KR_TEST_SASL_SSL_BOOTSTRAP" -X security.protocol=SASL_SSL \
+      -X ssl.ca.location="$KR_TEST_CA" -X sasl.mechanism=SCRAM-SHA-512 \
+      -X sasl.username="$KR_TEST_SCRAM512_USER" -X sasl.password="$KR_TEST_SCRAM512_PASSWORD"
+    grep -q "kr_drive: transport io_uring+tls\|kr_drive: transport poll+tls" "$work/drive.err" ||
+      fail "kr_drive did not run over TLS"
+    log "count-secure.sh sasl_ssl-scram-sha-512 $topic $N"
+    "$KR_TEST_COUNT_SECURE" sasl_ssl-scram-sha-512 "$topic" "$N" | tail -n 3 ||
+      fail "the topic read back over SASL_SSL is not what was produced"
     ;;
   *)
     fail "unknown case $case_name"
