@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# A real Apache Kafka (KRaft, jars from tests/cluster/libs) on 127.0.0.1 for kring's
-# integration tests, benchmarks and demo. Two fixed layouts:
+# A real Apache Kafka (KRaft, jars from tests/cluster/libs/<version>) on 127.0.0.1 for
+# kring's integration tests, benchmarks and demo. Two fixed layouts:
 #   single  node 1: broker 127.0.0.1:19092, controller 127.0.0.1:19093, secure listeners
 #           SSL :19094, MTLS :19095 (SSL, client certificate required), SASL_PLAINTEXT
 #           :19096, SASL_SSL :19097, BADHOST :19098 (SSL, certificate not for 127.0.0.1),
@@ -21,9 +21,12 @@
 # partly running cluster is stopped and started fresh. `stop` leaves run/ in place for
 # post-mortems; the next `start` wipes it.
 #
-# Environment: KR_JAVA_HOME (default Java 17), KR_BROKER_HEAP (JVM heap options per node),
-# KR_BROKER_JAVA_OPTS (extra JVM options), KR_BROKER_OVERRIDES ("k=v k=v", appended to every
-# node's server.properties at start), KR_CLUSTER_TIMEOUT_S (readiness timeout, default 120).
+# Environment: KR_KAFKA_VERSION (the Kafka version `start` runs, e.g. 3.9.1 or 4.4.0;
+# default pom.xml's 4.1.2; fetch-kafka.sh fetches it into libs/<version>; the other
+# commands use the version the cluster was started with), KR_JAVA_HOME (default Java 17),
+# KR_BROKER_HEAP (JVM heap options per node), KR_BROKER_JAVA_OPTS (extra JVM options),
+# KR_BROKER_OVERRIDES ("k=v k=v", appended to every node's server.properties at start),
+# KR_CLUSTER_TIMEOUT_S (readiness timeout, default 120), KR_CLUSTER_PORT_OFFSET.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 java_home=${KR_JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
@@ -63,7 +66,7 @@ usage: $0 COMMAND CLUSTER [args]     CLUSTER is single or three
                                 create a topic (TopicCommand), wait until every broker
                                 knows a leader for each partition
   pid CLUSTER NODE              print a node's pid (exit 1 if not running)
-  start-node CLUSTER NODE       restart one stopped node of a running cluster (keeps data)
+  start-node CLUSTER NODE...    restart stopped nodes of a running cluster (keeps data)
   stop-node CLUSTER NODE        stop one node (SIGTERM, SIGKILL after ${stop_wait_s} s)
 EOF
   exit 2
@@ -427,8 +430,9 @@ launch_node() {
   # shellcheck disable=SC2086 # the option strings are meant to split into words
   setsid "$java_home/bin/java" $heap -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError \
     -Djava.awt.headless=true -Djava.net.preferIPv4Stack=true \
-    -Dlog4j2.configurationFile="$here/broker-log4j2.xml" ${KR_BROKER_JAVA_OPTS:-} \
-    -cp "$here/libs/*" kafka.Kafka "$dir/node$i/server.properties" \
+    -Dlog4j2.configurationFile="$here/broker-log4j2.xml" \
+    -Dlog4j.configuration="file:$here/broker-log4j.properties" ${KR_BROKER_JAVA_OPTS:-} \
+    -cp "$libs/*" kafka.Kafka "$dir/node$i/server.properties" \
     </dev/null >>"$dir/node$i.log" 2>&1 9>&- &
   echo $! >"$dir/node$i.pid"
 }
@@ -497,11 +501,19 @@ stop_nodes() {
   done
 }
 
+# The Kafka version the cluster's run dir was started with (empty if none).
+running_version() { cat "$dir/kafka.version" 2>/dev/null || true; }
+
 cmd_start() {
   local n i id
   n=$(running_count)
+  if ((n == nodes)) && [ "$(running_version)" != "$version" ]; then
+    echo "cluster: $name runs Kafka $(running_version), $version wanted; restarting it fresh" >&2
+    stop_nodes $(seq 1 "$nodes")
+    n=0
+  fi
   if ((n == nodes)) && [ "$(broker_count "$(bootstrap)")" = "$nodes" ]; then
-    echo "cluster: $name already running ($(bootstrap))"
+    echo "cluster: $name already running ($(bootstrap), Kafka $version)"
     return 0
   fi
   if ((n > 0)); then
@@ -511,14 +523,21 @@ cmd_start() {
   [ -x "$java_home/bin/java" ] || die "no Java 17 at $java_home"
   command -v kcat >/dev/null || die "kcat not found (scripts/setup.sh installs it)"
   "$here/fetch-kafka.sh"
+  local l p
   for ((i = 0; i < nodes; i++)); do
-    ! port_open "${broker_ports[i]}" || die "port ${broker_ports[i]} already in use"
-    ! port_open "${ctrl_ports[i]}" || die "port ${ctrl_ports[i]} already in use"
+    for p in "${broker_ports[i]}" "${ctrl_ports[i]}"; do
+      ! port_open "$p" || die "port $p already in use"
+    done
+    for l in "${sec_names[@]}"; do
+      p=$(sec_port "$l" $((i + 1)))
+      ! port_open "$p" || die "port $p ($l) already in use"
+    done
   done
 
   local t0=$SECONDS
   rm -rf "$dir"
   mkdir -p "$dir"
+  echo "$version" >"$dir/kafka.version"
   id=$("$here/kafka-tool.sh" kafka.tools.StorageTool random-uuid)
   echo "$id" >"$dir/cluster.id"
   "$here/certs.sh" "$certs" || die "certs.sh failed"
@@ -537,7 +556,7 @@ cmd_start() {
     stop_nodes $(seq 1 "$nodes")
     exit 1
   fi
-  echo "cluster: $name ready in $((SECONDS - t0)) s: $(bootstrap)"
+  echo "cluster: $name ready in $((SECONDS - t0)) s: $(bootstrap) (Kafka $version)"
 }
 
 cmd_stop() {
@@ -570,6 +589,7 @@ cmd_env() {
   echo "export KR_TEST_BROKERS=$nodes"
   echo "export KR_TEST_CLUSTER=$name"
   echo "export KR_TEST_CLUSTER_SH=$here/cluster.sh"
+  echo "export KR_KAFKA_VERSION=$version"
   echo "export KR_TEST_VERIFY_TOPIC=$here/verify-topic.sh"
   echo "export KR_TEST_COUNT_SECURE=$here/count-secure.sh"
   cmd_env_secure
@@ -611,16 +631,24 @@ cmd_pid() {
 }
 
 cmd_start_node() {
-  (($# == 1)) || usage
-  check_node "$1"
-  local i=$1 t0=$SECONDS
-  if node_pid "$i" >/dev/null; then echo "cluster: $name node $i already running"; return 0; fi
-  [ -f "$dir/node$i/data/meta.properties" ] || die "$name node $i was never formatted: start $name first"
-  ! port_open "${broker_ports[i - 1]}" || die "port ${broker_ports[i - 1]} already in use"
-  echo "---- start-node $(date -u +%FT%TZ)" >>"$dir/node$i.log"
-  launch_node "$i"
-  wait_ready "$(running_count)" "$i" || { stop_nodes "$i"; exit 1; }
-  echo "cluster: $name node $i ready in $((SECONDS - t0)) s"
+  (($# >= 1)) || usage
+  local i t0=$SECONDS
+  local -a todo=()
+  for i in "$@"; do
+    check_node "$i"
+    if node_pid "$i" >/dev/null; then echo "cluster: $name node $i already running"; continue; fi
+    [ -f "$dir/node$i/data/meta.properties" ] ||
+      die "$name node $i was never formatted: start $name first"
+    ! port_open "${broker_ports[i - 1]}" || die "port ${broker_ports[i - 1]} already in use"
+    todo+=("$i")
+  done
+  ((${#todo[@]})) || return 0
+  for i in "${todo[@]}"; do
+    echo "---- start-node $(date -u +%FT%TZ)" >>"$dir/node$i.log"
+    launch_node "$i"
+  done
+  wait_ready "$(running_count)" "${todo[@]}" || { stop_nodes "${todo[@]}"; exit 1; }
+  echo "cluster: $name node(s) ${todo[*]} ready in $((SECONDS - t0)) s"
 }
 
 cmd_stop_node() {
@@ -634,6 +662,16 @@ cmd_stop_node() {
 cmd=$1
 layout "$2"
 shift 2
+# The Kafka version: a running (or stopped) cluster keeps the one it was started with;
+# `start` takes KR_KAFKA_VERSION or pom.xml's default. Exported for kafka-tool.sh.
+if [ "$cmd" = start ] || [ ! -f "$dir/kafka.version" ]; then
+  version=${KR_KAFKA_VERSION:-$(KR_KAFKA_VERSION= "$here/fetch-kafka.sh" --dir)}
+  version=${version##*/}
+else
+  version=$(cat "$dir/kafka.version")
+fi
+export KR_KAFKA_VERSION=$version
+libs=$("$here/fetch-kafka.sh" --dir) || exit 2
 # Commands that change a cluster take its lock, so that tests starting the same cluster at
 # once get one start and "already running". Children that outlive us must not hold fd 9.
 case $cmd in

@@ -64,7 +64,7 @@ java_produce() {
   if "$KR_TEST_KAFKA_TOOL" org.apache.kafka.tools.ConsoleProducer \
       --bootstrap-server "$("$cl" bootstrap single "$kind")" --topic "$topic" \
       --producer.config "$("$cl" props single "$kind")" --producer-property acks=all \
-      --property parse.key=true --property key.separator=: <"$tmp/in" 2>"$tmp/err"; then
+      --property parse.key=true --property key.separator=: <"$tmp/in" >"$tmp/err" 2>&1; then
     ok "Java producer over $kind ($n records)"
   else
     bad "Java producer over $kind: $(tail -n 3 "$tmp/err")"

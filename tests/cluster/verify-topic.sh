@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reads a topic back with an independent Java reader (java/KrVerify.java, compiled here on
-# first use against tests/cluster/libs, cached in run/java/) and checks exact counts:
+# first use against tests/cluster/libs/<version>, cached in run/java/<version>/) and checks
+# exact counts:
 #   verify-topic.sh --bootstrap B --topic T [--config CLIENT.properties] [--expect N]
 #                   [--timeout-ms MS]
 # prints "count N", one "partition P count C first F last L" line per partition and

@@ -154,8 +154,9 @@ eng_start_all() {
     # shellcheck disable=SC2086 # the option strings are meant to split into words
     setsid "$java_home/bin/java" $heap -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError \
       -Djava.awt.headless=true -Djava.net.preferIPv4Stack=true \
-      -Dlog4j2.configurationFile="$here/broker-log4j2.xml" ${KR_BROKER_JAVA_OPTS:-} \
-      -cp "$here/libs/*" kafka.Kafka "$dir/node$i/server.properties" \
+      -Dlog4j2.configurationFile="$here/broker-log4j2.xml" \
+      -Dlog4j.configuration="file:$here/broker-log4j.properties" ${KR_BROKER_JAVA_OPTS:-} \
+      -cp "$("$here/kafka-tool.sh" --libs)/*" kafka.Kafka "$dir/node$i/server.properties" \
       </dev/null >>"$dir/node$i.log" 2>&1 &
     echo $! >"$dir/node$i.pid"
   done
