@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kr_alloc_count.h"
 #include "kring.h"
 
 #define DRIVE_PARTS_MAX 4096
@@ -56,6 +57,10 @@ typedef struct drive {
     double rate;
     int progress_ms;
     const char *oauth_token_file; /* OAUTHBEARER: the token, read at each authentication */
+    uint64_t alloc_from;          /* --alloc-window: count allocations from this id ... */
+    uint64_t alloc_to;            /* ... to this one (0: no window) */
+    uint64_t alloc_per;           /* at most one allocation per this many records (0: none) */
+    bool alloc_bad;
     const char *conf_k[DRIVE_CONF_MAX];
     const char *conf_v[DRIVE_CONF_MAX];
     int conf_cnt;
@@ -111,10 +116,13 @@ static void usage(void)
             "                [--expect-all-fail NAME] [--expect-big-fail NAME]\n"
             "                [--mark N ...] [--mark-wait N ...] [--mark-file F] [--mark-wait-s S]\n"
             "                [--rate RECORDS_PER_S] [--poll-every N] [--progress-ms MS]\n"
-            "                [--reports FILE] [--oauth-token-file FILE]\n"
+            "                [--reports FILE] [--oauth-token-file FILE] [--alloc-window A:B]\n"
             "  -b defaults to $KR_TEST_BOOTSTRAP. --mark N appends \"REACHED N\" to the mark\n"
             "  file once N records are queued; --mark-wait N then waits (polling) until the\n"
-            "  file F.go.N exists. --reports writes \"id partition offset\" per acked record.\n");
+            "  file F.go.N exists. --reports writes \"id partition offset\" per acked record.\n"
+            "  --alloc-window A:B fails the run if the producing thread calls the allocator\n"
+            "  while records A..B are produced (the steady state: warm up before A), or, with\n"
+            "  --alloc-per R, more than once per R records or without freeing each block.\n");
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -153,6 +161,17 @@ static int parse_opt(drive_t *d, const char *opt, char *val)
         *eq = '\0';
         d->conf_k[d->conf_cnt] = val;
         d->conf_v[d->conf_cnt++] = eq + 1;
+    } else if (strcmp(opt, "--alloc-window") == 0) {
+        char *colon = strchr(val, ':');
+        if (colon == NULL)
+            return -1;
+        *colon = '\0';
+        if (parse_u64(val, &d->alloc_from) != 0 || parse_u64(colon + 1, &d->alloc_to) != 0 ||
+            d->alloc_to <= d->alloc_from)
+            return -1;
+    } else if (strcmp(opt, "--alloc-per") == 0) {
+        if (parse_u64(val, &d->alloc_per) != 0 || d->alloc_per == 0)
+            return -1;
     } else if (strcmp(opt, "--oauth-token-file") == 0) {
         d->oauth_token_file = val;
     } else if (strcmp(opt, "--big") == 0) {
@@ -490,6 +509,23 @@ static void produce_one(drive_t *d, kr_producer_t *p, uint64_t id, char *vbuf, i
     }
 }
 
+/* Closes the allocation window and says what it saw. */
+static void drive_alloc_stop(drive_t *d)
+{
+    kr_alloc_count_stop();
+    const kr_alloc_counts_t *c = kr_alloc_counts();
+    uint64_t records = d->alloc_to - d->alloc_from;
+    d->alloc_bad = d->alloc_per == 0 ? c->allocs + c->frees > 0
+                                     : c->allocs > records / d->alloc_per ||
+                                           c->frees != c->allocs;
+    fprintf(stderr, "kr_drive: records %" PRIu64 "..%" PRIu64 ": %" PRIu64 " allocations, %"
+            PRIu64 " frees on the producing thread\n", d->alloc_from, d->alloc_to, c->allocs,
+            c->frees);
+    for (uint64_t i = 0; i < c->allocs && i < KR_ALLOC_SEEN_MAX; i++)
+        fprintf(stderr, "kr_drive: allocation %" PRIu64 ": %zu bytes, called from %p\n", i,
+                c->seen_size[i], c->seen_caller[i]);
+}
+
 static void produce_all(drive_t *d, kr_producer_t *p, int64_t t0)
 {
     char *vbuf = malloc(d->value_size + 128);
@@ -498,6 +534,10 @@ static void produce_all(drive_t *d, kr_producer_t *p, int64_t t0)
     int64_t next_progress = t0 + (int64_t)d->progress_ms * 1000;
     int next_mark = 0;
     for (uint64_t id = 0; id < d->n; id++) {
+        if (d->alloc_to != 0 && id == d->alloc_from)
+            kr_alloc_count_start();
+        if (d->alloc_to != 0 && id == d->alloc_to)
+            drive_alloc_stop(d);
         produce_one(d, p, id, vbuf, t0, &next_progress);
         if ((id + 1) % d->poll_every == 0)
             poll_for(d, p, 0, t0, &next_progress);
@@ -578,7 +618,7 @@ static int report(drive_t *d, double secs, int flush_rc)
     bool ok = judge_outcome(d, missing);
     ok = ok && flush_rc == 0 && d->dup_reports == 0 && d->bad_opaque == 0 &&
          d->offset_regress == 0 && d->key_regress == 0 && d->bad_partition == 0 &&
-         d->reports_in_close == 0;
+         d->reports_in_close == 0 && !d->alloc_bad;
     printf("kr_drive: %s topic=%s n=%" PRIu64 " acked=%" PRIu64 " failed=%" PRIu64
            " produce_failed=%" PRIu64 " missing=%" PRIu64 " dup_reports=%" PRIu64
            " offset_regressions=%" PRIu64 " key_regressions=%" PRIu64 " flush=%s %.2fs"

@@ -4,12 +4,9 @@
  * broker and the producer's thread calls no allocator function at all between the two
  * checkpoints.
  *
- * Counting: in a plain build this executable defines malloc, calloc, realloc, free and
- * the aligned variants itself (glibc lets a program replace them) and forwards to
- * glibc's __libc_* functions, so every call from the engine, liburing and libc (for
- * example getaddrinfo's) is seen. Under ASan or TSan, which own malloc, the sanitizer's
- * malloc/free hooks count instead. Only calls made on the producer's thread while the
- * window is open count: the fake broker's threads allocate as they please.
+ * Counting: tests/common/kr_alloc_count.h. Only calls made on the producer's thread
+ * while the window is open count: the fake broker's threads allocate as they please.
+ * (With TLS, the same check runs against the real Kafka: tests/engine/secure.sh.)
  *
  * getaddrinfo allocates; the engine calls it when it connects, which is during the
  * warm-up only (the test asserts that no new connection was made in the window).
@@ -27,129 +24,13 @@
 #include <cmocka.h>
 
 #include "kr_fakebroker.h"
+#include "kr_alloc_count.h"
 #include "kr_header.h"
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define ALLOC_BY_SANITIZER 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define ALLOC_BY_SANITIZER 1
-#endif
-#endif
 
 #define WARMUP 10000
 #define RECORDS 1000000
 #define PARTS 4
-#define SEEN_MAX 16
 
-static __thread int counting; /* the window is open on this thread */
-static uint64_t allocs;
-static uint64_t frees;
-static size_t seen_size[SEEN_MAX];
-static const void *seen_caller[SEEN_MAX];
-
-static void count_alloc(size_t size, const void *caller)
-{
-    if (!counting)
-        return;
-    if (allocs < SEEN_MAX) {
-        seen_size[allocs] = size;
-        seen_caller[allocs] = caller;
-    }
-    allocs++;
-}
-
-static void count_free(void)
-{
-    if (counting)
-        frees++;
-}
-
-#ifdef ALLOC_BY_SANITIZER
-int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
-                                              void (*free_hook)(const volatile void *));
-
-static void on_malloc(const volatile void *ptr, size_t size)
-{
-    (void)ptr;
-    count_alloc(size, NULL);
-}
-
-static void on_free(const volatile void *ptr)
-{
-    (void)ptr;
-    count_free();
-}
-
-static void install_counting(void)
-{
-    __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
-}
-#else
-void *__libc_malloc(size_t size);
-void *__libc_calloc(size_t n, size_t size);
-void *__libc_realloc(void *ptr, size_t size);
-void *__libc_memalign(size_t align, size_t size);
-void __libc_free(void *ptr);
-
-void *malloc(size_t size)
-{
-    count_alloc(size, __builtin_return_address(0));
-    return __libc_malloc(size);
-}
-
-void *calloc(size_t n, size_t size)
-{
-    count_alloc(n * size, __builtin_return_address(0));
-    return __libc_calloc(n, size);
-}
-
-void *realloc(void *ptr, size_t size)
-{
-    count_alloc(size, __builtin_return_address(0));
-    return __libc_realloc(ptr, size);
-}
-
-void *reallocarray(void *ptr, size_t n, size_t size)
-{
-    size_t bytes;
-    if (__builtin_mul_overflow(n, size, &bytes))
-        return NULL;
-    count_alloc(bytes, __builtin_return_address(0));
-    return __libc_realloc(ptr, bytes);
-}
-
-void free(void *ptr)
-{
-    if (ptr != NULL)
-        count_free();
-    __libc_free(ptr);
-}
-
-int posix_memalign(void **out, size_t align, size_t size)
-{
-    count_alloc(size, __builtin_return_address(0));
-    void *p = __libc_memalign(align, size);
-    if (p == NULL)
-        return 12; /* ENOMEM */
-    *out = p;
-    return 0;
-}
-
-void *aligned_alloc(size_t align, size_t size)
-{
-    count_alloc(size, __builtin_return_address(0));
-    return __libc_memalign(align, size);
-}
-
-void *memalign(size_t align, size_t size)
-{
-    count_alloc(size, __builtin_return_address(0));
-    return __libc_memalign(align, size);
-}
-
-static void install_counting(void) {}
-#endif
 
 /*
  * The counting itself works: creating and closing a producer (which allocates its
@@ -159,35 +40,33 @@ static void install_counting(void) {}
 static void test_counter_counts(void **state)
 {
     (void)state;
-    install_counting();
     kr_fb_conf_t fc;
     kr_fb_conf_defaults(&fc);
     kr_fb_conf_topic(&fc, "t", 1);
     kr_fb_t *fb = kr_fb_start(&fc);
     assert_non_null(fb);
-    allocs = frees = 0;
-    counting = 1;
+    const kr_alloc_counts_t *c = kr_alloc_counts();
+    kr_alloc_count_start();
     kr_fbh_t h;
     int rc = kr_fbh_open(&h, fb, 0, NULL);
-    uint64_t created = allocs;
+    uint64_t created = c->allocs;
     if (rc == 0)
         rc = kr_fbh_produce(&h, "t", 0, 0, 8);
     if (rc == 0)
         rc = kr_flush(h.p, 10000);
     kr_fbh_close(&h, 1000);
-    counting = 0;
+    kr_alloc_count_stop();
     assert_int_equal(rc, 0);
     print_message("allocations: %llu creating the producer, %llu to connect, produce and "
                   "close; frees: %llu\n", (unsigned long long)created,
-                  (unsigned long long)(allocs - created), (unsigned long long)frees);
+                  (unsigned long long)(c->allocs - created), (unsigned long long)c->frees);
     assert_true(created >= 4);
-    assert_true(allocs > created); /* getaddrinfo, at least */
-    assert_true(frees >= created);
-    uint64_t before = allocs;
+    assert_true(c->allocs > created); /* getaddrinfo, at least */
+    assert_true(c->frees >= created);
+    uint64_t before = c->allocs;
     void *p = malloc(64);
     free(p);
-    assert_int_equal(allocs, before);
-    allocs = frees = 0;
+    assert_int_equal(c->allocs, before);
     kr_fb_stop(fb);
 }
 
@@ -204,7 +83,6 @@ static void produce_range(kr_fbh_t *h, uint64_t from, uint64_t to)
 static void steady_state(const char *codec)
 {
     kr_fbh_watchdog(240, __func__);
-    install_counting();
     kr_fb_conf_t fc;
     kr_fb_conf_defaults(&fc);
     fc.log_cap = (WARMUP + RECORDS) / PARTS + 1;
@@ -220,22 +98,22 @@ static void steady_state(const char *codec)
     assert_int_equal(h.ok, WARMUP);
     int64_t conns = kr_fb_connections(fb, 1);
 
-    allocs = frees = 0;
-    counting = 1;
+    kr_alloc_count_start();
     produce_range(&h, WARMUP, WARMUP + RECORDS);
     int rc = kr_flush(h.p, 120000);
-    counting = 0;
+    kr_alloc_count_stop();
+    const kr_alloc_counts_t *c = kr_alloc_counts();
 
     assert_int_equal(rc, 0);
     assert_int_equal(h.ok, WARMUP + RECORDS);
     assert_int_equal(h.failed, 0);
     assert_int_equal(kr_fb_connections(fb, 1), conns);
-    for (uint64_t i = 0; i < allocs && i < SEEN_MAX; i++)
+    for (uint64_t i = 0; i < c->allocs && i < KR_ALLOC_SEEN_MAX; i++)
         print_message("allocation %llu in the window: %zu bytes, called from %p\n",
-                      (unsigned long long)i, seen_size[i], seen_caller[i]);
-    if (allocs != 0 || frees != 0)
+                      (unsigned long long)i, c->seen_size[i], c->seen_caller[i]);
+    if (c->allocs != 0 || c->frees != 0)
         fail_msg("the steady state called the allocator: %llu allocations, %llu frees",
-                 (unsigned long long)allocs, (unsigned long long)frees);
+                 (unsigned long long)c->allocs, (unsigned long long)c->frees);
     /* and the records are all there, in order, once */
     int64_t total = 0;
     for (int32_t p = 0; p < PARTS; p++) {
