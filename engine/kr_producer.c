@@ -2,6 +2,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,8 +73,10 @@ static int producer_transport(kr_producer_t *p, const producer_sink_t *sink, cha
     else
         rc = kr_uring_init(&p->tr);
     if (rc == KR_ENOURING && engine == KR_IO_AUTO) {
+        /* One warning per process: a program with a producer per core says it once. */
+        static atomic_bool warned;
         rc = kr_poll_init(&p->tr);
-        if (rc == 0)
+        if (rc == 0 && !atomic_exchange(&warned, true))
             kr_log(p, KR_LOG_WARNING, "io_uring is not available here (refused by the kernel "
                    "or a seccomp profile): using the poll transport");
     }

@@ -5,11 +5,13 @@
  *
  *   open     inner connect, then the handshake (ClientHello out, ... ); the outer connect
  *            completes when the handshake has, or fails with KR_ETLS and the reason.
- *   send     plaintext from the caller's iovecs is gathered into a stage of up to
- *            TLS_STAGE bytes, encrypted (SSL_write into a BIO pair), and the ciphertext is
- *            sent by the inner transport; the outer send completes with the plaintext
- *            bytes of that round once its ciphertext is all out (the connection sends the
- *            rest, as after any short send).
+ *   send     up to TLS_ROUND bytes of plaintext from the caller's iovecs are encrypted
+ *            (SSL_write into a BIO pair): large iovecs (record batches) straight from
+ *            the caller's memory, small ones (request framing) gathered into a stage first
+ *            so they share TLS records. The inner transport sends the ciphertext straight
+ *            out of the BIO pair's buffer (BIO_nread0: no copy), and the outer send
+ *            completes with the plaintext bytes of that round once its ciphertext is all
+ *            out (the connection sends the rest, as after any short send).
  *   recv     ciphertext from the inner transport goes into the BIO pair, SSL_read decrypts
  *            into the caller's buffer.
  *
@@ -38,9 +40,11 @@
 #include "kr_error.h"
 #include "kr_tls.h"
 
-#define TLS_STAGE (64 * 1024)          /* plaintext per send round */
-#define TLS_PAIR (2 * TLS_STAGE)       /* each direction of the BIO pair */
-#define TLS_COUT TLS_PAIR              /* ciphertext being sent */
+#define TLS_ROUND (256 * 1024)         /* plaintext per send round */
+#define TLS_STAGE (16 * 1024)          /* small iovecs gathered into one TLS record */
+#define TLS_DIRECT 4096                /* iovecs this large are encrypted in place */
+#define TLS_PAIR (TLS_ROUND + 64 * 1024) /* each direction of the BIO pair: a round's
+                                            ciphertext and what OpenSSL adds */
 #define TLS_CIN (64 * 1024)            /* ciphertext received, not yet in the BIO */
 #define TLS_SOCKS 64
 
@@ -55,11 +59,8 @@ typedef struct tsock {
     SSL *ssl;
     BIO *net;                 /* our end of the BIO pair */
     const struct msghdr *msg; /* the outer send in progress */
-    size_t round_plain;       /* plaintext bytes whose ciphertext is in cout */
+    size_t round_plain;       /* plaintext bytes whose ciphertext is being sent */
     uint8_t *stage;
-    uint8_t *cout;
-    size_t cout_len;
-    size_t cout_off;
     struct msghdr cmsg;
     struct iovec ciov;
     uint8_t *cin;
@@ -137,15 +138,12 @@ static void tls_flush(tls_tr_t *k, tsock_t *ts)
 {
     if (ts->inner.op_send.busy || ts->dead)
         return;
-    if (ts->cout_len == 0) {
-        int n = BIO_read(ts->net, ts->cout, TLS_COUT);
-        if (n <= 0)
-            return;
-        ts->cout_len = (size_t)n;
-        ts->cout_off = 0;
-    }
-    ts->ciov.iov_base = ts->cout + ts->cout_off;
-    ts->ciov.iov_len = ts->cout_len - ts->cout_off;
+    char *out = NULL;
+    int n = BIO_nread0(ts->net, &out); /* the next contiguous run of ciphertext, in place */
+    if (n <= 0)
+        return;
+    ts->ciov.iov_base = out;
+    ts->ciov.iov_len = (size_t)n;
     memset(&ts->cmsg, 0, sizeof(ts->cmsg));
     ts->cmsg.msg_iov = &ts->ciov;
     ts->cmsg.msg_iovlen = 1;
@@ -258,7 +256,20 @@ static void tls_read(tls_tr_t *k, tsock_t *ts)
     tls_flush(k, ts); /* a post-handshake message (ticket, key update) may want out */
 }
 
-/* Encrypts the next stage of the outer send and sends its ciphertext. */
+/* SSL_write of n bytes. Returns the bytes taken (maybe fewer: the pair is full), 0 when
+ * none could be (wait for the sends to drain it), or -1 (the connection failed). */
+static int tls_write(tls_tr_t *k, tsock_t *ts, const void *buf, size_t n)
+{
+    int w = SSL_write(ts->ssl, buf, (int)n);
+    if (w > 0)
+        return w;
+    if (SSL_get_error(ts->ssl, w) == SSL_ERROR_WANT_WRITE)
+        return 0;
+    tls_fail_ssl(k, ts, "connection failed");
+    return -1;
+}
+
+/* Encrypts the next round of the outer send; its ciphertext goes out by tls_flush. */
 static void tls_send_round(tls_tr_t *k, tsock_t *ts)
 {
     assert(ts->msg != NULL && ts->round_plain == 0);
@@ -267,20 +278,38 @@ static void tls_send_round(tls_tr_t *k, tsock_t *ts)
     tls_flush(k, ts); /* anything OpenSSL wrote on its own goes first */
     if (ts->inner.op_send.busy)
         return;
-    size_t n = 0;
-    for (size_t i = 0; i < ts->msg->msg_iovlen && n < TLS_STAGE; i++) {
+    size_t done = 0, staged = 0;
+    bool full = false;
+    for (size_t i = 0; i < ts->msg->msg_iovlen && done + staged < TLS_ROUND && !full; i++) {
         const struct iovec *v = &ts->msg->msg_iov[i];
-        size_t take = v->iov_len < TLS_STAGE - n ? v->iov_len : TLS_STAGE - n;
-        memcpy(ts->stage + n, v->iov_base, take);
-        n += take;
+        size_t len = v->iov_len < TLS_ROUND - done - staged ? v->iov_len
+                                                            : TLS_ROUND - done - staged;
+        if (len < TLS_DIRECT && staged + len <= TLS_STAGE) {
+            memcpy(ts->stage + staged, v->iov_base, len);
+            staged += len;
+            continue;
+        }
+        int w = staged > 0 ? tls_write(k, ts, ts->stage, staged) : 0;
+        if (w < 0)
+            return;
+        done += (size_t)w;
+        full = staged > 0 && (size_t)w < staged;
+        staged = 0;
+        if (full)
+            break;
+        w = tls_write(k, ts, v->iov_base, len);
+        if (w < 0)
+            return;
+        done += (size_t)w;
+        full = (size_t)w < len;
     }
-    assert(n > 0);
-    int w = SSL_write(ts->ssl, ts->stage, (int)n);
-    if (w <= 0) {
-        tls_fail_ssl(k, ts, "connection failed");
-        return;
+    if (staged > 0 && !full) {
+        int w = tls_write(k, ts, ts->stage, staged);
+        if (w < 0)
+            return;
+        done += (size_t)w;
     }
-    ts->round_plain = (size_t)w;
+    ts->round_plain = done;
     tls_flush(k, ts);
 }
 
@@ -307,25 +336,23 @@ static void tls_on_sent(tls_tr_t *k, tsock_t *ts, int32_t res)
         tls_fail(k, ts, res, NULL);
         return;
     }
-    ts->cout_off += (size_t)res;
-    if (ts->cout_off < ts->cout_len) {
+    char *sent = NULL;
+    BIO_nread(ts->net, &sent, res); /* those bytes are out: the pair may reuse them */
+    if (BIO_ctrl_pending(ts->net) > 0) {
         tls_flush(k, ts);
         return;
     }
-    ts->cout_len = ts->cout_off = 0;
     if (ts->handshaking) {
         tls_handshake(k, ts);
         return;
     }
-    if (ts->round_plain > 0 && BIO_ctrl_pending(ts->net) == 0) {
+    if (ts->round_plain > 0) {
         kr_cq_push(&k->cq, &ts->outer->op_send, (int32_t)ts->round_plain, NULL);
         ts->round_plain = 0;
         ts->msg = NULL;
-    } else if (ts->msg != NULL && ts->round_plain == 0) {
-        tls_send_round(k, ts);
-        return;
+    } else if (ts->msg != NULL) {
+        tls_send_round(k, ts); /* the pair was full, or a flush went first */
     }
-    tls_flush(k, ts);
 }
 
 static void tls_on_recv(tls_tr_t *k, tsock_t *ts, const kr_cqe_t *e)
@@ -405,13 +432,12 @@ static int tls_open(kr_transport_t *t, kr_sock_t *s, const char *host,
     if (slot == TLS_SOCKS || strlen(host) >= sizeof(k->socks[0].host))
         return -EMFILE;
     tsock_t *ts = &k->socks[slot];
-    uint8_t *stage = ts->stage, *cout = ts->cout, *cin = ts->cin;
+    uint8_t *stage = ts->stage, *cin = ts->cin;
     memset(ts, 0, sizeof(*ts));
     /* A slot's buffers are made on its first connection and kept for the next ones. */
     ts->stage = stage != NULL ? stage : malloc(TLS_STAGE);
-    ts->cout = cout != NULL ? cout : malloc(TLS_COUT);
     ts->cin = cin != NULL ? cin : malloc(TLS_CIN);
-    if (ts->stage == NULL || ts->cout == NULL || ts->cin == NULL)
+    if (ts->stage == NULL || ts->cin == NULL)
         return -ENOMEM;
     kr_sock_init(&ts->inner, ts);
     snprintf(ts->host, sizeof(ts->host), "%s", host);
@@ -495,8 +521,9 @@ static int tls_wait(kr_transport_t *t, int64_t timeout_us)
 
 /*
  * Inner completions are taken one at a time: an op's busy flag clears when its completion
- * is drained, and this layer decides from those flags whether cout and the receive may be
- * reused, so no later completion may be drained before the earlier one is handled. Each
+ * is drained, and this layer decides from those flags whether the pair's bytes and the
+ * receive buffer may be reused, so no later completion may be drained before the earlier
+ * one is handled. Each
  * makes at most one outer completion: the queue keeps room for them.
  */
 static unsigned tls_drain(kr_transport_t *t, kr_cqe_t *out, unsigned max)
@@ -528,7 +555,6 @@ static void tls_exit(kr_transport_t *t)
         SSL_free(ts->ssl);
         BIO_free(ts->net);
         free(ts->stage);
-        free(ts->cout);
         free(ts->cin);
     }
     SSL_CTX_free(k->ctx);
@@ -604,7 +630,9 @@ static int tls_ctx(tls_tr_t *k, const kr_tls_conf_t *c, char *errstr, size_t err
     if (k->ctx == NULL)
         return -ENOMEM;
     SSL_CTX_set_min_proto_version(k->ctx, TLS1_2_VERSION);
-    SSL_CTX_set_mode(k->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE);
+    /* A write the full pair cut short is retried from the connection's iovecs, where the
+     * same bytes may sit at another address (or in the stage). */
+    SSL_CTX_set_mode(k->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     SSL_CTX_set_verify(k->ctx, c->verify_cert ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
     k->verify_host = c->verify_cert && c->verify_host;
     int rc = 0;

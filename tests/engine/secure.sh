@@ -73,6 +73,8 @@ refused() {
   eng_drive 60 -b "$boot" -t "$topic" -n 1000 "$@"
   ((drive_secs <= 20)) || fail "took ${drive_secs}s to fail (over 20 s)"
   grep -q -- "$what" "$work/drive.err" || fail "stderr does not say '$what'"
+  ! grep -q -- "not-the-password" "$work/drive.err" "$work/drive.out" ||
+    fail "a password appears in the producer's output"
   eng_judge 0
 }
 
