@@ -8,7 +8,7 @@
 #   three   nodes 1,2,3: brokers 127.0.0.1:29092,29192,29292, controllers :29093,:29193,:29293,
 #           SASL_SSL :29094,:29194,:29294
 # The SASL listeners take PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER (unsecured
-# JWT). TLS material comes from certs.sh (run/<cluster>/certs), made fresh at every start;
+# JWT), except REAUTH, which leaves out SCRAM-SHA-256. TLS material comes from certs.sh (run/<cluster>/certs), made fresh at every start;
 # SCRAM users are made at format time; run/<cluster>/client/ holds a ready client config
 # per client kind (KIND.properties for Kafka's tools, KIND.kcat for kcat -F). Inter-broker
 # and controller traffic stays PLAINTEXT.
@@ -259,7 +259,9 @@ EOF
         echo "listener.name.$lc.ssl.keystore.location=$certs/badhost-keystore.pem" ;;
       REAUTH) for m in "${sasl_mechs[@]}"; do
           echo "listener.name.$lc.${m,,}.connections.max.reauth.ms=$reauth_ms"
-        done ;;
+        done
+        # One mechanism left out, for the "mechanism not enabled" test.
+        echo "listener.name.$lc.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512,OAUTHBEARER" ;;
     esac
     [[ $(sec_protocol "$l") == SASL_* ]] || continue
     for m in "${sasl_mechs[@]}"; do

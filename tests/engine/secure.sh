@@ -10,7 +10,7 @@
 #   sasl_plaintext_scram512 reauth (a 40 s run on the listener with
 #   connections.max.reauth.ms=10000: every connection re-authenticates, nothing is lost)
 # Error cases, each must end non-zero within 20 s with its reason on stderr:
-#   err_password err_untrusted err_hostname err_no_client_cert err_tls_to_plaintext
+#   err_password err_mechanism err_untrusted err_hostname err_no_client_cert err_tls_to_plaintext
 #   err_plaintext_to_tls
 # Skips (77) without the single cluster's secure listeners.
 set -euo pipefail
@@ -72,7 +72,7 @@ refused() {
   eng_create "$topic" 1 1
   eng_drive 60 -b "$boot" -t "$topic" -n 1000 "$@"
   ((drive_secs <= 20)) || fail "took ${drive_secs}s to fail (over 20 s)"
-  grep -q -- "$what" "$work/drive.err" || fail "stderr does not say '$what'"
+  grep -qE -- "$what" "$work/drive.err" || fail "stderr does not say '$what'"
   ! grep -q -- "not-the-password" "$work/drive.err" "$work/drive.out" ||
     fail "a password appears in the producer's output"
   eng_judge 0
@@ -111,6 +111,9 @@ case $case_name in
       --expect-all-fail KR_EAUTH "${tls[@]}" -X security.protocol=SASL_SSL \
       -X sasl.mechanism=SCRAM-SHA-512 -X sasl.username="$KR_TEST_SCRAM512_USER" \
       -X sasl.password=not-the-password ;;
+  err_mechanism) refused "SCRAM-SHA-256 is not enabled on the broker.*offers: PLAIN" \
+      "$KR_TEST_REAUTH_BOOTSTRAP" --expect-all-fail KR_EAUTH "${tls[@]}" \
+      $(sasl SASL_SSL SCRAM-SHA-256) ;;
   err_untrusted) refused "certificate verify failed" "$KR_TEST_SSL_BOOTSTRAP" \
       --expect-all-fail KR_ETLS -X security.protocol=SSL \
       -X ssl.ca.location="$KR_TEST_UNTRUSTED_CA" ;;
