@@ -39,10 +39,16 @@ if [ -x tests/cluster/cluster.sh ]; then
   ctest --test-dir build-asan -L kafka --output-on-failure
   ctest --test-dir build-asan -L noring --output-on-failure
 
+  step "the secure listeners with Kafka's own clients"
+  bash tests/cluster/selftest-secure.sh
+
   step "Python package against a real Kafka (single node)"
   bash tests/python/run.sh
   bash tests/cluster/cluster.sh stop "$cluster"
   trap - EXIT
+
+  step "the exactness tests on other Kafka versions (3.9.1, the newest 4.x)"
+  bash tests/cluster/matrix.sh build-asan 3.9.1 4.4.0
 
   step "engine exactness and fault tests on a real 3-node Kafka"
   bash tests/engine/run-three.sh build-asan
