@@ -7,7 +7,9 @@
  * background thread). Each run ends with kr_flush() and checks that every record was
  * acknowledged.
  *
- * Also the flight generator alone (cli/kr_flights), and the pipeline fed by it.
+ * Also the flight generator alone (cli/kr_flights), and the pipeline fed by it, and the
+ * pipeline with statistics on (*_stats: statistics.interval.ms 1000 and a callback that
+ * reads the document), for their cost next to the same case without.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -32,6 +34,7 @@ typedef struct pipe_param {
     const char *batch_size;
     size_t record_size; /* 0: natural flight events */
     bool generate;      /* records from the generator in the loop, not from the pool */
+    bool stats;         /* statistics.interval.ms 1000, with a callback */
 } pipe_param_t;
 
 typedef struct pipe_state {
@@ -43,7 +46,14 @@ typedef struct pipe_state {
     uint64_t acked;
     uint64_t failed;
     int first_err;
+    uint64_t stats_bytes; /* of the statistics documents seen */
 } pipe_state_t;
+
+static void pipe_stats(const char *json, size_t len, void *ctx)
+{
+    pipe_state_t *s = ctx;
+    s->stats_bytes += len + (uint8_t)json[len / 2];
+}
 
 static void pipe_dr(const kr_delivery_t *d, void *ctx)
 {
@@ -101,6 +111,11 @@ static int pipe_setup(void **st, const void *param)
     s->p = *p;
     int rc = pipe_conf(c, p);
     kr_conf_set_delivery_cb(c, pipe_dr, s);
+    if (rc == 0 && p->stats) {
+        char err[256];
+        kr_conf_set_stats_cb(c, pipe_stats, s);
+        rc = kr_conf_set(c, "statistics.interval.ms", "1000", err, sizeof(err));
+    }
     char err[256];
     if (rc == 0)
         rc = kr_producer_new_sink(&s->prod, c, PIPE_TOPIC, PIPE_PARTITIONS,
@@ -218,7 +233,9 @@ static void gen_teardown(void *st) { kr_flights_free(st); }
 static const size_t gen_natural = 0, gen_100 = 100;
 
 #define PIPE(codec, acks, idem, batch, size, gen)                                          \
-    (&(const pipe_param_t){codec, acks, idem, batch, size, gen})
+    (&(const pipe_param_t){codec, acks, idem, batch, size, gen, false})
+#define PIPE_STATS(codec, acks, idem, batch)                                                \
+    (&(const pipe_param_t){codec, acks, idem, batch, 0, false, true})
 
 const kr_bench_case_t kr_bench_pipeline_cases[] = {
     {"flights_generate", "gen", gen_setup, gen_run, gen_teardown, &gen_natural},
@@ -243,5 +260,9 @@ const kr_bench_case_t kr_bench_pipeline_cases[] = {
      PIPE("none", "1", false, "262144", 100, false)},
     {"pipeline_lz4_idem_gen", "pipeline", pipe_setup, pipe_run, pipe_teardown,
      PIPE("lz4", "all", true, "262144", 0, true)},
+    {"pipeline_lz4_acks1_stats", "pipeline", pipe_setup, pipe_run, pipe_teardown,
+     PIPE_STATS("lz4", "1", false, "262144")},
+    {"pipeline_none_acks1_stats", "pipeline", pipe_setup, pipe_run, pipe_teardown,
+     PIPE_STATS("none", "1", false, "262144")},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };

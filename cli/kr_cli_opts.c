@@ -26,6 +26,9 @@ enum {
     O_REPORT,
     O_DRY_RUN,
     O_INSTANCE,
+    O_METRICS_ADDR,
+    O_STATS_JSON,
+    O_METRICS_LINGER,
     O_TIMEOUT,
 };
 
@@ -57,6 +60,9 @@ static const struct option produce_opts[] = {
     {"fleet", required_argument, NULL, O_FLEET},
     {"instance", required_argument, NULL, O_INSTANCE},
     {"report-json", required_argument, NULL, O_REPORT},
+    {"metrics-addr", required_argument, NULL, O_METRICS_ADDR},
+    {"metrics-linger", required_argument, NULL, O_METRICS_LINGER},
+    {"stats-json", required_argument, NULL, O_STATS_JSON},
     {"quiet", no_argument, NULL, 'q'},
     {"dry-run", no_argument, NULL, O_DRY_RUN},
     {"help", no_argument, NULL, 'h'},
@@ -586,6 +592,20 @@ static int apply(parse_ctx_t *c, int val, const char *arg)
             return fail(c, "--report-json: empty file name");
         o->report_json = arg;
         return 0;
+    case O_STATS_JSON:
+        if (arg[0] == '\0')
+            return fail(c, "--stats-json: empty file name");
+        o->stats_json = arg;
+        return 0;
+    case O_METRICS_ADDR:
+        if (strrchr(arg, ':') == NULL || strrchr(arg, ':')[1] == '\0')
+            return fail(c, "--metrics-addr: '%s' is not HOST:PORT", arg);
+        o->metrics_addr = arg;
+        return 0;
+    case O_METRICS_LINGER:
+        if (kr_cli_parse_duration(arg, &o->metrics_linger_ns) != 0)
+            return fail(c, "--metrics-linger: '%s' is not a duration like 5s or 500ms", arg);
+        return 0;
     case O_DRY_RUN:
         o->dry_run = 1;
         return 0;
@@ -861,6 +881,12 @@ static const char usage_produce[] =
     "Output:\n"
     "  -q, --quiet           no live status line (it shows only on a terminal anyway)\n"
     "      --report-json F   write the summary as JSON to F\n"
+    "      --metrics-addr HOST:PORT  serve Prometheus metrics at http://HOST:PORT/metrics\n"
+    "                        (docs/OBSERVABILITY.md)\n"
+    "      --metrics-linger D  after the run, keep serving them for D (e.g. 5s), so that\n"
+    "                        a last scrape sees the final counts\n"
+    "      --stats-json F    append each producer's statistics document (JSON, one a\n"
+    "                        line) to F every statistics.interval.ms (default 1000)\n"
     "      --dry-run         generate and schedule but send nothing: each record counts\n"
     "                        as acknowledged at once (measures the source alone)\n"
     "  -h, --help            this text\n"

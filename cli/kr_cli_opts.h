@@ -88,6 +88,9 @@ typedef struct kr_cli_opts {
     uint64_t seed;
     uint32_t fleet;
     const char *report_json;  /* NULL: no report file */
+    const char *metrics_addr; /* --metrics-addr HOST:PORT, or NULL */
+    int64_t metrics_linger_ns; /* serve metrics this long after the run */
+    const char *stats_json;   /* --stats-json FILE, or NULL */
     int quiet;
     int dry_run;
     int timeout_ms;           /* metadata */

@@ -7,6 +7,12 @@
  * delivery reports, so every producer stays on the thread that made it. Workers publish
  * counters through relaxed atomics; everything else they own alone until joined.
  *
+ * Metrics (--metrics-addr): a server thread renders /metrics from the published atomics
+ * and from copies each worker makes under its pub_mu: engine statistics in the
+ * statistics callback (inside kr_poll, once per statistics.interval.ms) and its latency
+ * histogram once a second. Workers only ever trylock pub_mu, skipping a publication
+ * rather than waiting, so a slow scrape never stalls a producer.
+ *
  * Per record: the source writes it, the schedule plans it, a ring slot (indexed by the
  * record's number, which travels as the record's opaque) keeps its planned time and size
  * until its delivery report; the report's latency goes into the worker's histogram. No
@@ -37,6 +43,8 @@ _Static_assert(sizeof(kr_cli_header_t) == sizeof(kr_header_t), "header layouts a
 _Static_assert(offsetof(kr_cli_header_t, value_len) == offsetof(kr_header_t, value_len),
                "header layouts agree");
 #include "kr_cli_hist.h"
+#include "kr_cli_httpd.h"
+#include "kr_cli_metrics.h"
 #include "kr_cli_report.h"
 #include "kr_cli_sched.h"
 #include "kr_cli_source.h"
@@ -71,6 +79,11 @@ typedef struct worker {
     _Atomic uint64_t pub_bytes;
     _Atomic uint64_t pub_p99_ns;
     _Atomic int done;
+
+    /* Written by the worker under pub_mu (trylock), read by the metrics thread. */
+    pthread_mutex_t pub_mu;
+    kr_cli_pub_t *pub;       /* NULL without --metrics-addr */
+    kr_hist_t pub_lat;
 
     /* The worker's own. */
     _Alignas(64) run_t *run;
@@ -127,6 +140,13 @@ struct run {
     long flush_timeout_ms;
     _Atomic int stop;        /* stop producing, flush what is in flight */
     _Atomic int abandon;     /* stop flushing too */
+    int show;                /* the status line is on stderr */
+    FILE *stats_file;        /* --stats-json, appended under stats_mu */
+    pthread_mutex_t stats_mu;
+    kr_cli_httpd_t *httpd;   /* --metrics-addr; the rest is its thread's own */
+    kr_cli_pub_t **snap;
+    kr_hist_t snap_lat;
+    kr_cli_text_t text;
 };
 
 static _Atomic int g_signals;
@@ -275,6 +295,10 @@ static void tend(worker_t *w, int64_t now)
         atomic_store_explicit(&w->pub_p99_ns, kr_hist_quantile(&w->hist_tmp, 0.99),
                               memory_order_relaxed);
         memcpy(&w->hist_prev, &w->hist, sizeof(w->hist));
+        if (w->pub != NULL && pthread_mutex_trylock(&w->pub_mu) == 0) {
+            memcpy(&w->pub_lat, &w->hist, sizeof(w->hist));
+            pthread_mutex_unlock(&w->pub_mu);
+        }
     }
     if (now - w->last_health_ns >= HEALTH_NS) {
         w->last_health_ns = now;
@@ -476,6 +500,61 @@ static int pin(worker_t *w)
     return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
+/* Engine statistics to the metrics thread; with `wait` the copy is never skipped. */
+static void publish_stats(worker_t *w, int wait)
+{
+    if (w->pub == NULL || w->p == NULL)
+        return;
+    if (wait ? pthread_mutex_lock(&w->pub_mu) != 0 : pthread_mutex_trylock(&w->pub_mu) != 0)
+        return; /* the metrics thread is copying: the next interval will do */
+    kr_stats(w->p, &w->pub->st);
+    int32_t n = kr_stats_partitions(w->p, w->pub->parts, KR_CLI_METRICS_PARTS_MAX);
+    w->pub->part_cnt = n < KR_CLI_METRICS_PARTS_MAX ? n : KR_CLI_METRICS_PARTS_MAX;
+    for (int32_t i = 0; i < w->pub->part_cnt; i++)
+        w->pub->parts[i].topic = NULL; /* the producer's memory: gone after close */
+    w->pub->valid = 1;
+    memcpy(&w->pub_lat, &w->hist, sizeof(w->hist));
+    pthread_mutex_unlock(&w->pub_mu);
+}
+
+/* The engine's statistics document (from inside kr_poll/kr_flush, on the worker). */
+static void on_stats(const char *json, size_t len, void *ctx)
+{
+    worker_t *w = ctx;
+    run_t *r = w->run;
+    if (r->stats_file != NULL) {
+        pthread_mutex_lock(&r->stats_mu); /* between workers only */
+        fwrite(json, 1, len, r->stats_file);
+        fputc('\n', r->stats_file);
+        fflush(r->stats_file);
+        pthread_mutex_unlock(&r->stats_mu);
+    }
+    publish_stats(w, 0);
+}
+
+/* The engine's log lines: on stderr, named by producer, over the status line. */
+static void on_log(int level, const char *line, void *ctx)
+{
+    worker_t *w = ctx;
+    const char *what = level <= KR_LOG_ERR ? "error" : level == KR_LOG_WARNING ? "warning"
+                       : level == KR_LOG_DEBUG ? "debug" : "info";
+    fprintf(stderr, "%skring produce: producer %u: %s: %s\n", w->run->show ? "\r\033[K" : "",
+            w->index, what, line);
+}
+
+/* Statistics every second when metrics or --stats-json want them, unless -X set it. */
+static int stats_conf(const run_t *r, kr_conf_t *conf, worker_t *w, char *err, size_t len)
+{
+    kr_conf_set_log_cb(conf, on_log, w);
+    if (r->o->metrics_addr == NULL && r->o->stats_json == NULL)
+        return 0;
+    kr_conf_set_stats_cb(conf, on_stats, w);
+    for (size_t i = 0; i < r->o->setting_cnt; i++)
+        if (strcmp(r->o->settings[i].key, "statistics.interval.ms") == 0)
+            return 0;
+    return kr_conf_set(conf, "statistics.interval.ms", "1000", err, len);
+}
+
 static void setup(worker_t *w)
 {
     run_t *r = w->run;
@@ -490,7 +569,9 @@ static void setup(worker_t *w)
     }
     kr_conf_set_delivery_cb(conf, on_delivery, w);
     err[0] = '\0';
-    int rc = kr_producer_new(&w->p, conf, err, sizeof(err));
+    int rc = stats_conf(r, conf, w, err, sizeof(err));
+    if (rc == 0)
+        rc = kr_producer_new(&w->p, conf, err, sizeof(err));
     kr_conf_destroy(conf);
     if (rc == 0)
         snprintf(w->transport, sizeof(w->transport), "%s", kr_producer_transport(w->p));
@@ -518,11 +599,17 @@ static void *worker_main(void *arg)
     produce_all(w);
     drain(w);
     w->end_ns = kr_cli_now_ns();
+    publish_stats(w, 1); /* the last engine statistics, before the producer goes */
     if (w->p != NULL) {
         kr_producer_close(w->p, 0); /* fails what is left: reported as failures */
         w->p = NULL;
     }
     publish(w);
+    if (w->pub != NULL) {
+        pthread_mutex_lock(&w->pub_mu);
+        memcpy(&w->pub_lat, &w->hist, sizeof(w->hist));
+        pthread_mutex_unlock(&w->pub_mu);
+    }
     atomic_store(&w->done, 1);
     return NULL;
 }
@@ -653,6 +740,10 @@ static int make_workers(run_t *r)
         w->last_offset = -2;
         kr_hist_init(&w->hist);
         kr_hist_init(&w->hist_prev);
+        kr_hist_init(&w->pub_lat);
+        pthread_mutex_init(&w->pub_mu, NULL);
+        if (o->metrics_addr != NULL && (w->pub = calloc(1, sizeof(kr_cli_pub_t))) == NULL)
+            return -ENOMEM;
         /* -n and --rate are the whole job's: every thread of every instance is a part */
         if (o->source == KR_CLI_SRC_FLIGHTS)
             w->limit = o->count > 0 ? kr_sched_share(o->count, r->parts, r->part0 + t) : 0;
@@ -678,6 +769,8 @@ static void free_workers(run_t *r)
         if (w == NULL)
             continue;
         kr_src_close(&w->src);
+        pthread_mutex_destroy(&w->pub_mu);
+        free(w->pub);
         free(w->ring);
         free(w);
     }
@@ -702,6 +795,80 @@ static void snapshot(const run_t *r, kr_cli_status_snap_t *s)
         if (p99 > s->p99_ns)
             s->p99_ns = p99;
     }
+}
+
+/* ---- the metrics thread ---- */
+
+/* Renders /metrics: copies what the workers published, then formats. */
+static void metrics_render(const char **body, size_t *len, void *ctx)
+{
+    run_t *r = ctx;
+    kr_hist_init(&r->snap_lat);
+    for (uint32_t t = 0; t < r->n; t++) {
+        worker_t *w = r->w[t];
+        pthread_mutex_lock(&w->pub_mu);
+        memcpy(r->snap[t], w->pub, sizeof(*w->pub));
+        kr_hist_merge(&r->snap_lat, &w->pub_lat);
+        pthread_mutex_unlock(&w->pub_mu);
+    }
+    kr_cli_status_snap_t s;
+    snapshot(r, &s);
+    char inst[32];
+    snprintf(inst, sizeof(inst), "%u/%u", r->o->instance, r->o->instances);
+    kr_cli_metrics_in_t in = {
+        .instance = r->o->instances > 1 ? inst : NULL, .topic = r->o->topic,
+        .producers = r->n, .sent = s.sent, .acked = s.acked, .failed = s.failed,
+        .in_flight = s.in_flight, .bytes = s.bytes, .latency = &r->snap_lat,
+        .pubs = (const kr_cli_pub_t *const *)r->snap, .pub_cnt = r->n};
+    kr_cli_metrics_render(&r->text, &in);
+    *body = r->text.oom ? "# out of memory\n" : r->text.buf;
+    *len = r->text.oom ? 16 : r->text.len;
+}
+
+/* Opens --stats-json and starts the --metrics-addr server. */
+static int observe_start(run_t *r)
+{
+    const kr_cli_opts_t *o = r->o;
+    pthread_mutex_init(&r->stats_mu, NULL);
+    if (o->stats_json != NULL && (r->stats_file = fopen(o->stats_json, "a")) == NULL)
+        return fail_usage("--stats-json: %s: %s", o->stats_json, strerror(errno));
+    if (o->metrics_addr == NULL)
+        return 0;
+    r->snap = calloc(r->n, sizeof(*r->snap));
+    for (uint32_t t = 0; r->snap != NULL && t < r->n; t++)
+        if ((r->snap[t] = calloc(1, sizeof(kr_cli_pub_t))) == NULL)
+            return KR_CLI_EXIT_FAIL;
+    if (r->snap == NULL)
+        return KR_CLI_EXIT_FAIL;
+    char err[300];
+    r->httpd = kr_cli_httpd_start(o->metrics_addr, metrics_render, r, err, sizeof(err));
+    if (r->httpd == NULL)
+        return fail_usage("--metrics-addr: %s%s", err, "");
+    return 0;
+}
+
+/* Serves the final counts for --metrics-linger (Ctrl-C ends it), then stops. */
+static void observe_stop(run_t *r)
+{
+    if (r->httpd != NULL) {
+        int64_t until = kr_cli_now_ns() + r->o->metrics_linger_ns;
+        int seen = atomic_load(&g_signals);
+        while (kr_cli_now_ns() < until && atomic_load(&g_signals) == seen) {
+            struct timespec ts = {0, 50000000};
+            nanosleep(&ts, NULL);
+        }
+        kr_cli_httpd_stop(r->httpd);
+        r->httpd = NULL;
+    }
+    for (uint32_t t = 0; r->snap != NULL && t < r->n; t++)
+        free(r->snap[t]);
+    free(r->snap);
+    r->snap = NULL;
+    kr_cli_text_free(&r->text);
+    if (r->stats_file != NULL && fclose(r->stats_file) != 0)
+        fprintf(stderr, "kring produce: --stats-json: %s\n", strerror(errno));
+    r->stats_file = NULL;
+    pthread_mutex_destroy(&r->stats_mu);
 }
 
 static int all_done(const run_t *r)
@@ -887,7 +1054,10 @@ int kr_cli_produce(const kr_cli_opts_t *o)
     rc = open_file(r);
     if (rc == 0)
         rc = make_workers(r);
+    if (rc == 0)
+        rc = observe_start(r);
     if (rc != 0) {
+        observe_stop(r);
         free_workers(r);
         if (report_file != NULL)
             fclose(report_file);
@@ -899,6 +1069,7 @@ int kr_cli_produce(const kr_cli_opts_t *o)
     pthread_barrier_init(&r->ready, NULL, r->n + 1);
     pthread_barrier_init(&r->go, NULL, r->n + 1);
     install_signals();
+    r->show = !o->quiet && isatty(STDERR_FILENO);
     start_threads(r, tids);
     pthread_barrier_wait(&r->ready);
     r->start_ns = kr_cli_now_ns();
@@ -907,6 +1078,7 @@ int kr_cli_produce(const kr_cli_opts_t *o)
     for (uint32_t t = 0; t < r->n; t++)
         pthread_join(tids[t], NULL);
     int code = finish(r, report_file);
+    observe_stop(r);
     pthread_barrier_destroy(&r->ready);
     pthread_barrier_destroy(&r->go);
     free(tids);

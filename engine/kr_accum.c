@@ -173,6 +173,7 @@ static kr_batch_t *accum_open(kr_producer_t *p, kr_topic_t *t, kr_partition_t *p
     b->part = part;
     b->state = KR_BATCH_OPEN;
     b->cnt = 0;
+    b->user_bytes = 0;
     b->created_us = p->now_us;
     b->deadline_us = p->now_us + (int64_t)p->conf.delivery_timeout_ms * 1000;
     b->retry_at_us = 0;
@@ -224,6 +225,7 @@ static void accum_seal(kr_producer_t *p, kr_batch_t *b, const kr_batch_producer_
     assert(b->state == KR_BATCH_OPEN && b->part != NULL && b->cnt > 0);
     int codec = p->conf.compression;
     bool lz4 = codec == KR_CODEC_LZ4;
+    size_t raw = kr_batch_records_len(&b->bld) + KR_RB_HEADER_SIZE;
     int rc;
     if (codec == KR_CODEC_ZSTD)
         rc = kr_batch_close_zstd(&b->bld, prod, accum_zstd(p)->cws, p->lz4_dst, p->lz4_dst_cap);
@@ -238,6 +240,9 @@ static void accum_seal(kr_producer_t *p, kr_batch_t *b, const kr_batch_producer_
     }
     b->wire = b->mem;
     b->wire_len = b->bld.out_len;
+    p->stats.batches_sealed++;
+    p->stats.batch_bytes_raw += raw;
+    p->stats.batch_bytes_wire += b->wire_len;
     b->base_seq = prod->base_sequence;
     b->epoch = prod->epoch;
 }
@@ -304,6 +309,7 @@ static int accum_put(kr_batch_t *b, const kr_record_t *rec, int64_t ts)
     b->opaques[b->cnt] = rec->opaque;
     b->ts[b->cnt] = ts;
     b->req_part[b->cnt] = rec->partition;
+    b->user_bytes += rec->key_len + rec->value_len;
     b->cnt++;
     return 0;
 }
@@ -404,11 +410,20 @@ static void accum_report_queue(kr_producer_t *p, kr_batch_t *b)
 void kr_accum_done(kr_producer_t *p, kr_batch_t *b)
 {
     b->state = KR_BATCH_DONE;
-    if (b->err == 0)
-        p->stats.records_acked += b->cnt;
-    else
-        p->stats.records_failed += b->cnt;
     kr_partition_t *part = b->part;
+    if (b->err == 0) {
+        p->stats.records_acked += b->cnt;
+        p->stats.bytes_acked += b->user_bytes;
+    } else {
+        p->stats.records_failed += b->cnt;
+    }
+    if (part != NULL && b->err == 0) {
+        part->st.records_acked += b->cnt;
+        part->st.bytes_acked += b->user_bytes;
+        part->st.batches_acked++;
+    } else if (part != NULL) {
+        part->st.records_failed += b->cnt;
+    }
     if (part == NULL) {
         accum_report_queue(p, b);
         return;

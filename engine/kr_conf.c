@@ -59,6 +59,7 @@ static const conf_entry_t conf_table[] = {
     {"topic.metadata.propagation.max.ms", NULL, T_INT, F(topic_metadata_propagation_max_ms),
      0, 3600000},
     {"debug", NULL, T_DEBUG, F(debug), 0, 0},
+    {"statistics.interval.ms", NULL, T_INT, F(statistics_interval_ms), 0, 86400000},
     {"io.engine", NULL, T_IOENGINE, F(io_engine), 0, 0},
     {"security.protocol", NULL, T_SECPROTO, F(security_protocol), 0, 0},
     {"ssl.ca.location", NULL, T_STR, F(ssl_ca_location), 0, 0},
@@ -137,6 +138,12 @@ void kr_conf_set_log_cb(kr_conf_t *conf, kr_log_cb_t *cb, void *ctx)
 {
     conf->log_cb = cb;
     conf->log_ctx = ctx;
+}
+
+void kr_conf_set_stats_cb(kr_conf_t *conf, kr_stats_cb_t *cb, void *ctx)
+{
+    conf->stats_cb = cb;
+    conf->stats_ctx = ctx;
 }
 
 static const conf_entry_t *conf_find(const char *key)

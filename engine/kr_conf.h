@@ -66,6 +66,9 @@ struct kr_conf {
     void *dr_ctx;
     kr_log_cb_t *log_cb;
     void *log_ctx;
+    int statistics_interval_ms; /* 0: no statistics document */
+    kr_stats_cb_t *stats_cb;
+    void *stats_ctx;
 };
 
 /* Fills conf with the defaults. */

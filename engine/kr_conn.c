@@ -73,6 +73,7 @@ void kr_conn_start(kr_producer_t *p, kr_broker_t *b)
     kr_conn_t *c = &b->conn;
     assert(c->state == KR_CONN_DOWN);
     assert(c->sock.fd < 0 && kr_sock_idle(&c->sock));
+    b->connects++;
     int rc = conn_resolve(c, b->host, b->port);
     if (rc == 0)
         rc = p->tr.ops->open(&p->tr, &c->sock, b->host, (const struct sockaddr *)&c->addr,
@@ -148,6 +149,7 @@ void kr_conn_req_queue(kr_producer_t *p, kr_broker_t *b, kr_req_t *r)
     r->sent_us = p->now_us;
     r->deadline_us = p->now_us + (int64_t)p->conf.request_timeout_ms * 1000;
     b->requests++;
+    b->bytes_out += r->len;
     p->stats.requests_sent++;
     p->stats.bytes_sent += r->len;
     conn_send_start(p, c);
@@ -385,6 +387,7 @@ static int conn_on_frame(kr_producer_t *p, kr_broker_t *b, const uint8_t *f, siz
     } else {
         b->rtt_us_sum += rtt;
         b->rtt_cnt++;
+        kr_rtt_record(&b->rtt_hist, rtt);
         if (rtt > b->rtt_us_max)
             b->rtt_us_max = rtt;
         p->conn_events->response(p, b, r, &body);
@@ -472,6 +475,7 @@ static void conn_on_recv(kr_producer_t *p, kr_broker_t *b, const kr_cqe_t *e)
         return;
     }
     bool alive;
+    b->bytes_in += (uint64_t)e->res;
     if (e->data != NULL) {
         alive = conn_on_bytes(p, b, e->data, (size_t)e->res);
     } else {

@@ -21,6 +21,7 @@
 #include "kr_auth.h"
 #include "kr_backoff.h"
 #include "kr_buf.h"
+#include "kr_stats.h"
 #include "kr_transport.h"
 #include "kring.h"
 
@@ -71,7 +72,7 @@ struct kr_batch {
     int32_t base_seq;      /* -1 until sequenced */
     int16_t epoch;
     int attempts;
-    uint64_t user_bytes;
+    uint64_t user_bytes;   /* key + value bytes of its records */
     /* outcome */
     int err;               /* 0 or KR_E... */
     int16_t broker_err;
@@ -97,6 +98,7 @@ struct kr_partition {
     uint64_t rec_reported; /* records whose batch has gone to the report queue */
     kr_batch_t *done_wait; /* finished ahead of an earlier batch, by first_rec */
     kr_partition_t *bnext; /* next partition with the same leader */
+    kr_part_stats_t st;
 };
 
 enum kr_topic_state { KR_TOPIC_PENDING, KR_TOPIC_KNOWN, KR_TOPIC_FAILED };
@@ -188,6 +190,11 @@ struct kr_broker {
     int64_t rtt_us_max;
     int64_t rtt_cnt;
     int64_t requests;
+    kr_rtt_hist_t rtt_hist;  /* since the last statistics document */
+    uint64_t connects;       /* connection attempts */
+    uint64_t bytes_out;
+    uint64_t bytes_in;
+    uint64_t throttle_ms;
 };
 
 /* ---- the producer ---- */
@@ -265,6 +272,9 @@ struct kr_producer {
     int32_t corr_next;
     uint64_t rand_state;
     kr_stats_t stats;
+    int64_t stats_next_us;   /* when the next statistics document is due */
+    char *stats_doc;         /* its text (kr_stats.c) */
+    size_t stats_doc_cap;
 };
 
 

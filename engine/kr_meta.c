@@ -386,6 +386,8 @@ void kr_meta_on_initpid(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t
         return;
     }
     p->pid_attempts = 0;
+    if (p->producer_id >= 0)
+        p->stats.epoch_bumps++; /* KIP-360: the same id again, one epoch up */
     p->producer_id = resp.ProducerId;
     p->producer_epoch = resp.ProducerEpoch;
     p->pid_wanted = false;

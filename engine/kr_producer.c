@@ -16,6 +16,7 @@
 #include "kr_meta.h"
 #include "kr_sender.h"
 #include "kr_sink.h"
+#include "kr_stats.h"
 #include "kr_tls.h"
 #include "kring.h"
 
@@ -38,6 +39,7 @@ static void producer_free(kr_producer_t *p)
     free(p->part_pool);
     free(p->meta_scratch);
     free(p->sender_scratch);
+    kr_stats_free(p);
     free(p);
 }
 
@@ -124,7 +126,14 @@ static int producer_new(kr_producer_t **out, const kr_conf_t *conf, const produc
     p->part_pool = calloc(KR_PARTITIONS_MAX, sizeof(kr_partition_t));
     p->meta_scratch = malloc(kr_meta_scratch_size());
     p->sender_scratch = malloc(kr_sender_scratch_size());
-    if (p->part_pool == NULL || p->meta_scratch == NULL || p->sender_scratch == NULL) {
+    if (conf->statistics_interval_ms > 0 && conf->stats_cb != NULL) {
+        /* The document's first room; kr_stats.c grows it only as partitions are added. */
+        p->stats_next_us = p->now_us + (int64_t)conf->statistics_interval_ms * 1000;
+        p->stats_doc_cap = 64 * 1024;
+        p->stats_doc = malloc(p->stats_doc_cap);
+    }
+    if (p->part_pool == NULL || p->meta_scratch == NULL || p->sender_scratch == NULL ||
+        (p->stats_doc_cap > 0 && p->stats_doc == NULL)) {
         producer_free(p);
         return -ENOMEM;
     }
@@ -237,6 +246,7 @@ int kr_poll(kr_producer_t *p, int timeout_ms)
         if (rc < 0)
             return rc;
         served += kr_accum_serve(p, INT32_MAX);
+        kr_stats_tick(p);
         if (served > 0 || p->now_us >= until)
             return served;
     }
@@ -292,6 +302,7 @@ int kr_flush(kr_producer_t *p, int timeout_ms)
         int rc = producer_turn(p, until);
         if (rc < 0)
             return rc;
+        kr_stats_tick(p);
         kr_accum_close_all(p);
     }
 }
@@ -409,27 +420,6 @@ static const kr_conn_events_t producer_conn_events = {
     producer_on_ready, producer_on_response, producer_req_failed, kr_sender_req_sent,
     producer_refused,
 };
-
-void kr_stats(const kr_producer_t *p, kr_stats_t *out)
-{
-    *out = p->stats;
-    out->requests_in_flight = 0;
-    out->broker_cnt = 0;
-    for (int32_t i = p->bootstrap_cnt; i < p->broker_cnt; i++) {
-        const kr_broker_t *b = &p->brokers[i];
-        int32_t inflight = (int32_t)(b->conn.req_head - b->conn.req_tail);
-        out->requests_in_flight += inflight;
-        if (out->broker_cnt == KR_STATS_BROKERS_MAX)
-            continue;
-        kr_broker_stats_t *s = &out->brokers[out->broker_cnt++];
-        s->node_id = b->node_id;
-        s->rtt_us_avg = b->rtt_cnt ? b->rtt_us_sum / b->rtt_cnt : 0;
-        s->rtt_us_max = b->rtt_us_max;
-        s->requests = b->requests;
-        s->in_flight = inflight;
-        s->connected = kr_conn_ready(&b->conn);
-    }
-}
 
 int kr_producer_new_sink(kr_producer_t **out, const kr_conf_t *conf, const char *topic,
                          int32_t partitions, int16_t produce_version, char *errstr,

@@ -190,6 +190,8 @@ static void sender_complete(kr_producer_t *p, kr_batch_t *b, int err, int16_t ke
     assert(part->inflight > 0);
     part->inflight--;
     bool dup = kerr == KR_KERR_DUPLICATE_SEQUENCE_NUMBER && p->idempotent;
+    if (err != 0 || kerr != 0)
+        kr_stats_part_error(&part->st, err != 0 ? err : kerr);
     if (err == 0 && (kerr == 0 || dup)) {
         b->base_offset = dup ? -1 : base_offset;
         b->log_append_ms = append_ms;
@@ -206,6 +208,7 @@ static void sender_complete(kr_producer_t *p, kr_batch_t *b, int err, int16_t ke
     if (err == 0 && kerr == KR_KERR_MESSAGE_TOO_LARGE && b->cnt > 1 && !b->jumbo &&
         kr_accum_split(p, b) == 0) {
         p->stats.retries++;
+        part->st.retries++;
         return; /* each half is retried; a record too large alone fails alone */
     }
     bool seq_err = p->idempotent && (kerr == KR_KERR_OUT_OF_ORDER_SEQUENCE_NUMBER ||
@@ -220,6 +223,7 @@ static void sender_complete(kr_producer_t *p, kr_batch_t *b, int err, int16_t ke
             p->pid_wanted = true;
         b->retry_at_us = p->now_us + kr_retry_backoff_us(p, b->attempts);
         p->stats.retries++;
+        part->st.retries++;
         kr_accum_requeue(p, b);
         return;
     }
@@ -268,6 +272,8 @@ void kr_sender_on_produce(kr_producer_t *p, kr_broker_t *bk, kr_req_t *r, kr_rbu
         return;
     }
     bk->conn.inflight_produce--;
+    if (resp.ThrottleTimeMs > 0)
+        bk->throttle_ms += (uint64_t)resp.ThrottleTimeMs;
     bool by_id = r->api_version >= KR_PRODUCE_VERSION_TOPICID;
     uint32_t hint = 0;
     for (int32_t ti = 0; ti < resp.topic_cnt; ti++) {

@@ -229,6 +229,15 @@ typedef void kr_metadata_cb_t(const kr_metadata_t *md, void *ctx);
 int kr_metadata_describe(kr_producer_t *p, const char *topic, int timeout_ms,
                          kr_metadata_cb_t *cb, void *ctx);
 
+/* ---- statistics ---- */
+
+/*
+ * Round-trip percentiles (rtt_us_p50, rtt_us_p99) cover the responses since the last
+ * statistics document (since the start when statistics.interval.ms is 0), read from a
+ * fixed histogram whose buckets are at most 1/8 of their value wide. Counters count from
+ * the producer's start. Fields after the first six were added later: callers that set
+ * only the first six keep working.
+ */
 typedef struct kr_broker_stats {
     int32_t node_id;
     int64_t rtt_us_avg; /* produce round trips, mean */
@@ -236,6 +245,16 @@ typedef struct kr_broker_stats {
     int64_t requests;
     int32_t in_flight;
     int connected;
+    char host[256];
+    int32_t port;
+    int64_t rtt_us_p50;
+    int64_t rtt_us_p99;
+    int64_t rtt_us_sum;     /* every response's round trip, summed */
+    int64_t responses;      /* round trips measured */
+    uint64_t reconnects;    /* connection attempts after the first */
+    uint64_t bytes_out;     /* request bytes queued on the connection */
+    uint64_t bytes_in;      /* response bytes received */
+    uint64_t throttle_ms;   /* ThrottleTimeMs of every Produce response, summed */
 } kr_broker_stats_t;
 
 #define KR_STATS_BROKERS_MAX 16
@@ -255,9 +274,62 @@ typedef struct kr_stats {
     uint64_t buffer_bytes_max;
     int32_t broker_cnt;
     kr_broker_stats_t brokers[KR_STATS_BROKERS_MAX];
+    /* added with the statistics document */
+    uint64_t records_in_flight; /* in Produce requests without an answer yet */
+    uint64_t bytes_acked;       /* key + value bytes of acknowledged records */
+    uint64_t batches_sealed;    /* record batches closed for sending */
+    uint64_t batch_bytes_raw;   /* their size before compression, summed */
+    uint64_t batch_bytes_wire;  /* their size on the wire, summed */
+    double batch_fill;          /* batch_bytes_raw / (batches_sealed * batch.size) */
+    double compression_ratio;   /* batch_bytes_raw / batch_bytes_wire; 1 without codec */
+    uint64_t epoch_bumps;       /* idempotence: producer epochs bumped after the first id */
+    int64_t producer_id;        /* -1 until known, or without idempotence */
+    int16_t producer_epoch;
+    int32_t partition_cnt;      /* partitions known: kr_stats_partitions() lists them */
+    uint64_t stats_documents;   /* statistics documents delivered */
 } kr_stats_t;
 
+/* A snapshot of the producer's counters and gauges. From the producer's thread. */
 void kr_stats(const kr_producer_t *p, kr_stats_t *out);
+
+/* Error codes kept per partition; later codes go to errors_other. */
+#define KR_STATS_ERRCODES_MAX 6
+
+typedef struct kr_partition_stats {
+    const char *topic;          /* valid until the producer is closed */
+    int32_t partition;
+    int32_t leader;             /* node id; -1 when unknown */
+    uint64_t records_acked;
+    uint64_t bytes_acked;       /* key + value bytes */
+    uint64_t records_failed;
+    uint64_t batches_acked;
+    uint64_t retries;           /* batches resent */
+    int64_t producer_id;        /* the producer's, -1 without idempotence */
+    int16_t producer_epoch;
+    int32_t error_cnt;          /* entries used in errors[] */
+    struct {
+        int32_t code;           /* a Kafka error code (>= -1), or a kring code (KR_E..., -errno) */
+        const char *name;       /* "NOT_LEADER_OR_FOLLOWER", "KR_ETRANSPORT", ... */
+        uint64_t count;         /* batches that got this error, retried or not */
+    } errors[KR_STATS_ERRCODES_MAX];
+    uint64_t errors_other;      /* batches with errors of further codes */
+} kr_partition_stats_t;
+
+/*
+ * Fills out[0..cap) with the partitions the producer knows, topic by topic; returns how
+ * many there are (more than cap when out was too short). From the producer's thread.
+ */
+int32_t kr_stats_partitions(const kr_producer_t *p, kr_partition_stats_t *out, int32_t cap);
+
+/*
+ * Called every statistics.interval.ms (0, the default, never) from inside kr_poll() and
+ * kr_flush() with a JSON document of every statistic above (docs/OBSERVABILITY.md lists
+ * its fields): one object, no newline, json[len] == '\0'. The text is valid only during
+ * the call.
+ */
+typedef void kr_stats_cb_t(const char *json, size_t len, void *ctx);
+
+void kr_conf_set_stats_cb(kr_conf_t *conf, kr_stats_cb_t *cb, void *ctx);
 
 #ifdef __cplusplus
 }

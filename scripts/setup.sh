@@ -19,7 +19,7 @@ pkgs=("${build_pkgs[@]}")
 if [ "$mode" = all ]; then
   pkgs+=(git clang libclang-rt-14-dev libcmocka-dev openssl librdkafka-dev kcat python3 python3-yaml
          python3-dev python3-venv python3-pip procps
-         netcat-openbsd)
+         netcat-openbsd prometheus)
   command -v java >/dev/null 2>&1 && java -version 2>&1 | grep -q '"17\.' || pkgs+=(openjdk-17-jdk-headless)
   command -v mvn >/dev/null 2>&1 || pkgs+=(maven)
 fi

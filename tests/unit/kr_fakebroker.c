@@ -1320,6 +1320,12 @@ static void fbh_dr_cb(const kr_delivery_t *d, void *ctx)
 
 int kr_fbh_open(kr_fbh_t *h, kr_fb_t *fb, size_t dr_cap, const char *const *settings)
 {
+    return kr_fbh_open_stats(h, fb, dr_cap, settings, NULL, NULL);
+}
+
+int kr_fbh_open_stats(kr_fbh_t *h, kr_fb_t *fb, size_t dr_cap, const char *const *settings,
+                      kr_stats_cb_t *stats_cb, void *stats_ctx)
+{
     static const char *const base[] = {
         "request.timeout.ms", "1000", "delivery.timeout.ms", "10000", "linger.ms", "2",
         "retry.backoff.ms", "10", "retry.backoff.max.ms", "100", "reconnect.backoff.ms", "10",
@@ -1344,6 +1350,8 @@ int kr_fbh_open(kr_fbh_t *h, kr_fb_t *fb, size_t dr_cap, const char *const *sett
     for (int i = 0; rc == 0 && settings != NULL && settings[i] != NULL; i += 2)
         rc = kr_conf_set(conf, settings[i], settings[i + 1], h->errstr, sizeof(h->errstr));
     kr_conf_set_delivery_cb(conf, fbh_dr_cb, h);
+    if (stats_cb != NULL)
+        kr_conf_set_stats_cb(conf, stats_cb, stats_ctx);
     if (rc == 0)
         rc = kr_producer_new(&h->p, conf, h->errstr, sizeof(h->errstr));
     kr_conf_destroy(conf);

@@ -227,6 +227,9 @@ typedef struct kr_fbh {
  * key, value pairs; may be NULL) on top. Returns kr_producer_new's result.
  */
 int kr_fbh_open(kr_fbh_t *h, kr_fb_t *fb, size_t dr_cap, const char *const *settings);
+/* As kr_fbh_open(), with a statistics callback (kr_conf_set_stats_cb) set as well. */
+int kr_fbh_open_stats(kr_fbh_t *h, kr_fb_t *fb, size_t dr_cap, const char *const *settings,
+                      kr_stats_cb_t *stats_cb, void *stats_ctx);
 /* Closes the producer (kr_producer_close with timeout_ms) and frees the reports. */
 void kr_fbh_close(kr_fbh_t *h, int timeout_ms);
 
