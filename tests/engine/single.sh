@@ -30,6 +30,14 @@ produce_and_check() {
   # shellcheck disable=SC2086 # extra is a list of flags
   eng_verify --topic "$topic" -n "$N" -k "$K" --reports "$work/reports" "${dump[@]}" \
     --codec "$codec" ${idem_flag[@]+"${idem_flag[@]}"} $extra
+  # The Java consumer (the client Spark, Flink and Kafka Connect read through) as a third
+  # independent reader: exact count, ids 0..N-1 once each.
+  if [ "${verify_rc:-0}" = 0 ]; then
+    log "verify-topic.sh (Java) $topic $N"
+    "$KR_TEST_VERIFY_TOPIC" --bootstrap "$KR_TEST_BOOTSTRAP" --topic "$topic" --expect "$N" \
+      >"$work/java.out" 2>&1 || verify_rc=$?
+    tail -n 3 "$work/java.out"
+  fi
   eng_judge 0
 }
 
