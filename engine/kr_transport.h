@@ -122,6 +122,9 @@ int kr_poll_init(kr_transport_t *t);
 int kr_sink_init(kr_transport_t *t, const char *topic, int32_t partitions,
                  int16_t produce_version, size_t request_max);
 
+/* Partitions the sink's one topic may have at most. */
+#define KR_SINK_PARTITIONS_MAX (1 << 20)
+
 /* Bytes of requests a sink transport has taken (0 for the others). */
 uint64_t kr_sink_bytes(const kr_transport_t *t);
 
