@@ -65,11 +65,11 @@ static int producer_transport(kr_producer_t *p, const producer_sink_t *sink, cha
         rc = kr_sink_init(&p->tr, sink->topic, sink->partitions, sink->produce_version,
                           (size_t)p->conf.max_request_size);
     else if (engine == KR_IO_POLL)
-        rc = kr_poll_init(&p->tr);
+        rc = kr_poll_init(&p->tr, (uint32_t)p->conf.connections_max);
     else
-        rc = kr_uring_init(&p->tr);
+        rc = kr_uring_init(&p->tr, (uint32_t)p->conf.connections_max);
     if (rc == KR_ENOURING && engine == KR_IO_AUTO) {
-        rc = kr_poll_init(&p->tr);
+        rc = kr_poll_init(&p->tr, (uint32_t)p->conf.connections_max);
         if (rc == 0)
             kr_log(p, KR_LOG_WARNING, "io_uring is not available here (refused by the kernel "
                    "or a seccomp profile): using the poll transport");
