@@ -1,23 +1,46 @@
-/* Host name lookups off the producer's thread: getaddrinfo_a(). */
+/* Host name lookups off the producer's thread: one short-lived thread per lookup. */
 #define _GNU_SOURCE
 #include "kr_resolve.h"
 
 #include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kr_error.h"
 
+enum { JOB_RUNNING, JOB_DONE, JOB_DROPPED };
+
+/* One lookup, shared by the connection and the lookup's thread: whichever of them comes
+ * last (the connection taking the answer, or the thread finding it dropped) frees it. */
 struct kr_resolve_job {
-    struct gaicb cb;        /* getaddrinfo_a's request: must not move while it runs */
-    struct addrinfo hints;
+    _Atomic int state;
     char host[256];
     char port[8];
-    bool busy;              /* submitted, outcome not yet taken */
-    bool dropped;           /* given up on: the outcome is thrown away */
+    int gai;                /* getaddrinfo's result, once DONE */
+    struct addrinfo *res;
 };
+
+static void resolve_job_free(struct kr_resolve_job *j)
+{
+    if (j->res != NULL)
+        freeaddrinfo(j->res);
+    free(j);
+}
+
+static void *resolve_thread(void *arg)
+{
+    struct kr_resolve_job *j = arg;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG};
+    j->gai = getaddrinfo(j->host, j->port, &hints, &j->res);
+    if (atomic_exchange(&j->state, JOB_DONE) == JOB_DROPPED)
+        resolve_job_free(j);
+    return NULL;
+}
 
 /* Keeps every stream address of ai, in order. Returns how many. */
 static int resolve_keep(kr_resolve_t *r, const struct addrinfo *ai)
@@ -33,45 +56,56 @@ static int resolve_keep(kr_resolve_t *r, const struct addrinfo *ai)
     return r->cnt;
 }
 
-/* Takes a finished lookup's outcome: 0 or KR_ETRANSPORT. */
-static int resolve_take(kr_resolve_t *r, int gai, char *err, size_t errlen)
-{
-    struct kr_resolve_job *j = r->job;
-    j->busy = false;
-    struct addrinfo *res = j->cb.ar_result;
-    j->cb.ar_result = NULL;
-    int n = gai == 0 ? resolve_keep(r, res) : 0;
-    if (res != NULL)
-        freeaddrinfo(res);
-    if (j->dropped) {
-        j->dropped = false;
-        r->cnt = r->next = 0;
-        return KR_RESOLVE_PENDING; /* the caller asks again */
-    }
-    if (n > 0)
-        return 0;
-    snprintf(err, errlen, "cannot resolve %s: %s", j->host,
-             gai != 0 ? gai_strerror(gai) : "no address");
-    return KR_ETRANSPORT;
-}
-
 int kr_resolve_poll(kr_resolve_t *r, char *err, size_t errlen)
 {
     struct kr_resolve_job *j = r->job;
-    if (j == NULL || !j->busy)
+    if (j == NULL)
         return r->next < r->cnt ? 0 : KR_ETRANSPORT;
-    int gai = gai_error(&j->cb);
-    if (gai == EAI_INPROGRESS)
+    if (atomic_load(&j->state) == JOB_RUNNING)
         return KR_RESOLVE_PENDING;
-    return resolve_take(r, gai, err, errlen);
+    r->job = NULL;
+    int n = j->gai == 0 ? resolve_keep(r, j->res) : 0;
+    if (n == 0)
+        snprintf(err, errlen, "cannot resolve %s: %s", j->host,
+                 j->gai != 0 ? gai_strerror(j->gai) : "no address");
+    resolve_job_free(j);
+    return n > 0 ? 0 : KR_ETRANSPORT;
 }
 
-bool kr_resolve_busy(const kr_resolve_t *r) { return r->job != NULL && r->job->busy; }
+bool kr_resolve_busy(const kr_resolve_t *r) { return r->job != NULL; }
+
+/* Starts the lookup's thread. 0, KR_ETRANSPORT (host name too long) or -errno. */
+static int resolve_spawn(kr_resolve_t *r, const char *host, const char *port)
+{
+    struct kr_resolve_job *j = calloc(1, sizeof(*j));
+    if (j == NULL)
+        return -ENOMEM;
+    if (strlen(host) >= sizeof(j->host)) {
+        free(j);
+        return KR_ETRANSPORT;
+    }
+    snprintf(j->host, sizeof(j->host), "%s", host);
+    snprintf(j->port, sizeof(j->port), "%s", port);
+    atomic_init(&j->state, JOB_RUNNING);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t th;
+    int rc = pthread_create(&th, &attr, resolve_thread, j);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        free(j);
+        return -rc;
+    }
+    r->job = j;
+    return 0;
+}
 
 int kr_resolve_start(kr_resolve_t *r, const char *host, int port, char *err, size_t errlen)
 {
     char portstr[8];
     snprintf(portstr, sizeof(portstr), "%d", port);
+    kr_resolve_cancel(r);
     r->cnt = r->next = 0;
     /* A numeric address needs no lookup: parsed here, never blocking. */
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
@@ -82,32 +116,12 @@ int kr_resolve_start(kr_resolve_t *r, const char *host, int port, char *err, siz
         freeaddrinfo(res);
         return n > 0 ? 0 : KR_ETRANSPORT;
     }
-    if (r->job == NULL && (r->job = calloc(1, sizeof(*r->job))) == NULL)
-        return -ENOMEM;
-    struct kr_resolve_job *j = r->job;
-    if (j->busy) {
-        /* An earlier lookup, given up on, still runs: its answer is dropped first. */
-        int rc = kr_resolve_poll(r, err, errlen);
-        if (rc == KR_RESOLVE_PENDING && j->busy)
-            return KR_RESOLVE_PENDING;
+    int rc = resolve_spawn(r, host, portstr);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot resolve %s: %s", host,
+                 rc == KR_ETRANSPORT ? "host name too long" : kr_strerror(rc));
+        return rc;
     }
-    if (strlen(host) >= sizeof(j->host)) {
-        snprintf(err, errlen, "host name too long");
-        return KR_ETRANSPORT;
-    }
-    snprintf(j->host, sizeof(j->host), "%s", host);
-    memcpy(j->port, portstr, sizeof(j->port));
-    j->hints = (struct addrinfo){.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                                 .ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG};
-    j->cb = (struct gaicb){.ar_name = j->host, .ar_service = j->port, .ar_request = &j->hints};
-    j->dropped = false;
-    struct gaicb *list[1] = {&j->cb};
-    int gai = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
-    if (gai != 0) {
-        snprintf(err, errlen, "cannot resolve %s: %s", host, gai_strerror(gai));
-        return gai == EAI_MEMORY ? -ENOMEM : KR_ETRANSPORT;
-    }
-    j->busy = true;
     return KR_RESOLVE_PENDING;
 }
 
@@ -122,32 +136,11 @@ const struct sockaddr *kr_resolve_next(kr_resolve_t *r, socklen_t *len)
 void kr_resolve_cancel(kr_resolve_t *r)
 {
     struct kr_resolve_job *j = r->job;
-    if (j == NULL || !j->busy)
-        return;
-    int rc = gai_cancel(&j->cb);
-    if (rc == EAI_ALLDONE || rc == EAI_CANCELED) {
-        char err[8];
-        resolve_take(r, gai_error(&j->cb), err, sizeof(err));
-        r->cnt = r->next = 0;
-        return;
-    }
-    j->dropped = true;
-}
-
-void kr_resolve_free(kr_resolve_t *r)
-{
-    struct kr_resolve_job *j = r->job;
     if (j == NULL)
         return;
-    if (j->busy) {
-        gai_cancel(&j->cb);
-        while (gai_error(&j->cb) == EAI_INPROGRESS) {
-            const struct gaicb *list[1] = {&j->cb};
-            gai_suspend(list, 1, NULL);
-        }
-        if (j->cb.ar_result != NULL)
-            freeaddrinfo(j->cb.ar_result);
-    }
-    free(j);
     r->job = NULL;
+    if (atomic_exchange(&j->state, JOB_DROPPED) == JOB_DONE)
+        resolve_job_free(j); /* else its thread frees it when getaddrinfo returns */
 }
+
+void kr_resolve_free(kr_resolve_t *r) { kr_resolve_cancel(r); }

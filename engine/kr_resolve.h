@@ -1,12 +1,12 @@
 /*
  * Host name lookups that never block the producer's thread.
  *
- * A numeric address is parsed at once. A name is looked up by glibc's getaddrinfo_a():
- * the lookup runs on glibc's resolver thread and the connection asks for its outcome on
- * each tick (kr_resolve_poll), so the producer thread spends no time waiting on DNS. The
- * connection bounds the wait (socket.connection.setup.timeout.ms covers the lookup and
- * the connect); a lookup given up on is left to finish on its thread and its answer is
- * dropped.
+ * A numeric address is parsed at once. A name is looked up by getaddrinfo() on a
+ * short-lived thread of its own (one per lookup, detached, gone once getaddrinfo returns);
+ * the connection asks for the outcome on its ticks (kr_resolve_poll, every
+ * KR_RESOLVE_POLL_US), so the producer thread never waits on DNS. The connection bounds
+ * the wait (socket.connection.setup.timeout.ms covers the lookup and the connect); a
+ * lookup given up on is left to finish on its thread, which then frees it.
  *
  * Every address of the answer (IPv6 and IPv4 alike, in getaddrinfo's order) is kept, up
  * to KR_RESOLVE_ADDRS_MAX; the connection tries them in turn (kr_resolve_next) and looks
@@ -36,16 +36,15 @@ typedef struct kr_resolve {
 #define KR_RESOLVE_PENDING 1
 
 /*
- * Starts looking host:port up. Returns 0 (a numeric address: done), KR_RESOLVE_PENDING,
- * KR_ETRANSPORT (why in err) or -ENOMEM. A lookup still running from before is waited for
- * by kr_resolve_poll first.
+ * Starts looking host:port up (a lookup still running from before is dropped). Returns 0
+ * (a numeric address: done), KR_RESOLVE_PENDING, KR_ETRANSPORT or -errno (why in err).
  */
 int kr_resolve_start(kr_resolve_t *r, const char *host, int port, char *err, size_t errlen);
 
 /* The lookup's outcome: 0 (addresses there), KR_RESOLVE_PENDING or KR_ETRANSPORT. */
 int kr_resolve_poll(kr_resolve_t *r, char *err, size_t errlen);
 
-/* True while a lookup runs on the resolver's thread. */
+/* True while a lookup runs and its answer is not taken yet. */
 bool kr_resolve_busy(const kr_resolve_t *r);
 
 /* The next address to try, or NULL when every address of the last lookup was tried. */
@@ -57,7 +56,7 @@ static inline void kr_resolve_forget(kr_resolve_t *r) { r->next = r->cnt; }
 /* Gives a lookup up: its answer, when it comes, is dropped. */
 void kr_resolve_cancel(kr_resolve_t *r);
 
-/* Frees the lookup's state; waits for a lookup still on the resolver's thread. */
+/* Drops a lookup still running (its thread frees it); never waits. */
 void kr_resolve_free(kr_resolve_t *r);
 
 #endif
