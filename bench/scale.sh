@@ -20,7 +20,7 @@ for ((t = 0; t < topics; t++)); do args+=(--topic "scale$t:$parts"); done
 "$build/bench/kr_mock_sink" "${args[@]}" >/dev/null &
 mock=$!
 trap 'kill "$mock" 2>/dev/null; wait "$mock" 2>/dev/null; rm -rf "$tmp"' EXIT
-for _ in $(seq 100); do [ -s "$tmp/bootstrap" ] && break; sleep 0.1; done
+for _ in $(seq 1200); do [ -s "$tmp/bootstrap" ] && break; sleep 0.1; done
 [ -s "$tmp/bootstrap" ] || { echo "scale: kr_mock_sink did not start" >&2; exit 2; }
 # One bootstrap address is enough: the rest comes from metadata.
 boot=$(cut -d, -f1 "$tmp/bootstrap")
