@@ -4,6 +4,7 @@
 # delivery, memory, metadata refresh cost). Figures in docs/BENCHMARKS.md.
 #
 #   bench/scale.sh [BUILD_DIR] [BROKERS] [TOPICS] [PARTS]     defaults: build-rel 300 50 400
+# The JSON line goes to stdout and, with the brokers added, to bench/results/scale.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-rel}
@@ -24,4 +25,12 @@ for _ in $(seq 1200); do [ -s "$tmp/bootstrap" ] && break; sleep 0.1; done
 [ -s "$tmp/bootstrap" ] || { echo "scale: kr_mock_sink did not start" >&2; exit 2; }
 # One bootstrap address is enough: the rest comes from metadata.
 boot=$(cut -d, -f1 "$tmp/bootstrap")
-"$build/bench/kr_scale" -b "$boot" --topics "$topics" --partitions "$parts" --idle-s 10
+set +e
+"$build/bench/kr_scale" -b "$boot" --topics "$topics" --partitions "$parts" --idle-s 10 \
+  >"$tmp/out"
+rc=$?
+set -e
+cat "$tmp/out"
+[ "$rc" = 0 ] || exit "$rc"
+python3 -c 'import json,sys; j=json.loads(open(sys.argv[1]).read()); j["brokers"]=int(sys.argv[2])
+print(json.dumps(j))' "$tmp/out" "$brokers" >bench/results/scale.json
