@@ -36,19 +36,19 @@ int main(int argc, char **argv)
 {
     int brokers = 1;
     const char *port_file = NULL;
-    const char *topics[64];
+    const char *topics[1024];
     int topic_cnt = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--brokers") == 0 && i + 1 < argc)
             brokers = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--topic") == 0 && i + 1 < argc && topic_cnt < 64)
+        else if (strcmp(argv[i], "--topic") == 0 && i + 1 < argc && topic_cnt < 1024)
             topics[topic_cnt++] = argv[++i];
         else if (strcmp(argv[i], "--port-file") == 0 && i + 1 < argc)
             port_file = argv[++i];
         else
             return usage();
     }
-    if (brokers < 1 || brokers > 16)
+    if (brokers < 1 || brokers > 1000)
         return usage();
     char errstr[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();

@@ -29,6 +29,8 @@ enum {
     O_METRICS_ADDR,
     O_STATS_JSON,
     O_METRICS_LINGER,
+    O_PAYLOAD_FILE,
+    O_PAYLOAD_DELIM,
     O_TIMEOUT,
 };
 
@@ -53,6 +55,8 @@ static const struct option produce_opts[] = {
     {"header", required_argument, NULL, 'H'},
     {"delimiter", required_argument, NULL, 'D'},
     {"throughput", required_argument, NULL, O_RATE},
+    {"payload-file", required_argument, NULL, O_PAYLOAD_FILE},
+    {"payload-delimiter", required_argument, NULL, O_PAYLOAD_DELIM},
     {"config", required_argument, NULL, 'F'},
     {"key-delimiter", required_argument, NULL, 'K'},
     {"threads", required_argument, NULL, O_THREADS},
@@ -349,11 +353,40 @@ static int opt_source(parse_ctx_t *c, const char *arg)
     } else if (strcmp(arg, "-") == 0 || strcmp(arg, "stdin") == 0) {
         o->source = KR_CLI_SRC_STDIN;
     } else if (strncmp(arg, "file:", 5) == 0 && arg[5] != '\0') {
+        if (o->path_cnt > 0 && o->source != KR_CLI_SRC_FILE)
+            o->path_cnt = 0; /* a later --source replaces an earlier kind */
+        if (o->path_cnt == KR_CLI_FILES_MAX)
+            return fail(c, "--source: more than %d files", KR_CLI_FILES_MAX);
         o->source = KR_CLI_SRC_FILE;
-        o->path = arg + 5;
+        o->paths[o->path_cnt++] = arg + 5;
+        o->path = o->paths[0];
     } else {
         return fail(c, "--source: '%s' is not flights, file:PATH or -", arg);
     }
+    return 0;
+}
+
+/* --payload-delimiter: literal text with the escapes \n, \t, \r, \0 and \\. */
+static int opt_payload_delim(parse_ctx_t *c, const char *arg)
+{
+    kr_cli_opts_t *o = c->o;
+    size_t n = 0;
+    for (const char *p = arg; *p != '\0'; p++) {
+        char ch = *p;
+        if (ch == '\\' && p[1] != '\0') {
+            const char *from = "ntr0\\", *to = "\n\t\r\0\\";
+            const char *at = strchr(from, *++p);
+            if (at == NULL)
+                return fail(c, "--payload-delimiter: unknown escape '\\%c'", *p);
+            ch = to[at - from];
+        }
+        if (n == KR_CLI_DELIM_MAX)
+            return fail(c, "--payload-delimiter: longer than %d bytes", KR_CLI_DELIM_MAX);
+        o->payload_delim[n++] = ch;
+    }
+    if (n == 0)
+        return fail(c, "--payload-delimiter: empty");
+    o->payload_delim_len = n;
     return 0;
 }
 
@@ -569,6 +602,13 @@ static int apply(parse_ctx_t *c, int val, const char *arg)
         return 0;
     case O_SOURCE:
         return opt_source(c, arg);
+    case O_PAYLOAD_FILE:
+        c->o->source = KR_CLI_SRC_PAYLOADS;
+        c->o->path = arg;
+        c->o->path_cnt = 0;
+        return 0;
+    case O_PAYLOAD_DELIM:
+        return opt_payload_delim(c, arg);
     case O_ACKS:
         return opt_acks(c, arg);
     case 'z':
@@ -631,6 +671,8 @@ static void defaults(kr_cli_opts_t *o, kr_cli_cmd_t cmd)
     o->fleet = KR_FLIGHTS_FLEET_DEFAULT;
     o->timeout_ms = KR_CLI_META_TIMEOUT_MS;
     o->rec_delim = '\n';
+    o->payload_delim[0] = '\n';
+    o->payload_delim_len = 1;
 }
 
 /* Which options were given, for the checks that relate them. */
@@ -647,6 +689,18 @@ static int check_produce(parse_ctx_t *c, const seen_t *s)
         return fail(c, "-t/--topic is required");
     if (s->any['k'] && (s->any['K'] || s->any[O_KEY]))
         return fail(c, "-k (one key for every record) excludes -K and --key");
+    if (s->any[O_PAYLOAD_DELIM] && o->source != KR_CLI_SRC_PAYLOADS)
+        return fail(c, "--payload-delimiter applies to --payload-file only");
+    if (s->any[O_PAYLOAD_FILE] && s->any[O_SOURCE])
+        return fail(c, "--payload-file and --source are two sources: give one");
+    if (o->source == KR_CLI_SRC_PAYLOADS) {
+        if (s->any['K'] || s->any['D'])
+            return fail(c, "--payload-file splits at --payload-delimiter: -K and -D do not "
+                           "apply");
+        if (o->count == 0 && o->duration_ns == 0)
+            return fail(c, "--payload-file repeats its payloads without end: give -n or "
+                           "--duration");
+    }
     if (o->source == KR_CLI_SRC_FLIGHTS) {
         if (s->any['K'])
             return fail(c, "--key-delimiter applies to file and stdin sources only");
@@ -834,7 +888,12 @@ static const char usage_produce[] =
     "\n"
     "Source and amount:\n"
     "  --source SRC          flights (default: generated flight events as JSON),\n"
-    "                        file:PATH (one record a line), - (stdin, one record a line)\n"
+    "                        file:PATH (one record a line; repeat for several files,\n"
+    "                        read one after another), - (stdin, one record a line)\n"
+    "      --payload-file F  values drawn at random from F's payloads, repeated (as\n"
+    "                        ProducerPerformance); needs -n or --duration\n"
+    "      --payload-delimiter S  what separates F's payloads (default \\n; \\t, \\r,\n"
+    "                        \\0, \\\\ escapes)\n"
     "  -n, --count N         records to send (k, m, g: x1000); flights default 1000000\n"
     "      --duration D      stop after D (30s, 500ms, 5m, 1h)\n"
     "      --rate N          records/s over all threads, open loop: each record has a\n"

@@ -44,7 +44,10 @@ typedef enum kr_cli_src {
     KR_CLI_SRC_FLIGHTS,
     KR_CLI_SRC_FILE,
     KR_CLI_SRC_STDIN,
+    KR_CLI_SRC_PAYLOADS,   /* --payload-file: payloads drawn at random, repeated */
 } kr_cli_src_t;
+
+#define KR_CLI_FILES_MAX 64 /* --source file:PATH, repeated */
 
 typedef struct kr_cli_setting {
     const char *key;
@@ -68,7 +71,11 @@ typedef struct kr_cli_opts {
     const char *bootstrap;    /* NULL when not given */
     const char *topic;        /* NULL when not given */
     kr_cli_src_t source;
-    const char *path;         /* KR_CLI_SRC_FILE */
+    const char *path;         /* KR_CLI_SRC_FILE: paths[0]; KR_CLI_SRC_PAYLOADS: the file */
+    const char *paths[KR_CLI_FILES_MAX]; /* KR_CLI_SRC_FILE: read one after another */
+    uint32_t path_cnt;
+    char payload_delim[KR_CLI_DELIM_MAX + 1]; /* --payload-delimiter ("\n") */
+    size_t payload_delim_len;
     uint64_t count;           /* records; 0: no limit (then duration or end of input) */
     int64_t duration_ns;      /* 0: no limit */
     uint64_t rate;            /* records/s over all threads; 0: as fast as possible */

@@ -131,8 +131,13 @@ struct run {
     uint32_t part0;          /* the job is split in parts (instances x threads) ... */
     uint32_t parts;          /* ... and thread t of this process is part part0 + t */
     worker_t **w;
-    kr_cli_map_t map;
+    kr_cli_map_t maps[KR_CLI_FILES_MAX]; /* file sources (several: read in turn), or the
+                                            payload file */
+    const kr_cli_map_t *map_ptrs[KR_CLI_FILES_MAX];
+    uint32_t map_cnt;
     int map_used;
+    kr_src_payload_t *payloads; /* --payload-file, split once at start */
+    size_t payload_cnt;
     pthread_barrier_t ready;
     pthread_barrier_t go;
     int64_t start_ns;
@@ -668,10 +673,14 @@ static int open_source(run_t *r, worker_t *w, char *err, size_t errlen)
             snprintf(err, errlen, "flight generator: %s", kr_strerror(rc));
         return rc;
     }
+    if (o->source == KR_CLI_SRC_PAYLOADS) {
+        kr_src_open_sample(&w->src, r->payloads, r->payload_cnt,
+                           o->seed + r->part0 + w->index);
+        return 0;
+    }
     if (r->map_used) {
-        size_t b, e;
-        kr_cli_map_split(&r->map, r->parts, r->part0 + w->index, &b, &e);
-        kr_src_open_range(&w->src, &r->map, b, e, o->key_delim, o->key_delim_len);
+        kr_src_open_files(&w->src, r->map_ptrs, r->map_cnt, r->part0 + w->index, r->parts,
+                          o->key_delim, o->key_delim_len);
         w->src.rec_delim = o->rec_delim;
         return 0;
     }
@@ -682,21 +691,59 @@ static int open_source(run_t *r, worker_t *w, char *err, size_t errlen)
     return rc;
 }
 
-/* Maps a file source, or reopens a non-regular one (a fifo) as stdin. */
+/* Maps --payload-file and splits it into payloads. */
+static int open_payloads(run_t *r)
+{
+    const kr_cli_opts_t *o = r->o;
+    char err[512];
+    int rc = kr_cli_map_open(&r->maps[0], o->path, err, sizeof(err));
+    if (rc < 0)
+        return fail_usage("--payload-file: %s%s", err, "");
+    if (rc > 0)
+        return fail_usage("--payload-file: %s is not a regular file%s", o->path, "");
+    r->map_cnt = 1;
+    long n = kr_src_payloads_split(&r->maps[0], o->payload_delim, o->payload_delim_len,
+                                   &r->payloads);
+    if (n < 0)
+        return fail_usage("--payload-file: %s: out of memory%s", o->path, "");
+    if (n == 0)
+        return fail_usage("--payload-file: %s holds no payload%s", o->path, "");
+    r->payload_cnt = (size_t)n;
+    return 0;
+}
+
+/*
+ * Maps the file sources. Several files are read one after another (-n counts over them
+ * all); one file that is not regular (a fifo) is reopened as stdin.
+ */
 static int open_file(run_t *r)
 {
     const kr_cli_opts_t *o = r->o;
+    if (o->source == KR_CLI_SRC_PAYLOADS)
+        return open_payloads(r);
     if (o->source != KR_CLI_SRC_FILE)
         return 0;
     char err[512];
-    int rc = kr_cli_map_open(&r->map, o->path, err, sizeof(err));
-    if (rc < 0)
-        return fail_usage("--source: %s%s", err, "");
-    if (rc == 0) {
+    uint64_t left = o->count;
+    for (uint32_t i = 0; i < o->path_cnt; i++) {
+        int rc = kr_cli_map_open(&r->maps[i], o->paths[i], err, sizeof(err));
+        if (rc < 0)
+            return fail_usage("--source: %s%s", err, "");
+        if (rc > 0 && o->path_cnt > 1)
+            return fail_usage("--source: %s is not a regular file: several files must "
+                              "all be%s", o->paths[i], "");
+        if (rc > 0)
+            break;
+        r->map_cnt++;
+        r->map_ptrs[i] = &r->maps[i];
+        r->maps[i].rec_delim = o->rec_delim;
+        if (o->count > 0 && left == 0)
+            r->maps[i].size = 0; /* -n is reached in an earlier file */
+        else if (o->count > 0)
+            left -= kr_cli_map_limit(&r->maps[i], left);
+    }
+    if (r->map_cnt == o->path_cnt) {
         r->map_used = 1;
-        r->map.rec_delim = o->rec_delim;
-        if (o->count > 0)
-            kr_cli_map_limit(&r->map, o->count);
         return 0;
     }
     if (r->n > 1)
@@ -745,7 +792,7 @@ static int make_workers(run_t *r)
         if (o->metrics_addr != NULL && (w->pub = calloc(1, sizeof(kr_cli_pub_t))) == NULL)
             return -ENOMEM;
         /* -n and --rate are the whole job's: every thread of every instance is a part */
-        if (o->source == KR_CLI_SRC_FLIGHTS)
+        if (o->source == KR_CLI_SRC_FLIGHTS || o->source == KR_CLI_SRC_PAYLOADS)
             w->limit = o->count > 0 ? kr_sched_share(o->count, r->parts, r->part0 + t) : 0;
         else if (!r->map_used)
             w->limit = o->count;
@@ -776,8 +823,11 @@ static void free_workers(run_t *r)
     }
     free(r->w);
     r->w = NULL;
-    if (r->map_used)
-        kr_cli_map_close(&r->map);
+    for (uint32_t i = 0; i < r->map_cnt; i++)
+        kr_cli_map_close(&r->maps[i]);
+    r->map_cnt = 0;
+    free(r->payloads);
+    r->payloads = NULL;
 }
 
 static void snapshot(const run_t *r, kr_cli_status_snap_t *s)

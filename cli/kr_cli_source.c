@@ -3,6 +3,7 @@
 #include "kr_cli_source.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -125,6 +126,79 @@ void kr_src_open_range(kr_src_t *s, const kr_cli_map_t *m, size_t begin, size_t 
     s->end = m->base + end;
 }
 
+void kr_src_open_files(kr_src_t *s, const kr_cli_map_t *const *maps, uint32_t map_cnt,
+                       uint32_t part, uint32_t parts, const char *delim, size_t delim_len)
+{
+    assert(map_cnt >= 1);
+    size_t b, e;
+    kr_cli_map_split(maps[0], parts, part, &b, &e);
+    kr_src_open_range(s, maps[0], b, e, delim, delim_len);
+    s->maps = maps;
+    s->map_cnt = map_cnt;
+    s->map_at = 0;
+    s->part = part;
+    s->parts = parts;
+}
+
+long kr_src_payloads_split(const kr_cli_map_t *m, const char *delim, size_t delim_len,
+                           kr_src_payload_t **out)
+{
+    assert(delim_len >= 1);
+    size_t cap = 64, n = 0, kept = 0;
+    kr_src_payload_t *v = malloc(cap * sizeof(*v));
+    if (m->size == 0 && v != NULL) {
+        *out = v; /* an empty file (maybe not mapped at all) */
+        return 0;
+    }
+    const char *p = m->base, *end = m->base + m->size;
+    while (v != NULL) {
+        const char *d = memmem(p, (size_t)(end - p), delim, delim_len);
+        const char *stop = d != NULL ? d : end;
+        if (n == cap) {
+            kr_src_payload_t *g = realloc(v, 2 * cap * sizeof(*v));
+            if (g == NULL)
+                break;
+            v = g;
+            cap *= 2;
+        }
+        v[n++] = (kr_src_payload_t){p, (size_t)(stop - p)};
+        if (stop > p)
+            kept = n; /* trailing empty payloads are dropped, as Java's split does */
+        if (d == NULL) {
+            *out = v;
+            return (long)kept;
+        }
+        p = d + delim_len;
+    }
+    free(v);
+    return -ENOMEM;
+}
+
+void kr_src_open_sample(kr_src_t *s, const kr_src_payload_t *payloads, size_t cnt,
+                        uint64_t seed)
+{
+    assert(cnt >= 1);
+    src_init(s, KR_SRC_SAMPLE, "", 0);
+    s->payloads = payloads;
+    s->payload_cnt = cnt;
+    s->rng = seed * 0x9E3779B97F4A7C15ull + 1;
+}
+
+/* A payload at random (splitmix64). */
+static int next_sample(kr_src_t *s, kr_src_rec_t *r)
+{
+    uint64_t z = (s->rng += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    const kr_src_payload_t *pl = &s->payloads[z % s->payload_cnt];
+    r->key = NULL;
+    r->key_len = 0;
+    r->value = pl->ptr;
+    r->value_len = pl->len;
+    return 1;
+}
+
 int kr_src_open_stream(kr_src_t *s, int fd, const char *delim, size_t delim_len)
 {
     src_init(s, KR_SRC_STREAM, delim, delim_len);
@@ -155,9 +229,25 @@ static void split_line(const kr_src_t *s, const char *p, size_t len, kr_src_rec_
     r->value_len = len - r->key_len - s->delim_len;
 }
 
+/* Moves a several-file source on to its part of the next file that has one. */
+static bool range_next_file(kr_src_t *s)
+{
+    while (s->maps != NULL && s->map_at + 1 < s->map_cnt) {
+        const kr_cli_map_t *m = s->maps[++s->map_at];
+        size_t b, e;
+        kr_cli_map_split(m, s->parts, s->part, &b, &e);
+        s->rec_delim = m->rec_delim;
+        s->pos = m->base + b;
+        s->end = m->base + e;
+        if (b < e)
+            return true;
+    }
+    return false;
+}
+
 static int next_range(kr_src_t *s, kr_src_rec_t *r)
 {
-    if (s->pos >= s->end)
+    if (s->pos >= s->end && !range_next_file(s))
         return 0;
     const char *p = s->pos;
     const char *nl = memchr(p, s->rec_delim, (size_t)(s->end - p));
@@ -257,6 +347,8 @@ int kr_src_next(kr_src_t *s, kr_src_rec_t *r)
         return next_range(s, r);
     case KR_SRC_STREAM:
         return next_stream(s, r);
+    case KR_SRC_SAMPLE:
+        return next_sample(s, r);
     }
     return 0;
 }

@@ -51,10 +51,27 @@ void kr_cli_map_split(const kr_cli_map_t *m, uint32_t n, uint32_t t, size_t *beg
 
 void kr_cli_map_close(kr_cli_map_t *m);
 
+/* One payload of a --payload-file: bytes of its mapping. */
+typedef struct kr_src_payload {
+    const char *ptr;
+    size_t len;
+} kr_src_payload_t;
+
+/*
+ * Splits m into payloads at each occurrence of delim (delim_len >= 1), as Java's
+ * ProducerPerformance splits --payload-file (but delim is literal text, not a regular
+ * expression): empty payloads between delimiters are kept, those at the end dropped.
+ * Returns the count (0: the file holds none) with *out allocated (the caller frees it), or
+ * -ENOMEM.
+ */
+long kr_src_payloads_split(const kr_cli_map_t *m, const char *delim, size_t delim_len,
+                           kr_src_payload_t **out);
+
 typedef enum kr_src_kind {
     KR_SRC_FLIGHTS,
     KR_SRC_RANGE,
     KR_SRC_STREAM,
+    KR_SRC_SAMPLE,
 } kr_src_kind_t;
 
 typedef struct kr_src {
@@ -64,9 +81,16 @@ typedef struct kr_src {
     size_t delim_len;
     /* flights */
     kr_flights_t *flights;
-    /* range: [pos, end) of a mapping */
+    /* range: [pos, end) of a mapping; with several files, part `part` of `parts` of each
+     * of maps[0..map_cnt) in turn, map_at the one being read */
     const char *pos;
     const char *end;
+    const kr_cli_map_t *const *maps;
+    uint32_t map_cnt, map_at, part, parts;
+    /* sample: a payload drawn at random per record, without end */
+    const kr_src_payload_t *payloads;
+    size_t payload_cnt;
+    uint64_t rng;
     /* stream */
     int fd;
     int eof;
@@ -81,6 +105,19 @@ int kr_src_open_flights(kr_src_t *s, const kr_flights_conf_t *conf);
 /* The lines in [begin, end) of m (which must outlive the source). */
 void kr_src_open_range(kr_src_t *s, const kr_cli_map_t *m, size_t begin, size_t end,
                        const char *delim, size_t delim_len);
+
+/*
+ * The lines of several files, one after another: part `part` of `parts` of each (as
+ * kr_cli_map_split cuts it), maps[0] first. maps (and the mappings) must outlive the
+ * source. A file's last line ends with the file, newline or not.
+ */
+void kr_src_open_files(kr_src_t *s, const kr_cli_map_t *const *maps, uint32_t map_cnt,
+                       uint32_t part, uint32_t parts, const char *delim, size_t delim_len);
+
+/* Records whose values are payloads[0..cnt) (cnt >= 1) drawn at random (seeded), without
+ * keys, never ending: the caller counts. payloads must outlive the source. */
+void kr_src_open_sample(kr_src_t *s, const kr_src_payload_t *payloads, size_t cnt,
+                        uint64_t seed);
 
 /* Lines read from fd (not closed by the source). Returns 0 or -ENOMEM. */
 int kr_src_open_stream(kr_src_t *s, int fd, const char *delim, size_t delim_len);

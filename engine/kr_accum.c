@@ -276,7 +276,7 @@ static int32_t accum_sticky(kr_producer_t *p, kr_topic_t *t)
     int32_t pick = start;
     for (int32_t i = 0; i < t->part_cnt; i++) {
         int32_t c = (start + i) % t->part_cnt;
-        if (t->parts[c].leader >= 0) {
+        if (t->parts[c]->leader >= 0) {
             pick = c;
             break;
         }
@@ -373,7 +373,7 @@ int kr_accum_append(kr_producer_t *p, kr_topic_t *t, const kr_record_t *rec)
     int32_t pi = accum_partition(p, t, rec);
     if (pi < 0)
         return pi;
-    kr_partition_t *part = &t->parts[pi];
+    kr_partition_t *part = t->parts[pi];
     kr_batch_t *b = part->open;
     if (b != NULL) {
         if (accum_put(b, rec, ts) == 0) {
@@ -511,7 +511,7 @@ void kr_accum_tick(kr_producer_t *p)
 {
     int64_t linger_us = (int64_t)p->conf.linger_ms * 1000;
     for (int32_t i = 0; i < p->topic_cnt; i++) {
-        kr_topic_t *t = &p->topics[i];
+        kr_topic_t *t = p->topics[i];
         if (t->held != NULL && t->state == KR_TOPIC_KNOWN)
             accum_replay(p, t);
         if (t->held != NULL && t->state == KR_TOPIC_FAILED)
@@ -520,7 +520,7 @@ void kr_accum_tick(kr_producer_t *p)
         if (t->held != NULL && t->held->deadline_us <= p->now_us)
             accum_held_fail(p, t, KR_ETIMEDOUT, t->error);
         for (int32_t j = 0; j < t->part_cnt; j++) {
-            kr_partition_t *part = &t->parts[j];
+            kr_partition_t *part = t->parts[j];
             if (part->open != NULL && p->now_us - part->open->created_us >= linger_us)
                 accum_close(p, part->open);
             accum_expire_queue(p, part);
@@ -533,11 +533,11 @@ int64_t kr_accum_next_deadline(const kr_producer_t *p)
     int64_t linger_us = (int64_t)p->conf.linger_ms * 1000;
     int64_t t_min = INT64_MAX;
     for (int32_t i = 0; i < p->topic_cnt; i++) {
-        const kr_topic_t *t = &p->topics[i];
+        const kr_topic_t *t = p->topics[i];
         if (t->held != NULL && t->held->deadline_us < t_min)
             t_min = t->held->deadline_us;
         for (int32_t j = 0; j < t->part_cnt; j++) {
-            const kr_partition_t *part = &t->parts[j];
+            const kr_partition_t *part = t->parts[j];
             if (part->open != NULL && part->open->created_us + linger_us < t_min)
                 t_min = part->open->created_us + linger_us;
             const kr_batch_t *b = part->q_head;
@@ -555,10 +555,10 @@ int64_t kr_accum_next_deadline(const kr_producer_t *p)
 void kr_accum_close_all(kr_producer_t *p)
 {
     for (int32_t i = 0; i < p->topic_cnt; i++) {
-        kr_topic_t *t = &p->topics[i];
+        kr_topic_t *t = p->topics[i];
         for (int32_t j = 0; j < t->part_cnt; j++)
-            if (t->parts[j].open != NULL)
-                accum_close(p, t->parts[j].open);
+            if (t->parts[j]->open != NULL)
+                accum_close(p, t->parts[j]->open);
     }
 }
 
@@ -656,10 +656,10 @@ void kr_accum_topic_failed(kr_producer_t *p, kr_topic_t *t)
 void kr_accum_fail_all(kr_producer_t *p, int err, int16_t kerr)
 {
     for (int32_t i = 0; i < p->topic_cnt; i++) {
-        kr_topic_t *t = &p->topics[i];
+        kr_topic_t *t = p->topics[i];
         accum_held_fail(p, t, err, kerr);
         for (int32_t j = 0; j < t->part_cnt; j++) {
-            kr_partition_t *part = &t->parts[j];
+            kr_partition_t *part = t->parts[j];
             if (part->open != NULL)
                 accum_fail(p, part->open, err, kerr);
             part->open = NULL;
@@ -676,9 +676,9 @@ void kr_accum_fail_all(kr_producer_t *p, int err, int16_t kerr)
 bool kr_accum_pid_quiet(const kr_producer_t *p)
 {
     for (int32_t i = 0; i < p->topic_cnt; i++) {
-        const kr_topic_t *t = &p->topics[i];
+        const kr_topic_t *t = p->topics[i];
         for (int32_t j = 0; j < t->part_cnt; j++)
-            if (t->parts[j].inflight > 0)
+            if (t->parts[j]->inflight > 0)
                 return false;
     }
     return true;
@@ -688,9 +688,9 @@ void kr_accum_pid_changed(kr_producer_t *p)
 {
     assert(kr_accum_pid_quiet(p));
     for (int32_t i = 0; i < p->topic_cnt; i++) {
-        kr_topic_t *t = &p->topics[i];
+        kr_topic_t *t = p->topics[i];
         for (int32_t j = 0; j < t->part_cnt; j++) {
-            kr_partition_t *part = &t->parts[j];
+            kr_partition_t *part = t->parts[j];
             part->next_seq = 0;
             part->acked_seq = 0;
             part->acked_any = false;

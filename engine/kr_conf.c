@@ -58,6 +58,9 @@ static const conf_entry_t conf_table[] = {
     {"reconnect.backoff.max.ms", NULL, T_INT, F(reconnect_backoff_max_ms), 1, 300000},
     {"topic.metadata.propagation.max.ms", NULL, T_INT, F(topic_metadata_propagation_max_ms),
      0, 3600000},
+    {"connections.max", NULL, T_INT, F(connections_max), 1, 1 << 20},
+    {"receive.message.max.bytes", NULL, T_INT, F(receive_message_max_bytes), 1 << 16,
+     INT32_MAX},
     {"debug", NULL, T_DEBUG, F(debug), 0, 0},
     {"statistics.interval.ms", NULL, T_INT, F(statistics_interval_ms), 0, 86400000},
     {"io.engine", NULL, T_IOENGINE, F(io_engine), 0, 0},
@@ -108,6 +111,8 @@ void kr_conf_defaults(kr_conf_t *c)
     c->reconnect_backoff_ms = 50;
     c->reconnect_backoff_max_ms = 1000;
     c->topic_metadata_propagation_max_ms = 30000;
+    c->connections_max = 1024;
+    c->receive_message_max_bytes = 100000000;
     c->ssl_verify_host = 1;
     c->ssl_verify_cert = 1;
 }

@@ -48,6 +48,8 @@ struct kr_conf {
     int reconnect_backoff_ms;
     int reconnect_backoff_max_ms;
     int topic_metadata_propagation_max_ms;
+    int connections_max;             /* brokers one producer connects to, at most */
+    int receive_message_max_bytes;   /* the largest response a connection takes */
     int io_engine;   /* enum kr_io_engine (kr_transport.h) */
     int security_protocol; /* enum kr_security_protocol */
     char ssl_ca_location[KR_CONF_STR_MAX];

@@ -17,16 +17,43 @@
 
 #define KR_APIVERSIONS_FIRST 3 /* the version every broker since 2.4 takes */
 
-int kr_conn_init(kr_conn_t *c, void *owner)
+void kr_conn_init(kr_conn_t *c, void *owner)
 {
     memset(c, 0, sizeof(*c));
     kr_sock_init(&c->sock, owner);
+}
+
+/*
+ * Sets up the connection's memory before its first connect: request slots and the receive
+ * buffer. At most connections.max brokers get one; past that the broker cannot be
+ * connected, which is said once as an error naming the setting. 0, KR_ETOOMANY, -ENOMEM.
+ */
+static int conn_memory(kr_producer_t *p, kr_broker_t *b)
+{
+    kr_conn_t *c = &b->conn;
+    if (c->reqs != NULL)
+        return 0;
+    if (p->conn_cnt >= p->conf.connections_max) {
+        snprintf(c->sock.err, sizeof(c->sock.err), "connections.max (%d) reached: raise "
+                 "connections.max to connect to more brokers", p->conf.connections_max);
+        if (!p->conn_limit_logged)
+            kr_log(p, KR_LOG_ERR, "broker %d %s:%d: not connected: connections.max (%d) "
+                   "reached (%d brokers known); raise connections.max", b->node_id, b->host,
+                   b->port, p->conf.connections_max, p->broker_cnt);
+        p->conn_limit_logged = true;
+        return KR_ETOOMANY;
+    }
     c->reqs = calloc(KR_CONN_REQS_MAX, sizeof(kr_req_t));
     c->rbuf = malloc(KR_CONN_RBUF);
     if (c->reqs == NULL || c->rbuf == NULL) {
-        kr_conn_free(c);
+        free(c->reqs);
+        free(c->rbuf);
+        c->reqs = NULL;
+        c->rbuf = NULL;
         return -ENOMEM;
     }
+    c->rbuf_cap = KR_CONN_RBUF;
+    p->conn_cnt++;
     return 0;
 }
 
@@ -35,6 +62,7 @@ void kr_conn_free(kr_conn_t *c)
     if (c->sock.fd >= 0)
         close(c->sock.fd); /* a producer closed with ops still in the kernel */
     c->sock.fd = -1;
+    kr_resolve_free(&c->res);
     free(c->reqs);
     free(c->rbuf);
     c->reqs = NULL;
@@ -50,22 +78,31 @@ static bool conn_live(const kr_conn_t *c)
            c->state == KR_CONN_READY || c->state == KR_CONN_REAUTH;
 }
 
-/* Resolves host:port into c->addr. Returns 0 or KR_ETRANSPORT. */
-static int conn_resolve(kr_conn_t *c, const char *host, int port)
+/* Opens the transport's connection to the next address of the host. 0 or an error. */
+static int conn_open_next(kr_producer_t *p, kr_broker_t *b)
 {
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    char portstr[16];
-    snprintf(portstr, sizeof(portstr), "%d", port);
-    if (getaddrinfo(host, portstr, &hints, &res) != 0 || res == NULL)
+    kr_conn_t *c = &b->conn;
+    socklen_t len = 0;
+    const struct sockaddr *addr = kr_resolve_next(&c->res, &len);
+    if (addr == NULL)
         return KR_ETRANSPORT;
-    memcpy(&c->addr, res->ai_addr, res->ai_addrlen);
-    c->addrlen = res->ai_addrlen;
-    freeaddrinfo(res);
-    return 0;
+    c->resolving = false;
+    c->tcp_connecting = true;
+    return p->tr.ops->open(&p->tr, &c->sock, b->host, addr, len,
+                           p->conf.socket_connection_setup_timeout_ms);
+}
+
+/* A lookup in progress: connects once it has answered. */
+static void conn_resolve_tick(kr_producer_t *p, kr_broker_t *b)
+{
+    kr_conn_t *c = &b->conn;
+    int rc = kr_resolve_poll(&c->res, c->sock.err, sizeof(c->sock.err));
+    if (rc == KR_RESOLVE_PENDING)
+        return;
+    if (rc == 0)
+        rc = conn_open_next(p, b);
+    if (rc != 0)
+        kr_conn_fail(p, b, rc);
 }
 
 void kr_conn_start(kr_producer_t *p, kr_broker_t *b)
@@ -74,14 +111,22 @@ void kr_conn_start(kr_producer_t *p, kr_broker_t *b)
     assert(c->state == KR_CONN_DOWN);
     assert(c->sock.fd < 0 && kr_sock_idle(&c->sock));
     b->connects++;
-    int rc = conn_resolve(c, b->host, b->port);
-    if (rc == 0)
-        rc = p->tr.ops->open(&p->tr, &c->sock, b->host, (const struct sockaddr *)&c->addr,
-                             c->addrlen,
-                             p->conf.socket_connection_setup_timeout_ms);
+    c->sock.err[0] = '\0';
+    int rc = conn_memory(p, b);
     c->state = KR_CONN_CONNECTING;
     c->connect_started_us = p->now_us;
+    c->resolving = false;
+    c->tcp_connecting = false;
     KR_DBG(p, "broker %d %s:%d: connecting", b->node_id, b->host, b->port);
+    if (rc == 0 && c->res.next >= c->res.cnt) {
+        /* Every address of the last lookup was tried (or none was made): look again. */
+        rc = kr_resolve_start(&c->res, b->host, b->port, c->sock.err, sizeof(c->sock.err));
+        c->resolving = rc == KR_RESOLVE_PENDING;
+        if (c->resolving)
+            return;
+    }
+    if (rc == 0)
+        rc = conn_open_next(p, b);
     if (rc != 0)
         kr_conn_fail(p, b, rc);
 }
@@ -207,8 +252,8 @@ static void conn_recv_start(kr_producer_t *p, kr_conn_t *c)
 {
     if (c->sock.op_recv.busy)
         return; /* a multishot receive is still armed */
-    assert(c->rlen < KR_CONN_RBUF);
-    p->tr.ops->recv(&p->tr, &c->sock, c->rbuf + c->rlen, KR_CONN_RBUF - c->rlen);
+    assert(c->rlen < c->rbuf_cap);
+    p->tr.ops->recv(&p->tr, &c->sock, c->rbuf + c->rlen, c->rbuf_cap - c->rlen);
 }
 
 /* Frames and queues a request of the connection's own (ApiVersions, SASL) whose body is
@@ -404,6 +449,28 @@ static bool conn_tls_answer(const uint8_t *q)
 }
 
 /*
+ * Makes room in rbuf for a frame of `need` bytes starting at off: the bytes before off are
+ * dropped and the buffer grows (a large Metadata answer; it keeps its size after). Only
+ * called between receives, when no receive is armed into rbuf. False: out of memory.
+ */
+static bool conn_rbuf_grow(kr_conn_t *c, size_t off, size_t need)
+{
+    if (off > 0) {
+        memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+        c->rlen -= off;
+    }
+    size_t cap = c->rbuf_cap;
+    while (cap < need)
+        cap *= 2;
+    uint8_t *n = realloc(c->rbuf, cap);
+    if (n == NULL)
+        return false;
+    c->rbuf = n;
+    c->rbuf_cap = cap;
+    return true;
+}
+
+/*
  * Dispatches every complete frame in the receive buffer and keeps the partial rest.
  * Returns false when the connection failed meanwhile.
  */
@@ -421,9 +488,21 @@ static bool conn_parse(kr_producer_t *p, kr_broker_t *b)
             kr_conn_fail(p, b, KR_ETLS);
             return false;
         }
-        if (size < 4 || size > KR_CONN_RBUF - 4) {
+        if (size < 4 || size > (uint32_t)p->conf.receive_message_max_bytes) {
+            if (size >= 4)
+                snprintf(c->sock.err, sizeof(c->sock.err), "a response of %u bytes: more "
+                         "than receive.message.max.bytes (%d)", size,
+                         p->conf.receive_message_max_bytes);
             kr_conn_fail(p, b, KR_EMALFORMED);
             return false;
+        }
+        if (4 + (size_t)size > c->rbuf_cap) {
+            if (!conn_rbuf_grow(c, off, 4 + (size_t)size)) {
+                kr_conn_fail(p, b, -ENOMEM);
+                return false;
+            }
+            off = 0;
+            q = c->rbuf;
         }
         if (c->rlen - off < 4 + (size_t)size)
             break;
@@ -448,7 +527,7 @@ static bool conn_on_bytes(kr_producer_t *p, kr_broker_t *b, const uint8_t *data,
 {
     kr_conn_t *c = &b->conn;
     while (n > 0) {
-        size_t take = KR_CONN_RBUF - c->rlen;
+        size_t take = c->rbuf_cap - c->rlen;
         if (take > n)
             take = n;
         assert(take > 0); /* a frame never exceeds rbuf, so parsing always makes room */
@@ -507,6 +586,11 @@ static void conn_finish_close(kr_producer_t *p, kr_broker_t *b)
     c->reauth_at_us = 0;
     c->reconnect_at_us = p->now_us + kr_backoff_us(&p->rand_state, p->conf.reconnect_backoff_ms,
                                                    p->conf.reconnect_backoff_max_ms, c->failures);
+    /* A connect to one address of the host failed: the next address is tried now. */
+    if (c->tcp_connecting && c->res.next < c->res.cnt && c->last_err != KR_ETLS &&
+        c->last_err != KR_EAUTH)
+        c->reconnect_at_us = p->now_us;
+    c->tcp_connecting = false;
     if (c->last_err == KR_ETLS || c->last_err == KR_EAUTH)
         p->conn_events->refused(p, b, c->last_err, c->sock.err);
 }
@@ -520,6 +604,9 @@ void kr_conn_fail(kr_producer_t *p, kr_broker_t *b, int err)
            kr_strerror(err), c->sock.err[0] != '\0' ? ": " : "", c->sock.err);
     c->last_err = err;
     c->failures++;
+    if (c->resolving)
+        kr_resolve_cancel(&c->res);
+    c->resolving = false;
     c->state = KR_CONN_CLOSING;
     p->tr.ops->cancel(&p->tr, &c->sock);
     conn_finish_close(p, b);
@@ -544,6 +631,8 @@ void kr_conn_on_cqe(kr_producer_t *p, kr_broker_t *b, const kr_cqe_t *e)
             return;
         }
         c->state = KR_CONN_HANDSHAKE;
+        c->tcp_connecting = false;
+        kr_resolve_forget(&c->res); /* a later reconnect looks the name up again */
         c->rlen = 0;
         conn_recv_start(p, c);
         conn_send_apiversions(p, b, KR_APIVERSIONS_FIRST);
@@ -579,10 +668,14 @@ void kr_conn_tick(kr_producer_t *p, kr_broker_t *b)
     if (c->state == KR_CONN_CLOSING)
         return;
     if (c->state == KR_CONN_CONNECTING) {
-        /* The transport's connect may take a TLS handshake too: bound the whole. */
-        if (p->now_us >= conn_connect_deadline(p, c)) {
-            snprintf(c->sock.err, sizeof(c->sock.err), "no connection within "
+        if (c->resolving)
+            conn_resolve_tick(p, b);
+        /* The transport's connect may take a TLS handshake too, and the lookup comes
+         * before: bound the whole. */
+        if (c->state == KR_CONN_CONNECTING && p->now_us >= conn_connect_deadline(p, c)) {
+            snprintf(c->sock.err, sizeof(c->sock.err), "no %s within "
                      "socket.connection.setup.timeout.ms (%d ms)",
+                     c->resolving ? "answer from DNS" : "connection",
                      p->conf.socket_connection_setup_timeout_ms);
             kr_conn_fail(p, b, KR_ETIMEDOUT);
         }
@@ -610,6 +703,11 @@ int64_t kr_conn_next_deadline(const kr_producer_t *p, const kr_broker_t *b)
     const kr_conn_t *c = &b->conn;
     if (c->state == KR_CONN_DOWN)
         return b->in_use ? c->reconnect_at_us : INT64_MAX;
+    if (c->state == KR_CONN_CONNECTING && c->resolving) {
+        int64_t poll_at = p->now_us + KR_RESOLVE_POLL_US; /* the lookup is looked at */
+        int64_t d = conn_connect_deadline(p, c);
+        return poll_at < d ? poll_at : d;
+    }
     if (c->state == KR_CONN_CONNECTING)
         return conn_connect_deadline(p, c);
     if (c->state == KR_CONN_READY && c->reauth_at_us != 0)

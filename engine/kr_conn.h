@@ -35,13 +35,20 @@ typedef struct kr_conn_events {
 } kr_conn_events_t;
 
 /*
- * Sets up the connection's memory (request slots, receive buffer); `owner` is stored in
- * its socket so completions find their broker. -ENOMEM on failure.
+ * Sets up an idle connection; `owner` is stored in its socket so completions find their
+ * broker. Its memory (request slots, receive buffer) comes with its first connect, for at
+ * most connections.max brokers of the producer.
  */
-int kr_conn_init(kr_conn_t *c, void *owner);
+void kr_conn_init(kr_conn_t *c, void *owner);
 void kr_conn_free(kr_conn_t *c);
 
-/* Resolves host:port and starts connecting. Errors fail the connection with backoff. */
+/*
+ * Starts connecting: looks the host up (kr_resolve: off the producer's thread) unless
+ * addresses of the last lookup are left, then connects to the next address. A connect
+ * that fails moves on to the next address at once; once all were tried, the name is
+ * looked up again after the reconnect backoff. The lookup and the connect share
+ * socket.connection.setup.timeout.ms. Errors fail the connection with backoff.
+ */
 void kr_conn_start(kr_producer_t *p, kr_broker_t *b);
 
 /* A free request slot on a READY connection, or NULL (not ready, every slot live). */

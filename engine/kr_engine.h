@@ -6,7 +6,9 @@
  *            ─ batch slots (arena: raw records, compressed copy, opaques, ts deltas)
  *            ─ done queue (batches whose delivery reports are due)
  *
- * Everything is allocated in kr_producer_new(); the steady state allocates nothing.
+ * Batch slots, buffers and transport tables are allocated in kr_producer_new(); the
+ * broker, topic and partition tables grow at metadata time (a broker or partition first
+ * seen, a topic first produced to). The steady state allocates nothing.
  */
 #ifndef KR_ENGINE_H
 #define KR_ENGINE_H
@@ -22,19 +24,21 @@
 #include "kr_backoff.h"
 #include "kr_buf.h"
 #include "kr_stats.h"
+#include "kr_resolve.h"
 #include "kr_transport.h"
 #include "kring.h"
 
 /* ---- limits ---- */
-#define KR_BROKERS_MAX 64
-#define KR_TOPICS_MAX 64
-#define KR_PARTITIONS_MAX 4096         /* over all topics */
+/* Brokers, topics and partitions have no compile-time limit: their tables grow when
+ * metadata (or a first record for a new topic) asks, never per record. The sockets of one
+ * producer are bounded by connections.max (kr_conf.h). */
 #define KR_TOPIC_NAME_MAX 249
 #define KR_REQ_PARTS_MAX 256           /* partitions in one Produce request */
 #define KR_REQ_FRAME_MAX (24 * 1024)   /* request bytes other than record batches */
 #define KR_CONN_REQS_MAX 8             /* request slots per connection: in flight + control */
 #define KR_CONN_IOV_MAX 1024
-#define KR_CONN_RBUF (1 << 20)         /* largest response accepted */
+#define KR_CONN_RBUF (64 * 1024)       /* receive buffer at first; grows to the largest
+                                          response, up to receive.message.max.bytes */
 #define KR_BATCH_RECORDS_MIN 64
 
 typedef struct kr_producer kr_producer_t;
@@ -99,6 +103,7 @@ struct kr_partition {
     kr_batch_t *done_wait; /* finished ahead of an earlier batch, by first_rec */
     kr_partition_t *bnext; /* next partition with the same leader */
     kr_part_stats_t st;
+    bool block_head;       /* the first of a block allocated at once: frees the block */
 };
 
 enum kr_topic_state { KR_TOPIC_PENDING, KR_TOPIC_KNOWN, KR_TOPIC_FAILED };
@@ -110,7 +115,7 @@ struct kr_topic {
     uint8_t id[16];
     int16_t error;        /* last metadata error for this topic */
     int32_t part_cnt;
-    kr_partition_t *parts;
+    kr_partition_t **parts; /* [part_cnt]: stable addresses, the table grows with the topic */
     int32_t sticky;       /* partition for unkeyed records, -1: choose */
     int64_t pending_since_us;
     kr_batch_t *held;     /* records produced before metadata arrived */
@@ -150,8 +155,9 @@ typedef struct kr_conn {
     kr_sock_t sock;          /* the transport's socket and its ops */
     uint8_t state;
     bool bootstrap;          /* a bootstrap address, not (yet) a known node */
-    struct sockaddr_storage addr;
-    socklen_t addrlen;
+    bool resolving;          /* CONNECTING: the host name is being looked up */
+    bool tcp_connecting;     /* CONNECTING: the transport's connect runs */
+    kr_resolve_t res;        /* the host's addresses, tried in turn */
     int16_t ver[5];          /* negotiated versions, by enum kr_api_index */
     int16_t apiversions_try; /* version of the ApiVersions request in flight */
     /* request ring, in correlation-id order */
@@ -167,6 +173,7 @@ typedef struct kr_conn {
     bool send_zc;            /* ... sent zero-copy */
     /* receive */
     uint8_t *rbuf;
+    size_t rbuf_cap;
     size_t rlen;
     int64_t connect_started_us;
     int64_t reconnect_at_us;
@@ -211,16 +218,19 @@ struct kr_producer {
     const struct kr_conn_events *conn_events; /* how connections report to the producer */
     int64_t now_us;
 
-    kr_broker_t brokers[KR_BROKERS_MAX];
+    kr_broker_t **brokers;   /* [broker_cnt] of broker_cap: stable addresses */
     int32_t broker_cnt;
+    int32_t broker_cap;
     int32_t bootstrap_cnt;   /* brokers[0..bootstrap_cnt) are the bootstrap list */
+    int32_t conn_cnt;        /* brokers whose connection memory is set up */
+    bool conn_limit_logged;  /* connections.max was reached and said so */
 
-    kr_topic_t topics[KR_TOPICS_MAX];
+    kr_topic_t **topics;     /* [topic_cnt] of topic_cap: stable addresses */
     int32_t topic_cnt;
-    kr_partition_t *part_pool;
+    int32_t topic_cap;
     kr_topic_t *last_topic;       /* the topic of the last kr_produce() ... */
     const char *last_topic_name;  /* ... and the caller's string it was named by */
-    int32_t part_used;
+    int32_t part_used;       /* partitions over all topics */
 
     /* batch slots */
     void *arena;
@@ -244,6 +254,8 @@ struct kr_producer {
 
     /* metadata */
     struct kr_meta_scratch *meta_scratch;
+    uint8_t *meta_frame;     /* the Metadata request naming every topic, built here */
+    size_t meta_frame_cap;
     struct kr_sender_scratch *sender_scratch;
     int64_t metadata_at_us;  /* next refresh */
     int64_t metadata_sent_us; /* last request sent */

@@ -2,6 +2,7 @@
 #include "kr_meta.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,30 +14,115 @@
 #include "kr_kerr.h"
 #include "kr_metadata.h"
 
-/* Decoding room for one Metadata response, allocated with the producer. */
+/* Decoding room for one Metadata response: starts at META_*_ROOM and doubles, when a
+ * response holds more, until it fits (at metadata time only). */
+#define META_BROKERS_ROOM 64
+#define META_TOPICS_ROOM 64
+#define META_PARTS_ROOM 4096
 struct kr_meta_scratch {
-    kr_MetadataResponseBroker_t brokers[KR_BROKERS_MAX];
-    kr_MetadataResponseTopic_t topics[KR_TOPICS_MAX];
-    kr_MetadataResponsePartition_t parts[KR_PARTITIONS_MAX];
+    kr_MetadataResponseBroker_t *brokers;
+    kr_MetadataResponseTopic_t *topics;
+    kr_MetadataResponsePartition_t *parts;
+    int32_t brokers_cap;
+    int32_t topics_cap;
+    int32_t parts_cap;
+    kr_MetadataRequestTopic_t *req_topics; /* the request's topics: one per topic */
+    int32_t req_topics_cap;
 };
 
-size_t kr_meta_scratch_size(void) { return sizeof(struct kr_meta_scratch); }
+/* Sets the scratch's room to the given counts. Returns 0 or -ENOMEM (room unchanged). */
+static int meta_scratch_size(struct kr_meta_scratch *s, int32_t brokers, int32_t topics,
+                             int32_t parts)
+{
+    void *b = realloc(s->brokers, (size_t)brokers * sizeof(*s->brokers));
+    if (b != NULL)
+        s->brokers = b;
+    void *t = realloc(s->topics, (size_t)topics * sizeof(*s->topics));
+    if (t != NULL)
+        s->topics = t;
+    void *q = realloc(s->parts, (size_t)parts * sizeof(*s->parts));
+    if (q != NULL)
+        s->parts = q;
+    if (b == NULL || t == NULL || q == NULL)
+        return -ENOMEM;
+    s->brokers_cap = brokers;
+    s->topics_cap = topics;
+    s->parts_cap = parts;
+    return 0;
+}
 
-/* Adds a broker entry; allocates its connection memory (never on the steady state). */
+int kr_meta_init(kr_producer_t *p)
+{
+    p->meta_scratch = calloc(1, sizeof(*p->meta_scratch));
+    if (p->meta_scratch == NULL)
+        return -ENOMEM;
+    return meta_scratch_size(p->meta_scratch, META_BROKERS_ROOM, META_TOPICS_ROOM,
+                             META_PARTS_ROOM);
+}
+
+/* Frees one topic's partitions: each block allocated at once is freed by its head, last
+ * block first (a block's members follow its head). */
+static void meta_topic_free(kr_topic_t *t)
+{
+    for (int32_t i = t->part_cnt - 1; i >= 0; i--)
+        if (t->parts[i]->block_head)
+            free(t->parts[i]);
+    free(t->parts);
+}
+
+void kr_meta_free(kr_producer_t *p)
+{
+    for (int32_t i = 0; i < p->topic_cnt; i++) {
+        meta_topic_free(p->topics[i]);
+        free(p->topics[i]);
+    }
+    free(p->topics);
+    for (int32_t i = 0; i < p->broker_cnt; i++) {
+        kr_conn_free(&p->brokers[i]->conn);
+        free(p->brokers[i]);
+    }
+    free(p->brokers);
+    if (p->meta_scratch != NULL) {
+        free(p->meta_scratch->brokers);
+        free(p->meta_scratch->topics);
+        free(p->meta_scratch->parts);
+        free(p->meta_scratch->req_topics);
+    }
+    free(p->meta_scratch);
+    free(p->meta_frame);
+}
+
+/* Makes room for one more pointer in a table of *cnt of *cap. 0 or -ENOMEM. */
+static int meta_table_room(void ***tab, int32_t cnt, int32_t *cap)
+{
+    if (cnt < *cap)
+        return 0;
+    int32_t ncap = *cap > 0 ? *cap * 2 : 16;
+    void **n = realloc(*tab, (size_t)ncap * sizeof(void *));
+    if (n == NULL)
+        return -ENOMEM;
+    *tab = n;
+    *cap = ncap;
+    return 0;
+}
+
+/* Adds a broker entry (its connection memory comes with its first connect). NULL when
+ * out of memory or the host name is too long. */
 static kr_broker_t *meta_broker_add(kr_producer_t *p, int32_t node_id, const char *host,
                                     size_t host_len, int port)
 {
-    if (p->broker_cnt == KR_BROKERS_MAX || host_len >= sizeof(p->brokers[0].host))
+    if (host_len >= sizeof(((kr_broker_t *)NULL)->host) ||
+        meta_table_room((void ***)&p->brokers, p->broker_cnt, &p->broker_cap) != 0)
         return NULL;
-    kr_broker_t *b = &p->brokers[p->broker_cnt];
-    memset(b, 0, sizeof(*b));
-    if (kr_conn_init(&b->conn, b) != 0)
+    kr_broker_t *b = calloc(1, sizeof(*b));
+    if (b == NULL)
         return NULL;
+    kr_conn_init(&b->conn, b);
     b->node_id = node_id;
     memcpy(b->host, host, host_len);
     b->host[host_len] = '\0';
     b->port = port;
-    p->broker_cnt++;
+    p->brokers[p->broker_cnt++] = b;
     return b;
 }
 
@@ -64,7 +150,7 @@ int kr_meta_bootstrap(kr_producer_t *p, char *errstr, size_t errlen)
         }
         kr_broker_t *b = meta_broker_add(p, -1 - p->bootstrap_cnt, host, host_len, (int)port);
         if (b == NULL) {
-            snprintf(errstr, errlen, "bootstrap.servers: too many entries or out of memory");
+            snprintf(errstr, errlen, "bootstrap.servers: host name too long or out of memory");
             return KR_ECONFIG;
         }
         b->in_use = true;
@@ -80,8 +166,8 @@ int kr_meta_bootstrap(kr_producer_t *p, char *errstr, size_t errlen)
 kr_broker_t *kr_meta_broker(kr_producer_t *p, int32_t node_id)
 {
     for (int32_t i = p->bootstrap_cnt; i < p->broker_cnt; i++)
-        if (p->brokers[i].node_id == node_id)
-            return &p->brokers[i];
+        if (p->brokers[i]->node_id == node_id)
+            return p->brokers[i];
     return NULL;
 }
 
@@ -101,18 +187,50 @@ static bool topic_name_valid(const char *name, size_t len)
     return true;
 }
 
+/* Room for one more topic: its pointer, its entry in the Metadata request, and the
+ * request frame (the header, and per topic a length, the name, a topic id and tagged
+ * fields). 0 or -ENOMEM. */
+static int meta_topic_room(kr_producer_t *p)
+{
+    struct kr_meta_scratch *s = p->meta_scratch;
+    if (meta_table_room((void ***)&p->topics, p->topic_cnt, &p->topic_cap) != 0)
+        return -ENOMEM;
+    if (s->req_topics_cap < p->topic_cap) {
+        void *n = realloc(s->req_topics, (size_t)p->topic_cap * sizeof(*s->req_topics));
+        if (n == NULL)
+            return -ENOMEM;
+        s->req_topics = n;
+        s->req_topics_cap = p->topic_cap;
+    }
+    size_t need = 64 + sizeof(p->conf.client_id) + (size_t)(p->topic_cnt + 1) *
+                  (KR_TOPIC_NAME_MAX + 24);
+    if (need <= p->meta_frame_cap)
+        return 0;
+    size_t cap = p->meta_frame_cap > 0 ? p->meta_frame_cap * 2 : 16384;
+    while (cap < need)
+        cap *= 2;
+    uint8_t *n = realloc(p->meta_frame, cap);
+    if (n == NULL)
+        return -ENOMEM;
+    p->meta_frame = n;
+    p->meta_frame_cap = cap;
+    return 0;
+}
+
 kr_topic_t *kr_meta_topic(kr_producer_t *p, const char *name)
 {
     size_t len = strlen(name);
     for (int32_t i = 0; i < p->topic_cnt; i++) {
-        kr_topic_t *t = &p->topics[i];
+        kr_topic_t *t = p->topics[i];
         if (t->name_len == len && memcmp(t->name, name, len) == 0)
             return t;
     }
-    if (p->topic_cnt == KR_TOPICS_MAX || !topic_name_valid(name, len))
+    if (!topic_name_valid(name, len) || meta_topic_room(p) != 0)
         return NULL;
-    kr_topic_t *t = &p->topics[p->topic_cnt++];
-    memset(t, 0, sizeof(*t));
+    kr_topic_t *t = calloc(1, sizeof(*t));
+    if (t == NULL)
+        return NULL;
+    p->topics[p->topic_cnt++] = t;
     memcpy(t->name, name, len);
     t->name_len = (uint16_t)len;
     t->state = KR_TOPIC_PENDING;
@@ -138,7 +256,7 @@ kr_broker_t *kr_meta_pick_broker(kr_producer_t *p)
 {
     kr_broker_t *best = NULL;
     for (int32_t i = 0; i < p->broker_cnt; i++) {
-        kr_broker_t *b = &p->brokers[i];
+        kr_broker_t *b = p->brokers[i];
         if (!kr_conn_ready(&b->conn) || b->conn.req_head - b->conn.req_tail >= KR_CONN_REQS_MAX)
             continue;
         if (best == NULL || b->conn.req_head - b->conn.req_tail <
@@ -148,34 +266,47 @@ kr_broker_t *kr_meta_pick_broker(kr_producer_t *p)
     if (best == NULL && p->fatal_err == 0) {
         /* Nothing is up: make sure the bootstrap brokers are being tried. */
         for (int32_t i = 0; i < p->bootstrap_cnt; i++)
-            p->brokers[i].in_use = true;
+            p->brokers[i]->in_use = true;
     }
     return best;
 }
 
-int kr_meta_send(kr_producer_t *p, kr_broker_t *b, int16_t api_key, int16_t version,
-                 kr_meta_write_t *write, const void *body, bool describe)
+/* kr_meta_send into frame[0..cap), which must stay put until the request is answered or
+ * failed (NULL: the request slot's own frame). */
+static int meta_send_in(kr_producer_t *p, kr_broker_t *b, int16_t api_key, int16_t version,
+                        kr_meta_write_t *write, const void *body, bool describe,
+                        uint8_t *frame, size_t cap)
 {
     kr_req_t *r = kr_conn_req_alloc(p, &b->conn);
     if (r == NULL)
         return KR_ESTATE;
     r->describe = describe;
+    if (frame == NULL) {
+        frame = r->frame;
+        cap = sizeof(r->frame);
+    }
     kr_wbuf_t w;
-    kr_wbuf_init(&w, r->frame, sizeof(r->frame));
+    kr_wbuf_init(&w, frame, cap);
     kr_RequestHeader_t h = {api_key, version, r->corr_id, p->conf.client_id,
                             strlen(p->conf.client_id)};
     size_t off = kr_request_begin(&w, &h);
     write(&w, version, body);
     int rc = kr_request_end(&w, off);
-    assert(rc == 0); /* the frame holds KR_TOPICS_MAX names */
+    assert(rc == 0); /* the frame is sized for the body: meta_topic_room */
     r->api_key = api_key;
     r->api_version = version;
-    r->iov[0].iov_base = r->frame;
+    r->iov[0].iov_base = frame;
     r->iov[0].iov_len = kr_wbuf_len(&w);
     r->iov_cnt = 1;
     r->len = kr_wbuf_len(&w);
     kr_conn_req_queue(p, b, r);
     return 0;
+}
+
+int kr_meta_send(kr_producer_t *p, kr_broker_t *b, int16_t api_key, int16_t version,
+                 kr_meta_write_t *write, const void *body, bool describe)
+{
+    return meta_send_in(p, b, api_key, version, write, body, describe, NULL, 0);
 }
 
 int kr_meta_write_metadata(kr_wbuf_t *w, int16_t v, const void *body)
@@ -193,22 +324,24 @@ void kr_meta_tick(kr_producer_t *p)
     /* A leader that is down is usually being replaced: ask until metadata names another
      * (the Java client refreshes on every disconnect). */
     for (int32_t i = p->bootstrap_cnt; i < p->broker_cnt && !p->metadata_wanted; i++)
-        if (p->brokers[i].parts != NULL && !kr_conn_ready(&p->brokers[i].conn))
+        if (p->brokers[i]->parts != NULL && !kr_conn_ready(&p->brokers[i]->conn))
             kr_meta_want(p);
     if (p->metadata_inflight || p->now_us < p->metadata_at_us)
         return;
     kr_broker_t *b = kr_meta_pick_broker(p);
     if (b == NULL)
         return;
-    kr_MetadataRequestTopic_t topics[KR_TOPICS_MAX];
-    memset(topics, 0, sizeof(topics));
+    kr_MetadataRequestTopic_t *topics = p->meta_scratch->req_topics;
+    memset(topics, 0, (size_t)p->topic_cnt * sizeof(*topics));
     for (int32_t i = 0; i < p->topic_cnt; i++) {
-        topics[i].Name = p->topics[i].name;
-        topics[i].NameLen = p->topics[i].name_len;
+        topics[i].Name = p->topics[i]->name;
+        topics[i].NameLen = p->topics[i]->name_len;
     }
     kr_MetadataRequest_t req = {topics, p->topic_cnt, false, false, false};
-    if (kr_meta_send(p, b, KR_API_Metadata, b->conn.ver[KR_V_METADATA], kr_meta_write_metadata,
-                  &req, false) == 0) {
+    /* The request names every topic: it is built in the producer's metadata frame (one
+     * Metadata request of the producer's own is in flight at a time). */
+    if (meta_send_in(p, b, KR_API_Metadata, b->conn.ver[KR_V_METADATA], kr_meta_write_metadata,
+                     &req, false, p->meta_frame, p->meta_frame_cap) == 0) {
         p->metadata_inflight = true;
         p->metadata_wanted = false;
         p->metadata_sent_us = p->now_us;
@@ -239,6 +372,42 @@ static void meta_update_brokers(kr_producer_t *p, const kr_MetadataResponse_t *m
     }
 }
 
+/*
+ * Grows t's partition table to n partitions (partitions first seen, or added to the topic
+ * since): the table of pointers is reallocated, the new partitions come in one block, and
+ * the existing ones stay where they are with their queues and sequences. A count smaller
+ * than t's (a broker behind on the topic) changes nothing: partitions are never removed.
+ * Returns 0 or -ENOMEM (then t keeps its partitions, and a refresh is wanted).
+ */
+static int meta_topic_grow(kr_producer_t *p, kr_topic_t *t, int32_t n)
+{
+    if (n <= t->part_cnt)
+        return 0;
+    kr_partition_t **tab = realloc(t->parts, (size_t)n * sizeof(*tab));
+    if (tab != NULL)
+        t->parts = tab;
+    kr_partition_t *blk = calloc((size_t)(n - t->part_cnt), sizeof(*blk));
+    if (tab == NULL || blk == NULL) {
+        free(blk);
+        kr_log(p, KR_LOG_ERR, "topic %s: out of memory for %d partitions", t->name, n);
+        kr_meta_want(p);
+        return -ENOMEM;
+    }
+    for (int32_t i = t->part_cnt; i < n; i++) {
+        kr_partition_t *part = &blk[i - t->part_cnt];
+        part->topic = t;
+        part->id = i;
+        part->leader = -1;
+        t->parts[i] = part;
+    }
+    blk[0].block_head = true;
+    if (t->part_cnt > 0)
+        KR_DBG(p, "topic %s: %d partitions, was %d", t->name, n, t->part_cnt);
+    p->part_used += n - t->part_cnt;
+    t->part_cnt = n;
+    return 0;
+}
+
 /* Applies one topic's metadata: partitions and leaders, or its error. */
 static void meta_update_topic(kr_producer_t *p, kr_topic_t *t, const kr_MetadataResponse_t *m,
                               const kr_MetadataResponseTopic_t *mt)
@@ -257,25 +426,14 @@ static void meta_update_topic(kr_producer_t *p, kr_topic_t *t, const kr_Metadata
         }
         return;
     }
-    if (t->parts == NULL) {
-        if (p->part_used + mt->PartitionsCount > KR_PARTITIONS_MAX)
-            return;
-        t->parts = &p->part_pool[p->part_used];
-        p->part_used += mt->PartitionsCount;
-        t->part_cnt = mt->PartitionsCount;
-        for (int32_t i = 0; i < t->part_cnt; i++) {
-            memset(&t->parts[i], 0, sizeof(t->parts[i]));
-            t->parts[i].topic = t;
-            t->parts[i].id = i;
-            t->parts[i].leader = -1;
-        }
-    }
+    if (meta_topic_grow(p, t, mt->PartitionsCount) != 0 && t->part_cnt == 0)
+        return; /* out of memory: the topic stays pending, and is asked for again */
     memcpy(t->id, mt->TopicId, 16);
     for (int32_t i = 0; i < mt->PartitionsCount; i++) {
         const kr_MetadataResponsePartition_t *mp = &m->Partitions[mt->PartitionsFirst + i];
         if (mp->PartitionIndex < 0 || mp->PartitionIndex >= t->part_cnt)
-            continue; /* partitions added after first sight are not used (yet) */
-        kr_partition_t *part = &t->parts[mp->PartitionIndex];
+            continue; /* not numbered 0..count-1: a malformed answer */
+        kr_partition_t *part = t->parts[mp->PartitionIndex];
         part->leader = mp->ErrorCode == 0 || mp->LeaderId >= 0 ? mp->LeaderId : -1;
         part->leader_epoch = mp->LeaderEpoch;
         if (part->leader < 0)
@@ -292,11 +450,11 @@ static void meta_update_topic(kr_producer_t *p, kr_topic_t *t, const kr_Metadata
 static void meta_relink(kr_producer_t *p)
 {
     for (int32_t i = 0; i < p->broker_cnt; i++)
-        p->brokers[i].parts = NULL;
+        p->brokers[i]->parts = NULL;
     for (int32_t i = 0; i < p->topic_cnt; i++) {
-        kr_topic_t *t = &p->topics[i];
+        kr_topic_t *t = p->topics[i];
         for (int32_t j = 0; j < t->part_cnt; j++) {
-            kr_partition_t *part = &t->parts[j];
+            kr_partition_t *part = t->parts[j];
             kr_broker_t *b = part->leader >= 0 ? kr_meta_broker(p, part->leader) : NULL;
             part->bnext = NULL;
             if (b == NULL)
@@ -308,15 +466,36 @@ static void meta_relink(kr_producer_t *p)
     }
 }
 
+/*
+ * Decodes a Metadata response into the scratch, doubling its room while the answer holds
+ * more brokers, topics or partitions than it has room for. Every element takes at least
+ * a byte, so the room never passes the body's length. Returns 0 or a decode error.
+ */
+static int meta_read(kr_producer_t *p, int16_t version, kr_rbuf_t *body,
+                     kr_MetadataResponse_t *m)
+{
+    struct kr_meta_scratch *s = p->meta_scratch;
+    const kr_rbuf_t start = *body;
+    for (;;) {
+        *m = (kr_MetadataResponse_t){.Brokers = s->brokers, .BrokersCap = s->brokers_cap,
+                                     .Topics = s->topics, .TopicsCap = s->topics_cap,
+                                     .Partitions = s->parts, .PartitionsCap = s->parts_cap};
+        int rc = kr_MetadataResponse_read(body, version, m);
+        size_t len = kr_rbuf_left(&start);
+        if (rc != KR_ETOOMANY || (size_t)s->parts_cap > len)
+            return rc;
+        if (meta_scratch_size(s, s->brokers_cap * 2, s->topics_cap * 2, s->parts_cap * 2) != 0)
+            return -ENOMEM;
+        *body = start;
+    }
+}
+
 void kr_meta_on_metadata(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body)
 {
     assert(!r->describe);
-    struct kr_meta_scratch *s = p->meta_scratch;
     p->metadata_inflight = false;
-    kr_MetadataResponse_t m = {.Brokers = s->brokers, .BrokersCap = KR_BROKERS_MAX,
-                               .Topics = s->topics, .TopicsCap = KR_TOPICS_MAX,
-                               .Partitions = s->parts, .PartitionsCap = KR_PARTITIONS_MAX};
-    int rc = kr_MetadataResponse_read(body, r->api_version, &m);
+    kr_MetadataResponse_t m;
+    int rc = meta_read(p, r->api_version, body, &m);
     if (rc != 0 || m.ErrorCode != 0) {
         kr_meta_want(p);
         if (rc != 0)
@@ -327,7 +506,7 @@ void kr_meta_on_metadata(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_
     for (int32_t i = 0; i < m.TopicsCount; i++) {
         const kr_MetadataResponseTopic_t *mt = &m.Topics[i];
         for (int32_t j = 0; j < p->topic_cnt; j++) {
-            kr_topic_t *t = &p->topics[j];
+            kr_topic_t *t = p->topics[j];
             if (mt->Name.len == t->name_len && memcmp(mt->Name.ptr, t->name, t->name_len) == 0)
                 meta_update_topic(p, t, &m, mt);
         }
@@ -336,7 +515,7 @@ void kr_meta_on_metadata(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_
     /* Once real brokers are known the bootstrap entries are not reconnected. */
     if (p->broker_cnt > p->bootstrap_cnt)
         for (int32_t i = 0; i < p->bootstrap_cnt; i++)
-            p->brokers[i].in_use = false;
+            p->brokers[i]->in_use = false;
 }
 
 void kr_meta_pid_tick(kr_producer_t *p)

@@ -14,8 +14,8 @@ int kr_meta_bootstrap(kr_producer_t *p, char *errstr, size_t errlen);
 kr_broker_t *kr_meta_broker(kr_producer_t *p, int32_t node_id);
 
 /*
- * The topic named name, created PENDING (and a metadata refresh wanted) on first use.
- * NULL when the topic table is full or the name is not a valid topic name.
+ * The topic named name, created PENDING (and a metadata refresh wanted) on first use (the
+ * table grows then). NULL when the name is not a valid topic name or memory ran out.
  */
 kr_topic_t *kr_meta_topic(kr_producer_t *p, const char *name);
 
@@ -45,8 +45,10 @@ int kr_meta_send(kr_producer_t *p, kr_broker_t *b, int16_t api_key, int16_t vers
 void kr_meta_on_metadata(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body);
 void kr_meta_on_initpid(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body);
 
-/* Bytes of decoding room the producer allocates for kr_meta (p->meta_scratch). */
-size_t kr_meta_scratch_size(void);
+/* Sets up the metadata decoding room (p->meta_scratch). 0 or -ENOMEM. */
+int kr_meta_init(kr_producer_t *p);
+/* Frees the broker, topic and partition tables and the decoding room. */
+void kr_meta_free(kr_producer_t *p);
 
 /* A Metadata or InitProducerId request of the producer's own will never be answered. */
 void kr_meta_req_failed(kr_producer_t *p, kr_req_t *r);

@@ -37,7 +37,8 @@ typedef struct psock {
 
 typedef struct poll_tr {
     int ep;
-    psock_t socks[KR_TRANSPORT_SOCKS_MAX];
+    psock_t *socks;              /* [socks_max] */
+    int socks_max;
     kr_cq_t cq;
 } poll_tr_t;
 
@@ -101,9 +102,9 @@ static int poll_open(kr_transport_t *t, kr_sock_t *s, const char *host,
     poll_tr_t *pt = P(t);
     assert(s->fd < 0 && timeout_ms > 0);
     int slot = 0;
-    while (slot < KR_TRANSPORT_SOCKS_MAX && pt->socks[slot].s != NULL)
+    while (slot < pt->socks_max && pt->socks[slot].s != NULL)
         slot++;
-    if (slot == KR_TRANSPORT_SOCKS_MAX)
+    if (slot == pt->socks_max)
         return -EMFILE;
     int fd = kr_transport_socket(addr, t->sndbuf, t->rcvbuf);
     if (fd < 0)
@@ -196,7 +197,7 @@ static void poll_ready(poll_tr_t *pt, psock_t *ps, uint32_t ev)
 static int64_t poll_deadlines(poll_tr_t *pt, int64_t now)
 {
     int64_t next = INT64_MAX;
-    for (int i = 0; i < KR_TRANSPORT_SOCKS_MAX; i++) {
+    for (int i = 0; i < pt->socks_max; i++) {
         psock_t *ps = &pt->socks[i];
         if (ps->s == NULL || !kr_op_waiting(&ps->s->op_connect))
             continue;
@@ -228,7 +229,7 @@ static int poll_wait(kr_transport_t *t, int64_t timeout_us)
         return errno == EINTR ? 0 : -errno;
     for (int i = 0; i < n; i++) {
         uint32_t slot = evs[i].data.u32;
-        assert(slot < KR_TRANSPORT_SOCKS_MAX);
+        assert(slot < (uint32_t)pt->socks_max);
         if (pt->socks[slot].s != NULL)
             poll_ready(pt, &pt->socks[slot], evs[i].events);
     }
@@ -248,7 +249,10 @@ static void poll_exit(kr_transport_t *t)
     poll_tr_t *pt = P(t);
     if (pt == NULL)
         return;
-    close(pt->ep); /* sockets still open are closed with their connections */
+    if (pt->ep >= 0)
+        close(pt->ep); /* sockets still open are closed with their connections */
+    free(pt->socks);
+    kr_cq_free(&pt->cq);
     free(pt);
     t->impl = NULL;
 }
@@ -258,19 +262,25 @@ static const kr_transport_ops_t poll_ops = {
     poll_wait, poll_drain, poll_done, poll_exit,
 };
 
-int kr_poll_init(kr_transport_t *t)
+int kr_poll_init(kr_transport_t *t, uint32_t socks_max)
 {
     poll_tr_t *pt = calloc(1, sizeof(*pt));
     if (pt == NULL)
         return -ENOMEM;
-    pt->ep = epoll_create1(EPOLL_CLOEXEC);
-    if (pt->ep < 0) {
-        int err = -errno;
-        free(pt);
-        return err;
-    }
     t->ops = &poll_ops;
     t->impl = pt;
+    t->socks_max = socks_max;
+    pt->socks_max = (int)socks_max;
+    pt->ep = epoll_create1(EPOLL_CLOEXEC);
+    int err = pt->ep < 0 ? -errno : 0;
+    pt->socks = calloc(socks_max, sizeof(psock_t));
+    if (err == 0 && (pt->socks == NULL || kr_cq_init(&pt->cq, socks_max) != 0))
+        err = -ENOMEM;
+    if (err != 0) {
+        poll_exit(t);
+        memset(t, 0, sizeof(*t));
+        return err;
+    }
     snprintf(t->name, sizeof(t->name), "%s", "poll");
     snprintf(t->info, sizeof(t->info), "poll: epoll, sendmsg, recv");
     return 0;

@@ -33,11 +33,8 @@ static void producer_free(kr_producer_t *p)
 {
     if (p->tr.ops != NULL)
         p->tr.ops->exit(&p->tr);
-    for (int32_t i = 0; i < p->broker_cnt; i++)
-        kr_conn_free(&p->brokers[i].conn);
     kr_accum_free(p);
-    free(p->part_pool);
-    free(p->meta_scratch);
+    kr_meta_free(p);
     free(p->sender_scratch);
     kr_stats_free(p);
     free(p);
@@ -71,13 +68,13 @@ static int producer_transport(kr_producer_t *p, const producer_sink_t *sink, cha
         rc = kr_sink_init(&p->tr, sink->topic, sink->partitions, sink->produce_version,
                           (size_t)p->conf.max_request_size);
     else if (engine == KR_IO_POLL)
-        rc = kr_poll_init(&p->tr);
+        rc = kr_poll_init(&p->tr, (uint32_t)p->conf.connections_max);
     else
-        rc = kr_uring_init(&p->tr);
+        rc = kr_uring_init(&p->tr, (uint32_t)p->conf.connections_max);
     if (rc == KR_ENOURING && engine == KR_IO_AUTO) {
         /* One warning per process: a program with a producer per core says it once. */
         static atomic_bool warned;
-        rc = kr_poll_init(&p->tr);
+        rc = kr_poll_init(&p->tr, (uint32_t)p->conf.connections_max);
         if (rc == 0 && !atomic_exchange(&warned, true))
             kr_log(p, KR_LOG_WARNING, "io_uring is not available here (refused by the kernel "
                    "or a seccomp profile): using the poll transport");
@@ -123,8 +120,6 @@ static int producer_new(kr_producer_t **out, const kr_conf_t *conf, const produc
     p->producer_epoch = -1;
     p->pid_wanted = p->idempotent;
     p->metadata_wanted = true;
-    p->part_pool = calloc(KR_PARTITIONS_MAX, sizeof(kr_partition_t));
-    p->meta_scratch = malloc(kr_meta_scratch_size());
     p->sender_scratch = malloc(kr_sender_scratch_size());
     if (conf->statistics_interval_ms > 0 && conf->stats_cb != NULL) {
         /* The document's first room; kr_stats.c grows it only as partitions are added. */
@@ -132,7 +127,7 @@ static int producer_new(kr_producer_t **out, const kr_conf_t *conf, const produc
         p->stats_doc_cap = 64 * 1024;
         p->stats_doc = malloc(p->stats_doc_cap);
     }
-    if (p->part_pool == NULL || p->meta_scratch == NULL || p->sender_scratch == NULL ||
+    if (kr_meta_init(p) != 0 || p->sender_scratch == NULL ||
         (p->stats_doc_cap > 0 && p->stats_doc == NULL)) {
         producer_free(p);
         return -ENOMEM;
@@ -184,7 +179,7 @@ static void producer_drain(kr_producer_t *p)
 static void producer_tick(kr_producer_t *p)
 {
     for (int32_t i = 0; i < p->broker_cnt; i++)
-        kr_conn_tick(p, &p->brokers[i]);
+        kr_conn_tick(p, p->brokers[i]);
     kr_describe_tick(p);
     kr_meta_tick(p);
     kr_meta_pid_tick(p);
@@ -197,10 +192,10 @@ static int64_t producer_next_deadline(const kr_producer_t *p)
     int64_t t = kr_accum_next_deadline(p);
     bool ready = false;
     for (int32_t i = 0; i < p->broker_cnt; i++) {
-        int64_t c = kr_conn_next_deadline(p, &p->brokers[i]);
+        int64_t c = kr_conn_next_deadline(p, p->brokers[i]);
         if (c < t)
             t = c;
-        ready |= kr_conn_ready(&p->brokers[i].conn);
+        ready |= kr_conn_ready(&p->brokers[i]->conn);
     }
     /* Requests that wait for a connection are woken by its completion, not a timer:
      * an overdue refresh with no broker up must not spin the loop. */
@@ -316,8 +311,8 @@ void kr_producer_close(kr_producer_t *p, int timeout_ms)
     if (rc != 0)
         kr_accum_fail_all(p, KR_ETIMEDOUT, 0);
     for (int32_t i = 0; i < p->broker_cnt; i++) {
-        p->brokers[i].in_use = false;
-        kr_conn_shutdown(p, &p->brokers[i]);
+        p->brokers[i]->in_use = false;
+        kr_conn_shutdown(p, p->brokers[i]);
     }
     /* Wait (bounded) for cancelled ops, so the kernel holds no buffer that is freed; the
      * requests they carried fail, and their records are reported. */
@@ -412,7 +407,7 @@ static void producer_refused(kr_producer_t *p, kr_broker_t *b, int err, const ch
            why[0] != '\0' ? why : "no reason given");
     p->fatal_err = err;
     for (int32_t i = 0; i < p->broker_cnt; i++)
-        p->brokers[i].in_use = false; /* no reconnecting into the same refusal */
+        p->brokers[i]->in_use = false; /* no reconnecting into the same refusal */
     kr_accum_fail_all(p, err, 0);
 }
 
@@ -430,7 +425,7 @@ int kr_producer_new_sink(kr_producer_t **out, const kr_conf_t *conf, const char 
         snprintf(c.bootstrap_servers, sizeof(c.bootstrap_servers), "127.0.0.1:9");
     if (produce_version < 3 || produce_version > 12)
         return KR_EVERSION;
-    if (partitions < 1 || partitions > KR_PARTITIONS_MAX)
+    if (partitions < 1 || partitions > KR_SINK_PARTITIONS_MAX)
         return KR_ECONFIG;
     producer_sink_t sink = {topic, partitions, produce_version};
     return producer_new(out, &c, &sink, errstr, errlen);

@@ -12,16 +12,18 @@
 #include "kr_meta.h"
 #include "kr_produce.h"
 
-/* Room to build one request and to decode one response, allocated with the producer. */
+/* Room to build one request and to decode one response, allocated with the producer. A
+ * request holds at most KR_REQ_PARTS_MAX partitions, so as many topics, and its response
+ * as many topics and leader endpoints (KIP-951): none of it follows the cluster's size. */
 struct kr_sender_scratch {
     kr_batch_t *ready[KR_REQ_PARTS_MAX];
-    kr_ProduceTopic_t topics[KR_TOPICS_MAX];
+    kr_ProduceTopic_t topics[KR_REQ_PARTS_MAX];
     kr_ProducePartition_t parts[KR_REQ_PARTS_MAX];
     size_t gaps[KR_REQ_PARTS_MAX];
-    kr_ProduceTopicResponse_t rtopics[KR_TOPICS_MAX];
+    kr_ProduceTopicResponse_t rtopics[KR_REQ_PARTS_MAX];
     kr_ProducePartitionResponse_t rparts[KR_REQ_PARTS_MAX];
     kr_ProduceRecordError_t rerrs[64];
-    kr_ProduceNodeEndpoint_t rnodes[KR_BROKERS_MAX];
+    kr_ProduceNodeEndpoint_t rnodes[KR_REQ_PARTS_MAX];
 };
 
 size_t kr_sender_scratch_size(void) { return sizeof(struct kr_sender_scratch); }
@@ -72,7 +74,7 @@ static int32_t sender_shape(kr_producer_t *p, kr_req_t *r, kr_batch_t **ready, u
     int32_t tcnt = 0;
     uint32_t placed = 0;
     for (int32_t ti = 0; ti < p->topic_cnt && placed < n; ti++) {
-        kr_topic_t *t = &p->topics[ti];
+        kr_topic_t *t = p->topics[ti];
         kr_ProduceTopic_t *pt = &s->topics[tcnt];
         pt->parts = &s->parts[placed];
         pt->part_cnt = 0;
@@ -156,7 +158,7 @@ void kr_sender_tick(kr_producer_t *p)
         return; /* no id yet, or an epoch bump is pending: hold every batch */
     struct kr_sender_scratch *s = p->sender_scratch;
     for (int32_t i = p->bootstrap_cnt; i < p->broker_cnt; i++) {
-        kr_broker_t *bk = &p->brokers[i];
+        kr_broker_t *bk = p->brokers[i];
         kr_conn_t *c = &bk->conn;
         if (!kr_conn_ready(c) || bk->parts == NULL)
             continue;
@@ -259,10 +261,10 @@ void kr_sender_on_produce(kr_producer_t *p, kr_broker_t *bk, kr_req_t *r, kr_rbu
     struct kr_sender_scratch *s = p->sender_scratch;
     assert(bk->conn.inflight_produce > 0);
     kr_ProduceResponse_t resp = {
-        .topic_pool = s->rtopics, .topic_cap = KR_TOPICS_MAX,
+        .topic_pool = s->rtopics, .topic_cap = KR_REQ_PARTS_MAX,
         .part_pool = s->rparts, .part_cap = KR_REQ_PARTS_MAX,
         .record_error_pool = s->rerrs, .record_error_cap = 64,
-        .node_endpoint_pool = s->rnodes, .node_endpoint_cap = KR_BROKERS_MAX};
+        .node_endpoint_pool = s->rnodes, .node_endpoint_cap = KR_REQ_PARTS_MAX};
     int rc = kr_ProduceResponse_read(body, r->api_version, &resp);
     if (rc != 0) {
         /* A response we cannot read: the connection is dropped and the batches retried. */

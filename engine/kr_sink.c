@@ -393,6 +393,7 @@ static void sink_exit(kr_transport_t *t)
         return;
     free(k->offsets);
     free(k->req);
+    kr_cq_free(&k->cq);
     free(k);
     t->impl = NULL;
 }
@@ -423,7 +424,8 @@ int kr_sink_init(kr_transport_t *t, const char *topic, int32_t partitions,
     k->req = malloc(k->req_cap);
     t->ops = &sink_ops;
     t->impl = k;
-    if (k->offsets == NULL || k->req == NULL) {
+    t->socks_max = SINK_PEERS; /* the sink plays one broker: a bootstrap and a node */
+    if (k->offsets == NULL || k->req == NULL || kr_cq_init(&k->cq, SINK_PEERS) != 0) {
         sink_exit(t);
         return -ENOMEM;
     }

@@ -112,7 +112,7 @@ void kr_stats(const kr_producer_t *p, kr_stats_t *out)
     out->records_in_flight = 0;
     out->broker_cnt = 0;
     for (int32_t i = p->bootstrap_cnt; i < p->broker_cnt; i++) {
-        const kr_broker_t *b = &p->brokers[i];
+        const kr_broker_t *b = p->brokers[i];
         out->requests_in_flight += (int32_t)(b->conn.req_head - b->conn.req_tail);
         out->records_in_flight += stats_broker_records_inflight(b);
         if (out->broker_cnt < KR_STATS_BROKERS_MAX)
@@ -156,10 +156,10 @@ int32_t kr_stats_partitions(const kr_producer_t *p, kr_partition_stats_t *out, i
 {
     int32_t n = 0;
     for (int32_t ti = 0; ti < p->topic_cnt; ti++) {
-        const kr_topic_t *t = &p->topics[ti];
+        const kr_topic_t *t = p->topics[ti];
         for (int32_t i = 0; t->parts != NULL && i < t->part_cnt; i++, n++)
             if (n < cap)
-                stats_partition(p, &t->parts[i], &out[n]);
+                stats_partition(p, t->parts[i], &out[n]);
     }
     return n;
 }
@@ -319,12 +319,12 @@ static void stats_json(js_t *j, const kr_producer_t *p)
     js_close(j, ']');
     js_put(j, ",\"topics\":[");
     for (int32_t ti = 0; ti < p->topic_cnt; ti++) {
-        const kr_topic_t *t = &p->topics[ti];
+        const kr_topic_t *t = p->topics[ti];
         js_put(j, "{\"topic\":");
         js_str(j, t->name);
         js_put(j, ",\"partitions\":[");
         for (int32_t i = 0; t->parts != NULL && i < t->part_cnt; i++)
-            stats_json_partition(j, p, &t->parts[i]);
+            stats_json_partition(j, p, t->parts[i]);
         js_close(j, ']');
         js_put(j, "},");
     }
@@ -367,7 +367,7 @@ void kr_stats_tick(kr_producer_t *p)
     p->conf.stats_cb(j.buf, j.len, p->conf.stats_ctx);
     /* Percentiles cover one interval: the next window starts now. */
     for (int32_t i = 0; i < p->broker_cnt; i++)
-        memset(&p->brokers[i].rtt_hist, 0, sizeof(p->brokers[i].rtt_hist));
+        memset(&p->brokers[i]->rtt_hist, 0, sizeof(p->brokers[i]->rtt_hist));
 }
 
 void kr_stats_free(kr_producer_t *p)

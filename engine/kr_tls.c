@@ -46,7 +46,6 @@
 #define TLS_PAIR (TLS_ROUND + 64 * 1024) /* each direction of the BIO pair: a round's
                                             ciphertext and what OpenSSL adds */
 #define TLS_CIN (64 * 1024)            /* ciphertext received, not yet in the BIO */
-#define TLS_SOCKS 64
 
 typedef struct tsock {
     kr_sock_t inner;          /* the inner transport's socket; its owner is this tsock */
@@ -74,7 +73,8 @@ typedef struct tls_tr {
     kr_transport_t inner;
     SSL_CTX *ctx;
     bool verify_host;
-    tsock_t socks[TLS_SOCKS];
+    tsock_t *socks;           /* [socks_max]: as many as the inner transport's */
+    int socks_max;
     kr_cq_t cq;
 } tls_tr_t;
 
@@ -427,9 +427,9 @@ static int tls_open(kr_transport_t *t, kr_sock_t *s, const char *host,
 {
     tls_tr_t *k = T(t);
     int slot = 0;
-    while (slot < TLS_SOCKS && k->socks[slot].used)
+    while (slot < k->socks_max && k->socks[slot].used)
         slot++;
-    if (slot == TLS_SOCKS || strlen(host) >= sizeof(k->socks[0].host))
+    if (slot == k->socks_max || strlen(host) >= sizeof(k->socks[0].host))
         return -EMFILE;
     tsock_t *ts = &k->socks[slot];
     uint8_t *stage = ts->stage, *cin = ts->cin;
@@ -530,7 +530,7 @@ static unsigned tls_drain(kr_transport_t *t, kr_cqe_t *out, unsigned max)
 {
     tls_tr_t *k = T(t);
     kr_cqe_t in;
-    for (unsigned i = 0; i < KR_TRANSPORT_DRAIN_MAX && k->cq.tail - k->cq.head < KR_CQ_CAP;
+    for (unsigned i = 0; i < KR_TRANSPORT_DRAIN_MAX && !kr_cq_full(&k->cq);
          i++) {
         if (k->inner.ops->drain(&k->inner, &in, 1) == 0)
             break;
@@ -548,7 +548,7 @@ static void tls_exit(kr_transport_t *t)
     if (k == NULL)
         return;
     k->inner.ops->exit(&k->inner);
-    for (int i = 0; i < TLS_SOCKS; i++) {
+    for (int i = 0; i < k->socks_max; i++) {
         tsock_t *ts = &k->socks[i];
         if (ts->inner.fd >= 0)
             close(ts->inner.fd);
@@ -558,6 +558,8 @@ static void tls_exit(kr_transport_t *t)
         free(ts->cin);
     }
     SSL_CTX_free(k->ctx);
+    kr_cq_free(&k->cq);
+    free(k->socks);
     free(k);
     t->impl = NULL;
 }
@@ -650,17 +652,23 @@ int kr_tls_init(kr_transport_t *t, const kr_transport_t *inner, const kr_tls_con
     tls_tr_t *k = calloc(1, sizeof(*k));
     if (k == NULL)
         return -ENOMEM;
-    int rc = tls_ctx(k, c, errstr, errlen);
+    k->socks_max = (int)inner->socks_max;
+    k->socks = calloc(inner->socks_max, sizeof(tsock_t));
+    int rc = k->socks == NULL || kr_cq_init(&k->cq, inner->socks_max) != 0 ? -ENOMEM : 0;
+    if (rc == 0)
+        rc = tls_ctx(k, c, errstr, errlen);
     if (rc != 0) {
         SSL_CTX_free(k->ctx);
+        kr_cq_free(&k->cq);
+        free(k->socks);
         free(k);
         return rc;
     }
-    for (int i = 0; i < TLS_SOCKS; i++)
+    for (int i = 0; i < k->socks_max; i++)
         kr_sock_init(&k->socks[i].inner, &k->socks[i]);
     k->inner = *inner;
-    *t = (kr_transport_t){.ops = &tls_ops, .impl = k, .sndbuf = inner->sndbuf,
-                          .rcvbuf = inner->rcvbuf};
+    *t = (kr_transport_t){.ops = &tls_ops, .impl = k, .socks_max = inner->socks_max,
+                          .sndbuf = inner->sndbuf, .rcvbuf = inner->rcvbuf};
     int n = snprintf(t->name, sizeof(t->name), "%s+tls", inner->name);
     assert(n > 0 && n < (int)sizeof(t->name)); /* the inner names are short */
     (void)n;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -52,13 +53,27 @@ void kr_sock_init(kr_sock_t *s, void *owner)
     }
 }
 
+int kr_cq_init(kr_cq_t *cq, uint32_t socks)
+{
+    memset(cq, 0, sizeof(*cq));
+    cq->cap = 3 * socks;
+    cq->q = calloc(cq->cap, sizeof(kr_cqe_t));
+    return cq->q != NULL ? 0 : -ENOMEM;
+}
+
+void kr_cq_free(kr_cq_t *cq)
+{
+    free(cq->q);
+    cq->q = NULL;
+}
+
 void kr_cq_push(kr_cq_t *cq, kr_op_t *op, int32_t res, const uint8_t *data)
 {
     assert(op->busy);
     assert(!op->queued);
-    assert(cq->tail - cq->head < KR_CQ_CAP);
+    assert(!kr_cq_full(cq));
     op->queued = true;
-    cq->q[cq->tail++ % KR_CQ_CAP] = (kr_cqe_t){op, res, 0, data};
+    cq->q[cq->tail++ % cq->cap] = (kr_cqe_t){op, res, 0, data};
 }
 
 unsigned kr_cq_drain(kr_cq_t *cq, kr_transport_t *t, kr_cqe_t *out, unsigned max)
@@ -66,7 +81,7 @@ unsigned kr_cq_drain(kr_cq_t *cq, kr_transport_t *t, kr_cqe_t *out, unsigned max
     assert(max <= KR_TRANSPORT_DRAIN_MAX);
     unsigned n = 0;
     while (n < max && !kr_cq_empty(cq)) {
-        kr_cqe_t e = cq->q[cq->head++ % KR_CQ_CAP];
+        kr_cqe_t e = cq->q[cq->head++ % cq->cap];
         assert(e.op->queued);
         e.op->queued = false;
         kr_transport_op_end(t, e.op);

@@ -68,8 +68,6 @@ typedef struct kr_cqe {
 
 /* Completions drained per call, at most. */
 #define KR_TRANSPORT_DRAIN_MAX 256
-/* Sockets one transport serves at most (connections of one producer). */
-#define KR_TRANSPORT_SOCKS_MAX 256
 
 typedef struct kr_transport kr_transport_t;
 
@@ -104,6 +102,7 @@ struct kr_transport {
     const kr_transport_ops_t *ops;
     void *impl;
     uint32_t ops_queued; /* ops whose final completion has not been drained */
+    uint32_t socks_max;  /* sockets open at once, at most: connections.max */
     int sndbuf;          /* socket buffer sizes for open(), 0: the kernel's */
     int rcvbuf;
     char name[24];       /* what kring.h's kr_producer_transport() says: "io_uring",
@@ -115,26 +114,35 @@ struct kr_transport {
 enum kr_io_engine { KR_IO_AUTO = 0, KR_IO_URING, KR_IO_POLL };
 
 /* The implementations' set-up functions (the producer picks one: io.engine, or the sink
- * for kr_producer_new_sink()). Each returns 0, KR_ENOURING (kr_uring_init: the kernel
- * refuses io_uring: ENOSYS, or EPERM from a seccomp profile) or -errno. */
-int kr_uring_init(kr_transport_t *t);
-int kr_poll_init(kr_transport_t *t);
+ * for kr_producer_new_sink()), for at most socks_max sockets open at once (their tables
+ * are sized so at init). Each returns 0, KR_ENOURING (kr_uring_init: the kernel refuses
+ * io_uring: ENOSYS, or EPERM from a seccomp profile) or -errno. */
+int kr_uring_init(kr_transport_t *t, uint32_t socks_max);
+int kr_poll_init(kr_transport_t *t, uint32_t socks_max);
 int kr_sink_init(kr_transport_t *t, const char *topic, int32_t partitions,
                  int16_t produce_version, size_t request_max);
+
+/* Partitions the sink's one topic may have at most. */
+#define KR_SINK_PARTITIONS_MAX (1 << 20)
 
 /* Bytes of requests a sink transport has taken (0 for the others). */
 uint64_t kr_sink_bytes(const kr_transport_t *t);
 
 /*
- * A queue of completions, for the transports that make their own (poll, sink): room for
- * the connect, send and receive of every socket, which is all that can be busy at once.
+ * A queue of completions, for the transports that make their own (poll, sink, tls): room
+ * for the connect, send and receive of every socket, which is all that can be busy at once.
  */
-#define KR_CQ_CAP (KR_TRANSPORT_SOCKS_MAX * 3)
 typedef struct kr_cq {
-    kr_cqe_t q[KR_CQ_CAP];
+    kr_cqe_t *q;
+    uint32_t cap;  /* 3 per socket */
     uint32_t head; /* next to drain */
     uint32_t tail; /* next free */
 } kr_cq_t;
+
+/* Allocates room for the completions of socks sockets. 0 or -ENOMEM. */
+int kr_cq_init(kr_cq_t *cq, uint32_t socks);
+void kr_cq_free(kr_cq_t *cq);
+static inline bool kr_cq_full(const kr_cq_t *cq) { return cq->tail - cq->head >= cq->cap; }
 
 /* Queues op's final completion (op busy, not queued yet). */
 void kr_cq_push(kr_cq_t *cq, kr_op_t *op, int32_t res, const uint8_t *data);

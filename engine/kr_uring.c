@@ -24,8 +24,6 @@
 #include "kr_transport.h"
 
 #define URING_ENTRIES 512
-/* Registered-file slots (one per connection at most). */
-#define URING_FILES 64
 /* The provided buffer ring multishot receives fill: responses are small. */
 #define URING_BUFS 32
 #define URING_BUF_SIZE 16384
@@ -34,7 +32,8 @@ typedef struct uring {
     struct io_uring ring;
     bool has_send_zc;
     bool has_files;      /* a registered-file table is set up */
-    bool file_used[URING_FILES];
+    bool *file_used;     /* [files]: one registered-file slot per connection */
+    int files;
     uint32_t zc_pending; /* zero-copy sends whose buffers the kernel still holds */
     bool has_bufring;    /* multishot receive into the provided buffer ring below */
     struct io_uring_buf_ring *br;
@@ -81,7 +80,7 @@ static int uring_file_add(uring_t *u, int fd)
 {
     if (!u->has_files)
         return -1;
-    for (int i = 0; i < URING_FILES; i++) {
+    for (int i = 0; i < u->files; i++) {
         if (u->file_used[i])
             continue;
         if (io_uring_register_files_update(&u->ring, (unsigned)i, &fd, 1) != 1)
@@ -96,7 +95,7 @@ static void uring_file_remove(uring_t *u, int file)
 {
     if (file < 0)
         return;
-    assert(file < URING_FILES && u->file_used[file]);
+    assert(file < u->files && u->file_used[file]);
     int none = -1;
     io_uring_register_files_update(&u->ring, (unsigned)file, &none, 1);
     u->file_used[file] = false;
@@ -320,6 +319,7 @@ static void uring_exit(kr_transport_t *t)
         munmap(u->br, URING_BUFS * sizeof(struct io_uring_buf));
         munmap(u->bufs, (size_t)URING_BUFS * URING_BUF_SIZE);
     }
+    free(u->file_used);
     free(u);
     t->impl = NULL;
 }
@@ -329,7 +329,7 @@ static const kr_transport_ops_t uring_ops = {
     uring_wait, uring_drain, uring_done, uring_exit,
 };
 
-int kr_uring_init(kr_transport_t *t)
+int kr_uring_init(kr_transport_t *t, uint32_t socks_max)
 {
     uring_t *u = calloc(1, sizeof(*u));
     if (u == NULL)
@@ -352,10 +352,16 @@ int kr_uring_init(kr_transport_t *t)
         u->has_send_zc = io_uring_opcode_supported(probe, IORING_OP_SENDMSG_ZC);
         io_uring_free_probe(probe);
     }
-    u->has_files = io_uring_register_files_sparse(&u->ring, URING_FILES) == 0;
+    /* A registered-file slot per socket; without the table (or past RLIMIT_NOFILE, which
+     * bounds it) sockets are named by their fd, which works the same, a little slower. */
+    u->file_used = calloc(socks_max, sizeof(bool));
+    u->files = (int)socks_max;
+    u->has_files = u->file_used != NULL &&
+                   io_uring_register_files_sparse(&u->ring, socks_max) == 0;
     uring_bufring_init(u);
     t->ops = &uring_ops;
     t->impl = u;
+    t->socks_max = socks_max;
     snprintf(t->name, sizeof(t->name), "%s", "io_uring");
     snprintf(t->info, sizeof(t->info),
              "io_uring: zero-copy send %s, registered files %s, multishot receive %s",

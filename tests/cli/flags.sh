@@ -108,6 +108,20 @@ KRING_INSTANCE=x expect_msg "KRING_INSTANCE" "${P[@]}"
 JOB_COMPLETION_INDEX=1 expect_msg "needs KRING_INSTANCES" "${P[@]}"
 mkfifo "$tmp/fifo"
 expect_msg "needs a regular file" "${P[@]}" --source "file:$tmp/fifo" --threads 2
+# several files, --payload-file
+printf 'a\n' >"$tmp/in1"
+printf 'p1\np2\n' >"$tmp/pl"
+: >"$tmp/empty"
+expect_msg "several files must all be" "${P[@]}" --source "file:$tmp/in1" --source "file:$tmp/fifo"
+expect 0 "${P[@]}" --dry-run -q --source "file:$tmp/in1" --source "file:$tmp/in1"
+expect_msg "give -n or --duration" "${P[@]}" --payload-file "$tmp/pl"
+expect_msg "two sources" "${P[@]}" --payload-file "$tmp/pl" --source - -n 1
+expect_msg "-K and -D do not apply" "${P[@]}" --payload-file "$tmp/pl" -n 1 -K ,
+expect_msg "applies to --payload-file only" "${P[@]}" --payload-delimiter , -n 1
+expect_msg "unknown escape" "${P[@]}" --payload-file "$tmp/pl" -n 1 --payload-delimiter '\q'
+expect_msg "holds no payload" "${P[@]}" --payload-file "$tmp/empty" -n 1
+expect_msg "is not a regular file" "${P[@]}" --payload-file "$tmp/fifo" -n 1
+expect 0 "${P[@]}" --dry-run -q --payload-file "$tmp/pl" -n 100
 
 # engine settings: the engine's own message, exit 2, before any connection
 expect_msg "no.such.setting" "${P[@]}" -X no.such.setting=1

@@ -3,7 +3,7 @@
 #   single.sh CASE PATH/TO/kr_drive
 # Cases: acks0 acks1 acks1_none acks_all_idem_lz4 acks_all_idem_none acks_all_idem_zstd
 #        acks1_zstd_level unknown_topic
-#        unknown_topic_many too_large many_partitions big_records
+#        unknown_topic_many too_large many_partitions big_records partitions_added
 # Each runs on a fresh topic; see lib.sh. Skips (77) without KR_TEST_BOOTSTRAP.
 set -euo pipefail
 case_name=${1:?case}
@@ -117,6 +117,37 @@ case $case_name in
       -X acks=all -X enable.idempotence=true
     eng_verify --topic "$topic" -n "$N" -k "$K" --reports "$work/reports" "${dump[@]}" \
       --codec lz4 --idempotent
+    eng_judge 0
+    ;;
+  partitions_added)
+    # Partitions added to the topic mid-run (6 -> 12, Kafka's TopicCommand --alter) are
+    # picked up at the next metadata refresh (metadata.max.age.ms=1000): the new partitions
+    # receive records (keys move to murmur2 % 12), and nothing is lost or duplicated.
+    [ -n "${KR_TEST_KAFKA_TOOL:-}" ] || skip "KR_TEST_KAFKA_TOOL unset (cluster.sh env)"
+    topic=$(eng_topic "$case_name")
+    eng_create "$topic" "$PARTS" 1
+    marks=$work/marks
+    : >"$marks"
+    half=$((N / 2))
+    (
+      eng_wait_mark "$marks" "$half" 300 || exit 1
+      "$KR_TEST_KAFKA_TOOL" org.apache.kafka.tools.TopicCommand --bootstrap-server \
+        "$KR_TEST_BOOTSTRAP" --alter --topic "$topic" --partitions $((PARTS * 2)) >/dev/null
+      log "partitions of $topic: $PARTS -> $((PARTS * 2))"
+      sleep 3 # the producer refreshes every second meanwhile; then the rest is produced
+      touch "$marks.go.$half"
+    ) &
+    alter=$!
+    eng_drive 600 -t "$topic" -n "$N" -k "$K" --progress-ms 2000 --reports "$work/reports" \
+      --mark-file "$marks" --mark-wait "$half" --rate 50000 \
+      -X metadata.max.age.ms=1000 -X acks=all -X enable.idempotence=true
+    touch "$marks.done"
+    wait "$alter" || fail "the partitions were not added"
+    eng_verify --topic "$topic" -n "$N" -k "$K" --reports "$work/reports" "${dump[@]}" \
+      --codec lz4 --idempotent --partitions-before "$PARTS"
+    jcheck "$(grep '^{' "$work/verify.out" | tail -n 1)" \
+      "len(j['per_partition']) == $((PARTS * 2)) and min(j['per_partition']) > 0" \
+      "every partition, the new ones too, must hold records"
     eng_judge 0
     ;;
   big_records)

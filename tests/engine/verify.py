@@ -5,6 +5,8 @@ Checks, for records with ids 0..N-1 (minus --exclude), key "k<id % K>":
   - exactly the expected number of records, every id exactly once (no loss, no duplicate);
   - value and key agree (the value carries "id" and "key");
   - each key sits on the partition Java's murmur2 gives: (murmur2(key) & 0x7fffffff) % P;
+    with --partitions-before B (the topic grew from B partitions during the run) on the
+    partition for B or for P, every id on the former before every id on the latter;
   - per key, ids strictly increase in offset order; per partition, offsets increase;
   - with --reports: every delivery report "id partition offset" names the record that is
     really at that partition and offset;
@@ -131,6 +133,7 @@ class Checker:
         self.count = 0
         self.per_part = collections.Counter()
         self.exclude = set(args.exclude)
+        self.key_span = {}                   # --partitions-before: key -> {p: (min, max id)}
 
     def bad(self, kind, msg):
         self.problems[kind] += 1
@@ -165,14 +168,31 @@ class Checker:
             self.where[rid] = (p, o)
         self.seen[rid] = min(255, self.seen[rid] + 1)
         want_p = partition_for(want_key.encode(), self.partitions)
-        if p != want_p:
-            self.bad("wrong partition", f"key {want_key} (id {rid}) on {p}, murmur2 says {want_p}")
-        last = self.last_id_per_key.get(want_key)
+        before = self.args.partitions_before
+        old_p = partition_for(want_key.encode(), before) if before else want_p
+        if p != want_p and p != old_p:
+            self.bad("wrong partition", f"key {want_key} (id {rid}) on {p}, murmur2 says {want_p}"
+                     + (f" (or {old_p} with {before} partitions)" if before else ""))
+        # With a partition count that grew, a key's records sit on two partitions: order
+        # holds per partition, and every id on the old one precedes every id on the new.
+        okey = (want_key, p) if before else want_key
+        last = self.last_id_per_key.get(okey)
         if last is not None and rid <= last:
             self.bad("key order", f"key {want_key}: id {rid} at p{p}@{o} after id {last}")
-        self.last_id_per_key[want_key] = rid
+        self.last_id_per_key[okey] = rid
+        if before and old_p != want_p:
+            span = self.key_span.setdefault(want_key, {})
+            lo, hi = span.get(p, (rid, rid))
+            span[p] = (min(lo, rid), max(hi, rid))
 
     def finish(self):
+        before = self.args.partitions_before
+        for key, span in self.key_span.items():
+            old_p = partition_for(key.encode(), before)
+            new_p = partition_for(key.encode(), self.partitions)
+            if old_p in span and new_p in span and span[old_p][1] > span[new_p][0]:
+                self.bad("key moved back", f"key {key}: id {span[old_p][1]} on p{old_p} "
+                         f"after id {span[new_p][0]} on p{new_p}")
         expected = self.args.n - len([i for i in self.exclude if i < self.args.n])
         missing = [i for i in range(self.args.n) if not self.seen[i] and i not in self.exclude]
         return expected, missing
@@ -254,6 +274,9 @@ def main():
     ap.add_argument("--exclude", type=int, action="append", default=[],
                     help="an id that must be absent (expected to fail)")
     ap.add_argument("--reports", help="kr_drive --reports file to cross-check")
+    ap.add_argument("--partitions-before", type=int, default=0,
+                    help="the topic had this many partitions when producing began (it grew "
+                         "meanwhile): a key may sit on its partition under either count")
     ap.add_argument("--dump-dir", help="cluster dir: run DumpLogSegments on the topic")
     ap.add_argument("--codec", help="with --dump-dir: every batch must use this codec")
     ap.add_argument("--idempotent", action="store_true",

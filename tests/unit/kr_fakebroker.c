@@ -295,6 +295,24 @@ void kr_fb_set_leader(kr_fb_t *fb, int topic, int32_t partition, int node)
     pthread_mutex_unlock(&fb->mu);
 }
 
+void kr_fb_add_partitions(kr_fb_t *fb, int topic, int32_t n)
+{
+    if (n > KR_FB_PARTS_MAX)
+        abort();
+    pthread_mutex_lock(&fb->mu);
+    fb_topic_t *ft = &fb->topics[topic];
+    for (int32_t p = ft->nparts; p < n; p++) {
+        memset(&ft->parts[p], 0, sizeof(ft->parts[p]));
+        ft->parts[p].leader = (int)(p % fb->conf.nodes) + 1;
+        if (fb->conf.log_cap > 0 &&
+            (ft->parts[p].ids = calloc(fb->conf.log_cap, sizeof(uint64_t))) == NULL)
+            abort();
+    }
+    if (n > ft->nparts)
+        ft->nparts = n;
+    pthread_mutex_unlock(&fb->mu);
+}
+
 void kr_fb_forget_producers(kr_fb_t *fb)
 {
     pthread_mutex_lock(&fb->mu);

@@ -169,6 +169,9 @@ int kr_fb_script_left(kr_fb_t *fb, int16_t api_key);
 void kr_fb_set_leader(kr_fb_t *fb, int topic, int32_t partition, int node);
 /* Forgets every producer's sequence state, as a broker that lost it. */
 void kr_fb_forget_producers(kr_fb_t *fb);
+/* Grows topic's partition count to n (<= KR_FB_PARTS_MAX), as Kafka's CreatePartitions
+ * does: the new partitions are empty, led round-robin, in the next Metadata answer. */
+void kr_fb_add_partitions(kr_fb_t *fb, int topic, int32_t n);
 
 /* ---- what happened ---- */
 

@@ -236,6 +236,79 @@ static void test_stream(void **state)
     waitpid(pid, &status, 0);
 }
 
+/* Several files read one after another; each thread's part of each file in turn. */
+static void test_files(void **state)
+{
+    (void)state;
+    kr_cli_map_t m[3];
+    char err[256], paths[3][64];
+    const char *data[3] = {"a1\na2\na3", "", "b1\nb2\nb3\nb4\n"};
+    for (int i = 0; i < 3; i++) {
+        write_file(data[i], strlen(data[i]));
+        memcpy(paths[i], path, sizeof(path));
+        assert_int_equal(kr_cli_map_open(&m[i], paths[i], err, sizeof(err)), 0);
+    }
+    const kr_cli_map_t *maps[3] = {&m[0], &m[1], &m[2]};
+    kr_src_t s;
+    char out[1024];
+    kr_src_open_files(&s, maps, 3, 0, 1, "", 0);
+    assert_int_equal(drain_src(&s, out, sizeof(out)), 7);
+    assert_string_equal(out, "-|a1\n-|a2\n-|a3\n-|b1\n-|b2\n-|b3\n-|b4\n");
+    kr_src_close(&s);
+    /* Two parts: together every line once, each part in file order. */
+    char both[1024] = "";
+    size_t recs = 0;
+    for (uint32_t t = 0; t < 2; t++) {
+        kr_src_open_files(&s, maps, 3, t, 2, "", 0);
+        recs += drain_src(&s, out, sizeof(out));
+        strcat(both, out);
+        kr_src_close(&s);
+    }
+    assert_int_equal(recs, 7);
+    assert_string_equal(both, "-|a1\n-|a2\n-|b1\n-|b2\n-|a3\n-|b3\n-|b4\n");
+    for (int i = 0; i < 3; i++) {
+        kr_cli_map_close(&m[i]);
+        unlink(paths[i]);
+    }
+}
+
+/* --payload-file: split as Java splits (trailing empties dropped), drawn at random. */
+static void test_payloads(void **state)
+{
+    (void)state;
+    const char data[] = "p1||p2|p3||||";
+    write_file(data, sizeof(data) - 1);
+    kr_cli_map_t m;
+    char err[256];
+    assert_int_equal(kr_cli_map_open(&m, path, err, sizeof(err)), 0);
+    kr_src_payload_t *pl = NULL;
+    assert_int_equal(kr_src_payloads_split(&m, "|", 1, &pl), 4);
+    assert_int_equal(pl[1].len, 0);
+    assert_memory_equal(pl[3].ptr, "p3", 2);
+    kr_src_t s;
+    kr_src_open_sample(&s, pl, 4, 7);
+    int hits[4] = {0};
+    for (int i = 0; i < 4000; i++) {
+        kr_src_rec_t r;
+        assert_int_equal(kr_src_next(&s, &r), 1);
+        assert_null(r.key);
+        int k = -1;
+        for (int j = 0; j < 4; j++)
+            if (r.value == pl[j].ptr && r.value_len == pl[j].len)
+                k = j;
+        assert_true(k >= 0);
+        hits[k]++;
+    }
+    for (int j = 0; j < 4; j++)
+        assert_true(hits[j] > 800 && hits[j] < 1200); /* uniform: 1000 each expected */
+    kr_src_close(&s);
+    free(pl);
+    assert_int_equal(kr_src_payloads_split(&m, "p3", 2, &pl), 2); /* "||||" is one */
+    free(pl);
+    kr_cli_map_close(&m);
+    unlink(path);
+}
+
 static void test_flights_source(void **state)
 {
     (void)state;
@@ -263,6 +336,8 @@ int main(void)
         cmocka_unit_test(test_split),
         cmocka_unit_test(test_limit),
         cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_files),
+        cmocka_unit_test(test_payloads),
         cmocka_unit_test(test_flights_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -129,6 +129,57 @@ static void test_two_topics(void **state)
     kr_fb_stop(fb);
 }
 
+/*
+ * Partitions added to a topic mid-run: the next metadata refresh (metadata.max.age.ms)
+ * grows the producer's table, records sent to the new partitions land there, unkeyed
+ * records spread over the new count, and the records already queued on the old
+ * partitions keep their sequences: every record exactly once.
+ */
+static void test_partitions_added(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_conf_t fc;
+    kr_fb_conf_defaults(&fc);
+    fc.nodes = 2;
+    kr_fb_conf_topic(&fc, "t", 4);
+    kr_fb_t *fb = kr_fb_start(&fc);
+    assert_non_null(fb);
+    kr_fbh_t h;
+    const char *const settings[] = {"metadata.max.age.ms", "1000", NULL};
+    enum { N = 6000 };
+    assert_int_equal(kr_fbh_open(&h, fb, N, settings), 0);
+    uint64_t id = 0;
+    for (; id < 1000; id++)
+        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(id % 4), id, 60), 0);
+    /* Partition 6 does not exist yet. */
+    kr_record_t rec = {.topic = "t", .partition = 6, .value = "x", .value_len = 1};
+    assert_int_equal(kr_produce(h.p, &rec), KR_EUNKNOWNPART);
+    kr_fb_add_partitions(fb, 0, 8);
+    /* Records keep flowing to the old partitions until a refresh shows the new ones. */
+    int rc = KR_EUNKNOWNPART;
+    for (int64_t until = kr_fbh_now_ms() + 20000; id < N / 2 && kr_fbh_now_ms() < until;
+         id++) {
+        rc = kr_fbh_produce(&h, "t", 6, id, 60);
+        if (rc != KR_EUNKNOWNPART)
+            break;
+        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(id % 4), id, 60), 0);
+        kr_poll(h.p, 1);
+    }
+    assert_int_equal(rc, 0); /* id went to partition 6 */
+    for (id++; id < N - 2000; id++)
+        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(id % 8), id, 60), 0);
+    for (; id < N; id++)
+        assert_int_equal(kr_fbh_produce(&h, "t", KR_PARTITION_ANY, id, 60), 0);
+    assert_int_equal(kr_flush(h.p, 20000), 0);
+    check_exact(&h, 0, "t", N);
+    check_no_violations(fb);
+    for (int32_t p = 4; p < 8; p++)
+        assert_true(kr_fb_log_len(fb, 0, p) > 0);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
 /* Each Produce version kring speaks, with Metadata versions to match (v13: topic ids). */
 static void test_versions(void **state)
 {
@@ -295,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_acks_0),
         cmocka_unit_test(test_idempotent_sequences),
         cmocka_unit_test(test_unknown_topic),
+        cmocka_unit_test(test_partitions_added),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 #include "kr_fbh_check.h"
 #include "kr_header.h"
 #include "kr_kerr.h"
+#include "kr_engine.h"
 
 #define TEST_LIMIT_S 60
 
@@ -609,6 +610,40 @@ static void test_initpid_fatal(void **state)
     kr_fb_stop(fb);
 }
 
+/*
+ * connections.max reached: the bootstrap connection and one node take the two allowed;
+ * the partitions the other two nodes lead cannot be sent to and their records fail at
+ * delivery.timeout.ms, the rest are acked, and the limit was said (once) in the log.
+ */
+static void test_connections_max(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(60, __func__);
+    kr_fb_conf_t fc;
+    kr_fb_conf_defaults(&fc);
+    fc.nodes = 3;
+    kr_fb_conf_topic(&fc, "t", 3); /* partition p led by node p + 1 */
+    kr_fb_t *fb = kr_fb_start(&fc);
+    assert_non_null(fb);
+    kr_fbh_t h;
+    const char *const settings[] = {"connections.max", "2", "delivery.timeout.ms", "3000",
+                                    NULL};
+    assert_int_equal(kr_fbh_open(&h, fb, 30, settings), 0);
+    for (uint64_t i = 0; i < 30; i++)
+        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % 3), i, 20), 0);
+    kr_flush(h.p, 20000);
+    assert_int_equal(h.dr_cnt, 30);
+    assert_int_equal(h.ok, 10);
+    assert_int_equal(h.failed, 20);
+    for (size_t i = 0; i < h.dr_cnt; i++)
+        if (h.dr[i].err != 0)
+            assert_int_equal(h.dr[i].err, KR_ETIMEDOUT);
+    assert_true(h.p->conn_limit_logged);
+    assert_int_equal(h.p->conn_cnt, 2);
+    kr_fbh_close(&h, 1000);
+    kr_fb_stop(fb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -628,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_initpid_retriable),
         cmocka_unit_test(test_initpid_retriable_backs_off),
         cmocka_unit_test(test_initpid_fatal),
+        cmocka_unit_test(test_connections_max),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
