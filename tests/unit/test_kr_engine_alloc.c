@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "kr_fakebroker.h"
+#include "kr_fbh_check.h"
 #include "kr_alloc_count.h"
 #include "kr_header.h"
 
@@ -43,8 +44,7 @@ static void test_counter_counts(void **state)
     kr_fb_conf_t fc;
     kr_fb_conf_defaults(&fc);
     kr_fb_conf_topic(&fc, "t", 1);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
+    kr_fb_t *fb = fbh_start_conf(&fc);
     const kr_alloc_counts_t *c = kr_alloc_counts();
     kr_alloc_count_start();
     kr_fbh_t h;
@@ -87,12 +87,11 @@ static void steady_state(const char *codec)
     kr_fb_conf_defaults(&fc);
     fc.log_cap = (WARMUP + RECORDS) / PARTS + 1;
     kr_fb_conf_topic(&fc, "t", PARTS);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
+    kr_fb_t *fb = fbh_start_conf(&fc);
     kr_fbh_t h;
     const char *const set[] = {"batch.size", "65536", "buffer.memory", "16777216",
                                "linger.ms", "5", "compression.type", codec, NULL};
-    assert_int_equal(kr_fbh_open(&h, fb, 0, set), 0);
+    fbh_open(&h, fb, 0, set);
     produce_range(&h, 0, WARMUP);
     assert_int_equal(kr_flush(h.p, 30000), 0);
     assert_int_equal(h.ok, WARMUP);
@@ -129,10 +128,8 @@ static void steady_state(const char *codec)
         total += n;
     }
     assert_int_equal(total, WARMUP + RECORDS);
-    char why[256];
-    assert_int_equal(kr_fb_violations(fb, why, sizeof(why)), 0);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    check_no_violations(fb);
+    fbh_finish(&h);
 }
 
 static void test_steady_state_allocates_nothing(void **state)
