@@ -236,6 +236,68 @@ static void test_unknown_topic(void **state)
     fbh_finish(&h);
 }
 
+/* What a describe callback saw, copied out (its view is valid only during the call). */
+typedef struct described {
+    int calls;
+    int32_t brokers;
+    int32_t node_ids_sum;
+    int32_t topics;
+    char topic[16];
+    int32_t parts;
+    int32_t parts_led; /* partitions with a leader among the brokers */
+    int16_t topic_error;
+} described_t;
+
+static void on_describe(const kr_metadata_t *md, void *ctx)
+{
+    described_t *d = ctx;
+    d->calls++;
+    d->brokers = md->broker_cnt;
+    for (int32_t i = 0; i < md->broker_cnt; i++)
+        d->node_ids_sum += md->brokers[i].node_id;
+    d->topics = md->topic_cnt;
+    if (md->topic_cnt < 1)
+        return;
+    const kr_metadata_topic_t *t = &md->topics[0];
+    snprintf(d->topic, sizeof(d->topic), "%s", t->name);
+    d->topic_error = t->error;
+    d->parts = t->partition_cnt;
+    for (int32_t i = 0; i < t->partition_cnt; i++)
+        if (t->partitions[i].leader >= 1 && t->partitions[i].leader <= md->broker_cnt)
+            d->parts_led++;
+}
+
+/* kr_metadata_describe: the caller's view of the cluster, one topic and all of them. */
+static void test_describe(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_conf_t fc;
+    kr_fb_conf_defaults(&fc);
+    fc.nodes = 2;
+    kr_fb_conf_topic(&fc, "t", 5);
+    kr_fb_conf_topic(&fc, "u", 1);
+    kr_fbh_t h;
+    fbh_open(&h, fbh_start_conf(&fc), 10, NULL);
+    described_t d;
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(kr_metadata_describe(h.p, "t", 10000, on_describe, &d), 0);
+    assert_int_equal(d.calls, 1);
+    assert_int_equal(d.brokers, 2);
+    assert_int_equal(d.node_ids_sum, 1 + 2);
+    assert_int_equal(d.topics, 1);
+    assert_string_equal(d.topic, "t");
+    assert_int_equal(d.topic_error, 0);
+    assert_int_equal(d.parts, 5);
+    assert_int_equal(d.parts_led, 5);
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(kr_metadata_describe(h.p, NULL, 10000, on_describe, &d), 0);
+    assert_int_equal(d.calls, 1);
+    assert_int_equal(d.topics, 2);
+    check_no_violations(h.fb);
+    fbh_finish(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_acks_0),
         cmocka_unit_test(test_idempotent_sequences),
         cmocka_unit_test(test_unknown_topic),
+        cmocka_unit_test(test_describe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
