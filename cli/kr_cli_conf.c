@@ -63,7 +63,7 @@ kr_conf_t *kr_cli_conf_build(const kr_cli_opts_t *o, char *err, size_t errlen)
         if (rc != 0 && s->file != NULL) {
             /* A file's values may be secrets: name the place and the key only. */
             snprintf(err, errlen, "%s:%d: %s: %s", s->file, s->line, s->key,
-                     rc == KR_ECONFIG && why[0] != '\0' && strncmp(why, "unknown", 7) == 0
+                     rc == KR_ECONFIG && why[0] != '\0' && kr_cli_after_prefix(why, "unknown") != NULL
                          ? "unknown setting"
                          : "the producer refused this value (not shown)");
             kr_conf_destroy(conf);

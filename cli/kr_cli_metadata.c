@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kr_cli_conf.h"
+#include "kr_cli_json.h"
 
 /* Brokers, topics and partitions print sorted (by id, by name), not in the answer's order. */
 static const kr_metadata_t *sort_md;
@@ -118,21 +119,6 @@ static void text(FILE *f, const kr_metadata_t *md, const char *topic)
     free(ti);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; s != NULL && *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 static void json_ids(FILE *f, const char *name, const int32_t *ids, int32_t n)
 {
     fprintf(f, ",\"%s\":[", name);
@@ -144,10 +130,10 @@ static void json_ids(FILE *f, const char *name, const int32_t *ids, int32_t n)
 static void json_topic(FILE *f, const kr_metadata_topic_t *t)
 {
     fputs("{\"topic\":", f);
-    json_str(f, t->name);
+    kr_cli_json_str(f, t->name);
     if (t->error != 0) {
         fputs(",\"error\":", f);
-        json_str(f, t->error_name);
+        kr_cli_json_str(f, t->error_name);
     }
     fputs(",\"partitions\":[", f);
     sort_topic = t;
@@ -157,7 +143,7 @@ static void json_topic(FILE *f, const kr_metadata_topic_t *t)
         fprintf(f, "%s{\"partition\":%d,\"leader\":%d", k == 0 ? "" : ",", p->id, p->leader);
         if (p->error != 0) {
             fputs(",\"error\":", f);
-            json_str(f, p->error_name);
+            kr_cli_json_str(f, p->error_name);
         }
         json_ids(f, "replicas", p->replicas, p->replica_cnt);
         json_ids(f, "isrs", p->isrs, p->isr_cnt);
@@ -172,12 +158,12 @@ static void json(FILE *f, const kr_metadata_t *md, const char *topic)
     char from[300];
     origin(from, sizeof(from), md);
     fprintf(f, "{\"originating_broker\":{\"id\":%d,\"name\":", md->orig_node_id);
-    json_str(f, strchr(from, ' ') + 1);
+    kr_cli_json_str(f, strchr(from, ' ') + 1);
     fputs("},\"query\":{\"topic\":", f);
-    json_str(f, topic != NULL ? topic : "*");
+    kr_cli_json_str(f, topic != NULL ? topic : "*");
     fputs("},\"cluster_id\":", f);
     if (md->cluster_id != NULL)
-        json_str(f, md->cluster_id);
+        kr_cli_json_str(f, md->cluster_id);
     else
         fputs("null", f);
     fprintf(f, ",\"controllerid\":%d,\"brokers\":[", md->controller_id);

@@ -173,13 +173,24 @@ int kr_cli_parse_size(const char *s, uint64_t *out)
     return parse_scaled(s, out, 1024);
 }
 
+const char *kr_cli_after_prefix(const char *s, const char *prefix)
+{
+    assert(s != NULL);
+    assert(prefix != NULL);
+    size_t n = strlen(prefix);
+    return strncmp(s, prefix, n) == 0 ? s + n : NULL;
+}
+
 int kr_cli_parse_u64(const char *s, uint64_t *out)
 {
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        if (s[2] == '\0' || strlen(s + 2) > 16)
+    const char *hex = kr_cli_after_prefix(s, "0x");
+    if (hex == NULL)
+        hex = kr_cli_after_prefix(s, "0X");
+    if (hex != NULL) {
+        if (hex[0] == '\0' || strlen(hex) > 16)
             return -1;
         uint64_t v = 0;
-        for (const char *p = s + 2; *p != '\0'; p++) {
+        for (const char *p = hex; *p != '\0'; p++) {
             int d;
             if (*p >= '0' && *p <= '9')
                 d = *p - '0';
@@ -348,17 +359,18 @@ static int opt_size_setting(parse_ctx_t *c, int val, const char *arg, uint64_t l
 static int opt_source(parse_ctx_t *c, const char *arg)
 {
     kr_cli_opts_t *o = c->o;
+    const char *path;
     if (strcmp(arg, "flights") == 0) {
         o->source = KR_CLI_SRC_FLIGHTS;
     } else if (strcmp(arg, "-") == 0 || strcmp(arg, "stdin") == 0) {
         o->source = KR_CLI_SRC_STDIN;
-    } else if (strncmp(arg, "file:", 5) == 0 && arg[5] != '\0') {
+    } else if ((path = kr_cli_after_prefix(arg, "file:")) != NULL && path[0] != '\0') {
         if (o->path_cnt > 0 && o->source != KR_CLI_SRC_FILE)
             o->path_cnt = 0; /* a later --source replaces an earlier kind */
         if (o->path_cnt == KR_CLI_FILES_MAX)
             return fail(c, "--source: more than %d files", KR_CLI_FILES_MAX);
         o->source = KR_CLI_SRC_FILE;
-        o->paths[o->path_cnt++] = arg + 5;
+        o->paths[o->path_cnt++] = path;
         o->path = o->paths[0];
     } else {
         return fail(c, "--source: '%s' is not flights, file:PATH or -", arg);
@@ -799,7 +811,7 @@ static const char *bad_opt_text(int argc, char **argv, char *buf, size_t len)
 {
     if (optopt != 0 && optopt != '?' && optopt < 256) {
         const char *prev = optind >= 1 && optind <= argc ? argv[optind - 1] : "";
-        if (strncmp(prev, "--", 2) != 0) {
+        if (kr_cli_after_prefix(prev, "--") == NULL) {
             snprintf(buf, len, "-%c", optopt);
             return buf;
         }

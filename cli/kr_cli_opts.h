@@ -140,6 +140,12 @@ int kr_cli_parse_size(const char *s, uint64_t *out);
 int kr_cli_parse_duration(const char *s, int64_t *out_ns);
 int kr_cli_parse_u64(const char *s, uint64_t *out);
 
+/*
+ * If `s` starts with `prefix`, returns the text after it (inside `s`), else NULL. Saves
+ * counting the characters of a literal by hand: after_prefix(arg, "file:"), not arg + 5.
+ */
+const char *kr_cli_after_prefix(const char *s, const char *prefix);
+
 /* "I/N" (decimal, 0 <= I < N <= KR_CLI_INSTANCES_MAX): 0 and both stored, or -1. */
 int kr_cli_parse_instance(const char *s, uint32_t *index, uint32_t *count);
 

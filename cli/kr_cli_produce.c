@@ -59,7 +59,6 @@ _Static_assert(offsetof(kr_cli_header_t, value_len) == offsetof(kr_header_t, val
 #define CLOCK_EVERY 64            /* delivery reports of one batch between clock reads */
 #define FLUSH_SLICE_MS 100
 #define SLEEP_MIN_NS 200000       /* the shortest sleep of the rate schedule */
-#define KERR_UNKNOWN_TOPIC_OR_PARTITION 3
 
 /* A record between kr_produce() and its delivery report. */
 typedef struct slot {
@@ -192,7 +191,7 @@ static void on_failure(worker_t *w, const kr_delivery_t *d)
 {
     w->failed_dr++;
     kr_cli_errs_add(&w->errs, d->error_name != NULL ? d->error_name : kr_errname(d->err), 1);
-    if (d->err == KR_EUNKNOWNTOPIC || d->broker_error == KERR_UNKNOWN_TOPIC_OR_PARTITION) {
+    if (d->err == KR_EUNKNOWNTOPIC || d->broker_error == KR_KERR_UNKNOWN_TOPIC_OR_PARTITION) {
         w->unknown_topic = 1;
         atomic_store(&w->run->stop, 1);
     }

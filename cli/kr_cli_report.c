@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "kr_cli_json.h"
 #include "kr_cli_opts.h"
 
 void kr_cli_errs_add(kr_cli_errs_t *e, const char *name, uint64_t count)
@@ -102,22 +103,6 @@ void kr_cli_report_text(FILE *f, const kr_cli_report_t *r)
     fputc('\n', f);
 }
 
-/* A JSON string; error names are identifiers, but escape what JSON requires anyway. */
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 static void json_ms(FILE *f, const char *name, const kr_cli_report_t *r, double q)
 {
     fprintf(f, "\"%s\":", name);
@@ -147,14 +132,14 @@ void kr_cli_report_json(FILE *f, const kr_cli_report_t *r)
     json_ms(f, "max", r, 1);
     fputs("},\"transport\":", f);
     if (r->transport != NULL)
-        json_str(f, r->transport);
+        kr_cli_json_str(f, r->transport);
     else
         fputs("null", f);
     fputs(",\"errors\":{", f);
     for (uint32_t i = 0; i < r->errs.n; i++) {
         if (i > 0)
             fputc(',', f);
-        json_str(f, r->errs.e[i].name);
+        kr_cli_json_str(f, r->errs.e[i].name);
         fprintf(f, ":%llu", (unsigned long long)r->errs.e[i].count);
     }
     if (r->errs.other != 0)

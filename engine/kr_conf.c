@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,10 +85,21 @@ static const char *const sasl_mechanisms[] = {"", "PLAIN", "SCRAM-SHA-256", "SCR
 /* io.engine's values, by enum kr_io_engine. */
 static const char *const io_engines[] = {"auto", "io_uring", "poll"};
 
+#define KR_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+_Static_assert(KR_COUNT(sec_protocols) == KR_SEC_SASL_SSL + 1, "a name per security.protocol");
+_Static_assert(KR_COUNT(sasl_mechanisms) == KR_SASL_OAUTHBEARER + 1, "a name per mechanism");
+_Static_assert(KR_COUNT(io_engines) == KR_IO_POLL + 1, "a name per io.engine");
+/* conf_str_cap()'s 256 is the size of these fields. */
+_Static_assert(sizeof(((kr_conf_t *)0)->client_id) == 256, "client.id is 256 bytes");
+_Static_assert(sizeof(((kr_conf_t *)0)->ssl_key_password) == 256, "ssl.key.password");
+_Static_assert(sizeof(((kr_conf_t *)0)->sasl_username) == 256, "sasl.username");
+_Static_assert(sizeof(((kr_conf_t *)0)->sasl_password) == 256, "sasl.password");
+
 #undef F
 
 void kr_conf_defaults(kr_conf_t *c)
 {
+    assert(c != NULL);
     memset(c, 0, sizeof(*c));
     snprintf(c->client_id, sizeof(c->client_id), "kring");
     c->acks = -1;
@@ -129,18 +141,21 @@ void kr_conf_destroy(kr_conf_t *conf) { free(conf); }
 
 void kr_conf_set_delivery_cb(kr_conf_t *conf, kr_delivery_cb_t *cb, void *ctx)
 {
+    assert(conf != NULL);
     conf->dr_cb = cb;
     conf->dr_ctx = ctx;
 }
 
 void kr_conf_set_oauthbearer_cb(kr_conf_t *conf, kr_oauthbearer_cb_t *cb, void *ctx)
 {
+    assert(conf != NULL);
     conf->oauth_cb = cb;
     conf->oauth_ctx = ctx;
 }
 
 void kr_conf_set_log_cb(kr_conf_t *conf, kr_log_cb_t *cb, void *ctx)
 {
+    assert(conf != NULL);
     conf->log_cb = cb;
     conf->log_ctx = ctx;
 }
@@ -153,8 +168,11 @@ void kr_conf_set_stats_cb(kr_conf_t *conf, kr_stats_cb_t *cb, void *ctx)
 
 static const conf_entry_t *conf_find(const char *key)
 {
-    for (size_t i = 0; i < sizeof(conf_table) / sizeof(conf_table[0]); i++) {
+    assert(key != NULL);
+    for (size_t i = 0; i < KR_COUNT(conf_table); i++) {
         const conf_entry_t *e = &conf_table[i];
+        assert(e->off < sizeof(kr_conf_t));
+        assert(e->min <= e->max);
         if (strcmp(e->name, key) == 0 || (e->alias != NULL && strcmp(e->alias, key) == 0))
             return e;
     }
@@ -164,6 +182,8 @@ static const conf_entry_t *conf_find(const char *key)
 /* Parses a whole decimal integer in [min, max]; false on anything else. */
 static bool parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 {
+    assert(s != NULL);
+    assert(min <= max);
     char *end = NULL;
     errno = 0;
     long long v = strtoll(s, &end, 10);
@@ -189,6 +209,8 @@ static size_t conf_str_cap(const conf_entry_t *e)
 /* Finds v (case-insensitively, as Kafka's clients take these names) among n names. */
 static bool parse_name(const char *v, const char *const *names, int n, int *out)
 {
+    assert(names != NULL);
+    assert(n > 0);
     for (int i = 0; i < n; i++)
         if (names[i][0] != '\0' && strcasecmp(v, names[i]) == 0) {
             *out = i;
@@ -251,9 +273,9 @@ static bool conf_parse(kr_conf_t *c, const conf_entry_t *e, const char *v)
         strcpy(field, v);
         return true;
     case T_SECPROTO:
-        return parse_name(v, sec_protocols, 4, field);
+        return parse_name(v, sec_protocols, (int)KR_COUNT(sec_protocols), field);
     case T_MECHANISM:
-        return parse_name(v, sasl_mechanisms, 5, field);
+        return parse_name(v, sasl_mechanisms, (int)KR_COUNT(sasl_mechanisms), field);
     case T_ENDPOINT:
         if (strcasecmp(v, "https") == 0)
             *(int *)field = 1;
@@ -263,6 +285,8 @@ static bool conf_parse(kr_conf_t *c, const conf_entry_t *e, const char *v)
             return false;
         return true;
     case T_INT:
+        assert(e->min >= INT_MIN); /* the field is an int */
+        assert(e->max <= INT_MAX);
         if (!parse_int(v, e->min, e->max, &n))
             return false;
         *(int *)field = (int)n;
@@ -356,6 +380,7 @@ int kr_conf_set(kr_conf_t *conf, const char *key, const char *value, char *errst
                 size_t errlen)
 {
     assert(conf != NULL);
+    assert(errlen == 0 || errstr != NULL);
     const conf_entry_t *e = key != NULL ? conf_find(key) : NULL;
     if (e == NULL) {
         if (errlen > 0)
@@ -390,6 +415,8 @@ int kr_conf_set(kr_conf_t *conf, const char *key, const char *value, char *errst
 
 int kr_conf_get(const kr_conf_t *conf, const char *key, char *buf, size_t buflen)
 {
+    assert(conf != NULL);
+    assert(buflen == 0 || buf != NULL);
     const conf_entry_t *e = conf_find(key);
     if (e == NULL)
         return KR_ECONFIG;
@@ -403,9 +430,13 @@ int kr_conf_get(const kr_conf_t *conf, const char *key, char *buf, size_t buflen
         snprintf(buf, buflen, "%s", ((const char *)field)[0] != '\0' ? "[hidden]" : "");
         break;
     case T_SECPROTO:
+        assert(*(const int *)field >= 0);
+        assert(*(const int *)field < (int)KR_COUNT(sec_protocols));
         snprintf(buf, buflen, "%s", sec_protocols[*(const int *)field]);
         break;
     case T_MECHANISM:
+        assert(*(const int *)field >= 0);
+        assert(*(const int *)field < (int)KR_COUNT(sasl_mechanisms));
         snprintf(buf, buflen, "%s", sasl_mechanisms[*(const int *)field]);
         break;
     case T_ENDPOINT:
@@ -438,6 +469,8 @@ int kr_conf_get(const kr_conf_t *conf, const char *key, char *buf, size_t buflen
         snprintf(buf, buflen, "%d", *(const int *)field);
         break;
     case T_IOENGINE:
+        assert(*(const int *)field >= 0);
+        assert(*(const int *)field < (int)KR_COUNT(io_engines));
         snprintf(buf, buflen, "%s", io_engines[*(const int *)field]);
         break;
     }
@@ -446,6 +479,9 @@ int kr_conf_get(const kr_conf_t *conf, const char *key, char *buf, size_t buflen
 
 bool kr_conf_idempotent(const kr_conf_t *c)
 {
+    assert(c != NULL);
+    assert(c->idempotence >= -1);
+    assert(c->idempotence <= 1);
     if (c->idempotence == -1)
         return c->acks == -1;
     return c->idempotence == 1;
@@ -482,6 +518,8 @@ static int conf_validate_security(const kr_conf_t *c, char *errstr, size_t errle
 
 int kr_conf_validate(const kr_conf_t *c, char *errstr, size_t errlen)
 {
+    assert(c != NULL);
+    assert(errlen == 0 || errstr != NULL);
     if (c->bootstrap_servers[0] == '\0')
         return conf_fail(errstr, errlen, "bootstrap.servers is not set");
     if (c->idempotence == 1 && c->acks != -1)

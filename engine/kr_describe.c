@@ -11,11 +11,13 @@
 #include "kr_meta.h"
 #include "kr_metadata.h"
 
-
 void kr_describe_tick(kr_producer_t *p)
 {
+    assert(p != NULL);
+    assert(p->describe.state <= KR_DESCRIBE_DONE);
     if (p->describe.state != KR_DESCRIBE_WANTED)
         return;
+    assert(p->describe.cb != NULL);
     kr_broker_t *b = kr_meta_pick_broker(p);
     if (b == NULL)
         return;
@@ -35,6 +37,8 @@ void kr_describe_tick(kr_producer_t *p)
 
 void kr_describe_req_failed(kr_producer_t *p)
 {
+    assert(p != NULL);
+    assert(p->describe.state <= KR_DESCRIBE_DONE);
     if (p->describe.state == KR_DESCRIBE_INFLIGHT)
         p->describe.state = KR_DESCRIBE_WANTED; /* ask again on another connection */
 }
@@ -42,8 +46,11 @@ void kr_describe_req_failed(kr_producer_t *p)
 /* Copies s into the string area at *cur as a C string. */
 static const char *meta_cstr(char **cur, kr_str_t s)
 {
+    assert(cur != NULL);
+    assert(*cur != NULL);
     if (s.len < 0)
         return NULL;
+    assert(s.len == 0 || s.ptr != NULL);
     char *out = *cur;
     memcpy(out, s.ptr, (size_t)s.len);
     out[s.len] = '\0';
@@ -63,10 +70,16 @@ static size_t meta_describe_size(const kr_MetadataResponse_t *m, size_t body_len
            body_len + 2 * (size_t)(m->BrokersCount + m->TopicsCount) + 16;
 }
 
-/* Builds the public view of m in mem and hands it to the describe callback. */
+/*
+ * Builds the public view of m in mem (size bytes, meta_describe_size()) and hands it to
+ * the describe callback.
+ */
 static void meta_describe_deliver(kr_producer_t *p, kr_broker_t *b,
-                                  const kr_MetadataResponse_t *m, char *mem)
+                                  const kr_MetadataResponse_t *m, char *mem, size_t size)
 {
+    assert(b != NULL);
+    assert(mem != NULL);
+    assert(p->describe.cb != NULL);
     kr_metadata_broker_t *brokers = (kr_metadata_broker_t *)mem;
     kr_metadata_topic_t *topics = (kr_metadata_topic_t *)(brokers + m->BrokersCount);
     kr_metadata_partition_t *parts = (kr_metadata_partition_t *)(topics + m->TopicsCount);
@@ -91,6 +104,10 @@ static void meta_describe_deliver(kr_producer_t *p, kr_broker_t *b,
                                             meta_cstr(&str, m->Brokers[i].Rack)};
     for (int32_t i = 0; i < m->TopicsCount; i++) {
         const kr_MetadataResponseTopic_t *mt = &m->Topics[i];
+        /* The decoder hands out each topic's partitions as a run inside m->Partitions. */
+        assert(mt->PartitionsFirst >= 0);
+        assert(mt->PartitionsCount >= 0);
+        assert(mt->PartitionsFirst + mt->PartitionsCount <= m->PartitionsCount);
         kr_str_t name = mt->Name.len >= 0 ? mt->Name : (kr_str_t){"", 0};
         topics[i] = (kr_metadata_topic_t){meta_cstr(&str, name), mt->ErrorCode,
                                           mt->ErrorCode ? kr_kerr_name(mt->ErrorCode) : NULL,
@@ -98,12 +115,15 @@ static void meta_describe_deliver(kr_producer_t *p, kr_broker_t *b,
     }
     kr_metadata_t md = {b->node_id, meta_cstr(&str, m->ClusterId), m->ControllerId,
                         m->BrokersCount, brokers, m->TopicsCount, topics};
+    assert(str <= mem + size); /* meta_describe_size() counted every byte written */
     p->describe.cb(&md, p->describe.ctx);
 }
 
 void kr_describe_on_metadata(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body)
 {
     assert(r->describe);
+    assert(r->api_key == KR_API_Metadata);
+    assert(p->describe.state <= KR_DESCRIBE_DONE);
     if (p->describe.state != KR_DESCRIBE_INFLIGHT)
         return; /* the caller gave up waiting */
     /* A whole cluster's metadata can be large: room sized from the answer's length (each
@@ -120,11 +140,12 @@ void kr_describe_on_metadata(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_r
     char *mem = NULL;
     if (m.Brokers != NULL && m.Topics != NULL && m.Partitions != NULL)
         rc = kr_MetadataResponse_read(body, r->api_version, &m);
-    if (rc == 0 && (mem = malloc(meta_describe_size(&m, body_len))) == NULL)
+    size_t size = rc == 0 ? meta_describe_size(&m, body_len) : 0;
+    if (rc == 0 && (mem = malloc(size)) == NULL)
         rc = -ENOMEM;
     p->describe.rc = rc;
     if (rc == 0)
-        meta_describe_deliver(p, b, &m, mem);
+        meta_describe_deliver(p, b, &m, mem, size);
     free(mem);
     free(m.Brokers);
     free(m.Topics);

@@ -111,6 +111,8 @@ static int meta_table_room(void ***tab, int32_t cnt, int32_t *cap)
 static kr_broker_t *meta_broker_add(kr_producer_t *p, int32_t node_id, const char *host,
                                     size_t host_len, int port)
 {
+    assert(host != NULL);
+    assert(p->broker_cnt >= p->bootstrap_cnt);
     if (host_len >= sizeof(((kr_broker_t *)NULL)->host) ||
         meta_table_room((void ***)&p->brokers, p->broker_cnt, &p->broker_cap) != 0)
         return NULL;
@@ -128,6 +130,9 @@ static kr_broker_t *meta_broker_add(kr_producer_t *p, int32_t node_id, const cha
 
 int kr_meta_bootstrap(kr_producer_t *p, char *errstr, size_t errlen)
 {
+    assert(errstr != NULL);
+    assert(p->broker_cnt == 0); /* once, before any broker is known */
+    assert(p->bootstrap_cnt == 0);
     char list[KR_CONF_STR_MAX];
     snprintf(list, sizeof(list), "%s", p->conf.bootstrap_servers);
     char *save = NULL;
@@ -160,11 +165,14 @@ int kr_meta_bootstrap(kr_producer_t *p, char *errstr, size_t errlen)
         snprintf(errstr, errlen, "bootstrap.servers is empty");
         return KR_ECONFIG;
     }
+    assert(p->broker_cnt == p->bootstrap_cnt);
     return 0;
 }
 
 kr_broker_t *kr_meta_broker(kr_producer_t *p, int32_t node_id)
 {
+    assert(p->bootstrap_cnt <= p->broker_cnt);
+    assert(p->broker_cnt <= p->broker_cap);
     for (int32_t i = p->bootstrap_cnt; i < p->broker_cnt; i++)
         if (p->brokers[i]->node_id == node_id)
             return p->brokers[i];
@@ -219,6 +227,9 @@ static int meta_topic_room(kr_producer_t *p)
 
 kr_topic_t *kr_meta_topic(kr_producer_t *p, const char *name)
 {
+    assert(name != NULL);
+    assert(p->topic_cnt >= 0);
+    assert(p->topic_cnt <= p->topic_cap);
     size_t len = strlen(name);
     for (int32_t i = 0; i < p->topic_cnt; i++) {
         kr_topic_t *t = p->topics[i];
@@ -227,6 +238,7 @@ kr_topic_t *kr_meta_topic(kr_producer_t *p, const char *name)
     }
     if (!topic_name_valid(name, len) || meta_topic_room(p) != 0)
         return NULL;
+    assert(len < sizeof(((kr_topic_t *)NULL)->name));
     kr_topic_t *t = calloc(1, sizeof(*t));
     if (t == NULL)
         return NULL;
@@ -250,6 +262,7 @@ void kr_meta_want(kr_producer_t *p)
     if (!p->metadata_wanted || at < p->metadata_at_us)
         p->metadata_at_us = at;
     p->metadata_wanted = true;
+    assert(p->metadata_at_us <= at); /* never later than this call asks */
 }
 
 kr_broker_t *kr_meta_pick_broker(kr_producer_t *p)
@@ -257,6 +270,7 @@ kr_broker_t *kr_meta_pick_broker(kr_producer_t *p)
     kr_broker_t *best = NULL;
     for (int32_t i = 0; i < p->broker_cnt; i++) {
         kr_broker_t *b = p->brokers[i];
+        assert(b->conn.req_head - b->conn.req_tail <= KR_CONN_REQS_MAX);
         if (!kr_conn_ready(&b->conn) || b->conn.req_head - b->conn.req_tail >= KR_CONN_REQS_MAX)
             continue;
         if (best == NULL || b->conn.req_head - b->conn.req_tail <
@@ -277,6 +291,11 @@ static int meta_send_in(kr_producer_t *p, kr_broker_t *b, int16_t api_key, int16
                         kr_meta_write_t *write, const void *body, bool describe,
                         uint8_t *frame, size_t cap)
 {
+    assert(b != NULL);
+    assert(write != NULL);
+    assert(body != NULL);
+    assert(version >= 0);
+    assert(api_key == KR_API_Metadata || api_key == KR_API_InitProducerId);
     kr_req_t *r = kr_conn_req_alloc(p, &b->conn);
     if (r == NULL)
         return KR_ESTATE;
@@ -299,6 +318,7 @@ static int meta_send_in(kr_producer_t *p, kr_broker_t *b, int16_t api_key, int16
     r->iov[0].iov_len = kr_wbuf_len(&w);
     r->iov_cnt = 1;
     r->len = kr_wbuf_len(&w);
+    assert(r->len <= sizeof(r->frame));
     kr_conn_req_queue(p, b, r);
     return 0;
 }
@@ -331,6 +351,7 @@ void kr_meta_tick(kr_producer_t *p)
     kr_broker_t *b = kr_meta_pick_broker(p);
     if (b == NULL)
         return;
+    assert(p->topic_cnt >= 0);
     kr_MetadataRequestTopic_t *topics = p->meta_scratch->req_topics;
     memset(topics, 0, (size_t)p->topic_cnt * sizeof(*topics));
     for (int32_t i = 0; i < p->topic_cnt; i++) {
@@ -426,9 +447,13 @@ static void meta_update_topic(kr_producer_t *p, kr_topic_t *t, const kr_Metadata
         }
         return;
     }
+    /* The decoder hands out each topic's partitions as a run inside m->Partitions. */
+    assert(mt->PartitionsFirst >= 0);
+    assert(mt->PartitionsFirst + mt->PartitionsCount <= m->PartitionsCount);
     if (meta_topic_grow(p, t, mt->PartitionsCount) != 0 && t->part_cnt == 0)
         return; /* out of memory: the topic stays pending, and is asked for again */
-    memcpy(t->id, mt->TopicId, 16);
+    _Static_assert(sizeof(t->id) == sizeof(mt->TopicId), "a topic id is 16 bytes");
+    memcpy(t->id, mt->TopicId, sizeof(t->id));
     for (int32_t i = 0; i < mt->PartitionsCount; i++) {
         const kr_MetadataResponsePartition_t *mp = &m->Partitions[mt->PartitionsFirst + i];
         if (mp->PartitionIndex < 0 || mp->PartitionIndex >= t->part_cnt)
@@ -455,6 +480,8 @@ static void meta_relink(kr_producer_t *p)
         kr_topic_t *t = p->topics[i];
         for (int32_t j = 0; j < t->part_cnt; j++) {
             kr_partition_t *part = t->parts[j];
+            assert(part->topic == t);
+            assert(part->id == j);
             kr_broker_t *b = part->leader >= 0 ? kr_meta_broker(p, part->leader) : NULL;
             part->bnext = NULL;
             if (b == NULL)
@@ -493,6 +520,8 @@ static int meta_read(kr_producer_t *p, int16_t version, kr_rbuf_t *body,
 void kr_meta_on_metadata(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body)
 {
     assert(!r->describe);
+    assert(r->api_key == KR_API_Metadata);
+    assert(p->metadata_inflight); /* one Metadata request of the producer's at a time */
     p->metadata_inflight = false;
     kr_MetadataResponse_t m;
     int rc = meta_read(p, r->api_version, body, &m);
@@ -547,6 +576,9 @@ void kr_meta_pid_tick(kr_producer_t *p)
 
 void kr_meta_on_initpid(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t *body)
 {
+    assert(r->api_key == KR_API_InitProducerId);
+    assert(p->idempotent);
+    assert(p->pid_inflight);
     p->pid_inflight = false;
     kr_InitProducerIdResponse_t resp;
     int rc = kr_InitProducerIdResponse_read(body, r->api_version, &resp);
@@ -577,6 +609,7 @@ void kr_meta_on_initpid(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t
 void kr_meta_req_failed(kr_producer_t *p, kr_req_t *r)
 {
     assert(!r->describe);
+    assert(r->api_key == KR_API_Metadata || r->api_key == KR_API_InitProducerId);
     if (r->api_key == KR_API_Metadata) {
         p->metadata_inflight = false;
         kr_meta_want(p);

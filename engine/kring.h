@@ -9,7 +9,9 @@
  * cores run one producer per core (shared-nothing). See docs/ENGINE.md.
  *
  * Errors: functions return 0 or a negative code; kr_strerror() names it. Codes are
- * -errno for operating-system failures and KR_E... values (kr_error.h) otherwise.
+ * -errno for operating-system failures and KR_E... values (kr_error.h) otherwise. A
+ * broker's error is a Kafka ErrorCode carried as data (broker_error, error below); kr_kerr.h
+ * names them (KR_KERR_NOT_LEADER_OR_FOLLOWER, kr_kerr_name(), kr_kerr_retriable()).
  */
 #ifndef KRING_H
 #define KRING_H
@@ -18,6 +20,7 @@
 #include <stdint.h>
 
 #include "kr_error.h"
+#include "kr_kerr.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -9,6 +9,10 @@
 #ifndef KR_ERROR_H
 #define KR_ERROR_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* X(name, value, message). Values sit far below -4095 so they never collide with -errno. */
 #define KR_ERRORS(X)                                                                   \
     X(KR_ENOSPC,       -10001, "output buffer too small")                              \
@@ -51,5 +55,9 @@ const char *kr_strerror(int err);
 
 /* Returns the symbolic name ("KR_ETRUNC", "ECONNREFUSED", ...) or "UNKNOWN". Never NULL. */
 const char *kr_errname(int err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -18,6 +18,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* X(NAME, code, retriable). Dense and ascending from -1; the table in kr_kerr.c relies on it. */
 #define KR_KERRS(X) \
     X(UNKNOWN_SERVER_ERROR,                      -1, 0) \
@@ -184,5 +188,9 @@ bool kr_kerr_retriable(int16_t code);
 
 /* True if `code` is in the table. */
 bool kr_kerr_known(int16_t code);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

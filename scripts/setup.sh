@@ -17,9 +17,8 @@ build_pkgs=(build-essential cmake ninja-build pkg-config liburing-dev liblz4-dev
             libzstd-dev libssl-dev)
 pkgs=("${build_pkgs[@]}")
 if [ "$mode" = all ]; then
-  pkgs+=(git clang libclang-rt-14-dev libcmocka-dev libnss-wrapper openssl librdkafka-dev kcat
-         python3 python3-yaml
-         python3-dev python3-venv python3-pip procps
+  pkgs+=(git clang clang-format libclang-rt-14-dev libcmocka-dev libnss-wrapper openssl
+         librdkafka-dev kcat python3 python3-yaml python3-dev python3-venv python3-pip procps
          netcat-openbsd prometheus)
   command -v java >/dev/null 2>&1 && java -version 2>&1 | grep -q '"17\.' || pkgs+=(openjdk-17-jdk-headless)
   command -v mvn >/dev/null 2>&1 || pkgs+=(maven)

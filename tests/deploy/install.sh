@@ -4,7 +4,7 @@
 # with CMake's find_package(kring), shared and static. Each build runs --help, a bad
 # setting (the engine's message, exit 2) and a producer against a port nobody listens on
 # (every record fails in its delivery report, exit 1). Also checks kring --version, the
-# SONAME and that only kring.h and kr_error.h are installed as headers.
+# SONAME and that only kring.h, kr_error.h and kr_kerr.h are installed as headers.
 #   tests/deploy/install.sh [SOURCE_DIR]
 # Uses its own Release build (no sanitizers: the example is linked like a user's program).
 set -euo pipefail
@@ -31,8 +31,8 @@ libdir=$(ls -d "$prefix"/lib*/ | head -n 1); libdir=${libdir%/}
 
 # What was installed.
 headers=$(cd "$prefix/include" && find . -type f | sort | tr '\n' ' ')
-[ "$headers" = "./kring/kr_error.h ./kring/kring.h " ] ||
-  fail "installed headers are '$headers', want only kring/kring.h and kring/kr_error.h"
+[ "$headers" = "./kring/kr_error.h ./kring/kr_kerr.h ./kring/kring.h " ] ||
+  fail "installed headers are '$headers', want only kring/kring.h, kr_error.h and kr_kerr.h"
 for f in "$prefix/bin/kring" "$libdir/libkring.a" "$libdir/libkring.so.$version" \
          "$libdir/pkgconfig/kring.pc" "$libdir/cmake/kring/kringConfig.cmake" \
          "$libdir/cmake/kring/kringConfigVersion.cmake"; do

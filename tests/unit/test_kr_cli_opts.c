@@ -372,6 +372,15 @@ static void test_value_parsers(void **state)
     assert_int_equal(kr_cli_parse_u64("0xFFFFFFFFFFFFFFFF", &v), 0);
     assert_int_equal(v, UINT64_MAX);
     assert_int_equal(kr_cli_parse_u64("0x1g", &v), -1);
+    assert_int_equal(kr_cli_parse_u64("0X1f", &v), 0);
+    assert_int_equal(v, 31);
+    assert_int_equal(kr_cli_parse_u64("0x", &v), -1);
+    assert_int_equal(kr_cli_parse_u64("0x10000000000000000", &v), -1);
+    const char *file = "file:/tmp/x";
+    assert_ptr_equal(kr_cli_after_prefix(file, "file:"), file + strlen("file:"));
+    assert_ptr_equal(kr_cli_after_prefix(file, ""), file);
+    assert_null(kr_cli_after_prefix(file, "file:/tmp/xy"));
+    assert_null(kr_cli_after_prefix("fil", "file:"));
     assert_int_equal(kr_cli_parse_duration("250ms", &ns), 0);
     assert_int_equal(ns, 250000000);
     assert_int_equal(kr_cli_parse_duration("2m", &ns), 0);

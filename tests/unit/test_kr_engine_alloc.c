@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "kr_fakebroker.h"
+#include "kr_fbh_check.h"
 #include "kr_alloc_count.h"
 #include "kr_header.h"
 
@@ -46,8 +47,7 @@ static void test_counter_counts(void **state)
     kr_fb_conf_t fc;
     kr_fb_conf_defaults(&fc);
     kr_fb_conf_topic(&fc, "t", 1);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
+    kr_fb_t *fb = fbh_start_conf(&fc);
     const kr_alloc_counts_t *c = kr_alloc_counts();
     kr_alloc_count_start();
     kr_fbh_t h;
@@ -99,8 +99,7 @@ static void steady_state(const char *codec)
     kr_fb_conf_defaults(&fc);
     fc.log_cap = (WARMUP + RECORDS) / PARTS + 1;
     kr_fb_conf_topic(&fc, "t", PARTS);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
+    kr_fb_t *fb = fbh_start_conf(&fc);
     kr_fbh_t h;
     const char *const set[] = {"batch.size", "65536", "buffer.memory", "16777216",
                                "linger.ms", "5", "compression.type", codec,
@@ -146,10 +145,8 @@ static void steady_state(const char *codec)
         total += n;
     }
     assert_int_equal(total, WARMUP + RECORDS);
-    char why[256];
-    assert_int_equal(kr_fb_violations(fb, why, sizeof(why)), 0);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    check_no_violations(fb);
+    fbh_finish(&h);
 }
 
 static void test_steady_state_allocates_nothing(void **state)

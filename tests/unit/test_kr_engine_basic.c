@@ -22,18 +22,12 @@
 static void run_simple(const kr_fb_conf_t *fc, const char *const *settings, int32_t parts,
                        uint64_t n)
 {
-    kr_fb_t *fb = kr_fb_start(fc);
-    assert_non_null(fb);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, n, settings), 0);
-    for (uint64_t i = 0; i < n; i++)
-        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % (uint64_t)parts), i, 100), 0);
-    assert_int_equal(kr_flush(h.p, 20000), 0);
+    fbh_open(&h, fbh_start_conf(fc), n, settings);
+    fbh_produce_range(&h, 0, n, parts, 100);
+    fbh_flush_exact(&h, 20000, n);
     assert_int_equal(h.dr_cnt, n);
-    check_exact(&h, 0, "t", n);
-    check_no_violations(fb);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 static void test_acked_in_order(void **state)
@@ -51,28 +45,18 @@ static void test_three_nodes(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_conf_t fc;
-    kr_fb_conf_defaults(&fc);
-    fc.nodes = 3;
-    kr_fb_conf_topic(&fc, "t", 12);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 6000, NULL), 0);
-    for (uint64_t i = 0; i < 6000; i++)
-        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % 12), i, 50), 0);
-    assert_int_equal(kr_flush(h.p, 20000), 0);
-    check_exact(&h, 0, "t", 6000);
-    check_no_violations(fb);
+    fbh_open(&h, fbh_start(3, 12), 6000, NULL);
+    fbh_produce_range(&h, 0, 6000, 12, 50);
+    fbh_flush_exact(&h, 20000, 6000);
     for (int node = 2; node <= 3; node++)
-        assert_true(kr_fb_connections(fb, node) >= 1);
+        assert_true(kr_fb_connections(h.fb, node) >= 1);
     kr_stats_t st;
     kr_stats(h.p, &st);
     assert_int_equal(st.records_acked, 6000);
     assert_int_equal(st.records_failed, 0);
     assert_int_equal(st.records_queued, 6000);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /* Records with KR_PARTITION_ANY, keyed and unkeyed, go where the partitioner says. */
@@ -80,20 +64,12 @@ static void test_partition_any(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_conf_t fc;
-    kr_fb_conf_defaults(&fc);
-    kr_fb_conf_topic(&fc, "t", 6);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 3000, NULL), 0);
+    fbh_open(&h, fbh_start(1, 6), 3000, NULL);
     for (uint64_t i = 0; i < 3000; i++)
         assert_int_equal(kr_fbh_produce(&h, "t", KR_PARTITION_ANY, i, 30), 0);
-    assert_int_equal(kr_flush(h.p, 20000), 0);
-    check_exact(&h, 0, "t", 3000);
-    check_no_violations(fb);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_flush_exact(&h, 20000, 3000);
+    fbh_finish(&h);
 }
 
 /* Two topics in one producer: one Produce request carries both. */
@@ -105,10 +81,9 @@ static void test_two_topics(void **state)
     kr_fb_conf_defaults(&fc);
     kr_fb_conf_topic(&fc, "a", 3);
     kr_fb_conf_topic(&fc, "b", 2);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
+    kr_fb_t *fb = fbh_start_conf(&fc);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 2000, NULL), 0);
+    fbh_open(&h, fb, 2000, NULL);
     /* ids 0..999 to a, 1000..1999 to b, interleaved */
     for (uint64_t i = 0; i < 1000; i++) {
         assert_int_equal(kr_fbh_produce(&h, "a", (int32_t)(i % 3), i, 40), 0);
@@ -125,8 +100,7 @@ static void test_two_topics(void **state)
                      1000);
     assert_int_equal(kr_fb_log_len(fb, 1, 0) + kr_fb_log_len(fb, 1, 1), 1000);
     check_no_violations(fb);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /*
@@ -239,16 +213,11 @@ static void test_acks_0(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_conf_t fc;
-    kr_fb_conf_defaults(&fc);
-    kr_fb_conf_topic(&fc, "t", 3);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
+    kr_fb_t *fb = fbh_start(1, 3);
     kr_fbh_t h;
     static const char *const set[] = {"acks", "0", NULL};
-    assert_int_equal(kr_fbh_open(&h, fb, 3000, set), 0);
-    for (uint64_t i = 0; i < 3000; i++)
-        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % 3), i, 64), 0);
+    fbh_open(&h, fb, 3000, set);
+    fbh_produce_range(&h, 0, 3000, 3, 64);
     assert_int_equal(kr_flush(h.p, 20000), 0);
     assert_int_equal(h.dr_cnt, 3000);
     assert_int_equal(h.ok, 3000);
@@ -267,8 +236,7 @@ static void test_acks_0(void **state)
     assert_int_equal(kr_fb_last_acks(fb), 0);
     assert_int_equal(kr_fb_requests(fb, KR_API_InitProducerId), 0);
     check_no_violations(fb);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /* Idempotent by default (acks=all): one InitProducerId, batches numbered 0, n, 2n... */
@@ -276,17 +244,11 @@ static void test_idempotent_sequences(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_conf_t fc;
-    kr_fb_conf_defaults(&fc);
-    kr_fb_conf_topic(&fc, "t", 2);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
+    kr_fb_t *fb = fbh_start(1, 2);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 4000, NULL), 0);
-    for (uint64_t i = 0; i < 4000; i++)
-        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % 2), i, 100), 0);
-    assert_int_equal(kr_flush(h.p, 20000), 0);
-    check_exact(&h, 0, "t", 4000);
+    fbh_open(&h, fb, 4000, NULL);
+    fbh_produce_range(&h, 0, 4000, 2, 100);
+    fbh_flush_exact(&h, 20000, 4000);
     kr_fb_pid_t pids[8];
     assert_int_equal(kr_fb_pids(fb, pids, 8), 1);
     assert_int_equal(pids[0].req_id, -1);
@@ -302,9 +264,7 @@ static void test_idempotent_sequences(void **state)
         next[bs[i].partition] += bs[i].count;
     }
     assert_int_equal(next[0] + next[1], 4000);
-    check_no_violations(fb);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /* Records for a topic the cluster does not have fail with its error; no hang. */
@@ -312,14 +272,9 @@ static void test_unknown_topic(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_conf_t fc;
-    kr_fb_conf_defaults(&fc);
-    kr_fb_conf_topic(&fc, "t", 1);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
     kr_fbh_t h;
     static const char *const set[] = {"topic.metadata.propagation.max.ms", "300", NULL};
-    assert_int_equal(kr_fbh_open(&h, fb, 10, set), 0);
+    fbh_open(&h, fbh_start(1, 1), 10, set);
     for (uint64_t i = 0; i < 5; i++)
         assert_int_equal(kr_fbh_produce(&h, "nope", KR_PARTITION_ANY, i, 10), 0);
     int64_t t0 = kr_fbh_now_ms();
@@ -328,9 +283,70 @@ static void test_unknown_topic(void **state)
     assert_int_equal(h.failed, 5);
     for (size_t i = 0; i < h.dr_cnt; i++)
         assert_string_equal(h.dr[i].error_name, "UNKNOWN_TOPIC_OR_PARTITION");
-    check_no_violations(fb);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    check_no_violations(h.fb);
+    fbh_finish(&h);
+}
+
+/* What a describe callback saw, copied out (its view is valid only during the call). */
+typedef struct described {
+    int calls;
+    int32_t brokers;
+    int32_t node_ids_sum;
+    int32_t topics;
+    char topic[16];
+    int32_t parts;
+    int32_t parts_led; /* partitions with a leader among the brokers */
+    int16_t topic_error;
+} described_t;
+
+static void on_describe(const kr_metadata_t *md, void *ctx)
+{
+    described_t *d = ctx;
+    d->calls++;
+    d->brokers = md->broker_cnt;
+    for (int32_t i = 0; i < md->broker_cnt; i++)
+        d->node_ids_sum += md->brokers[i].node_id;
+    d->topics = md->topic_cnt;
+    if (md->topic_cnt < 1)
+        return;
+    const kr_metadata_topic_t *t = &md->topics[0];
+    snprintf(d->topic, sizeof(d->topic), "%s", t->name);
+    d->topic_error = t->error;
+    d->parts = t->partition_cnt;
+    for (int32_t i = 0; i < t->partition_cnt; i++)
+        if (t->partitions[i].leader >= 1 && t->partitions[i].leader <= md->broker_cnt)
+            d->parts_led++;
+}
+
+/* kr_metadata_describe: the caller's view of the cluster, one topic and all of them. */
+static void test_describe(void **state)
+{
+    (void)state;
+    kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    kr_fb_conf_t fc;
+    kr_fb_conf_defaults(&fc);
+    fc.nodes = 2;
+    kr_fb_conf_topic(&fc, "t", 5);
+    kr_fb_conf_topic(&fc, "u", 1);
+    kr_fbh_t h;
+    fbh_open(&h, fbh_start_conf(&fc), 10, NULL);
+    described_t d;
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(kr_metadata_describe(h.p, "t", 10000, on_describe, &d), 0);
+    assert_int_equal(d.calls, 1);
+    assert_int_equal(d.brokers, 2);
+    assert_int_equal(d.node_ids_sum, 1 + 2);
+    assert_int_equal(d.topics, 1);
+    assert_string_equal(d.topic, "t");
+    assert_int_equal(d.topic_error, 0);
+    assert_int_equal(d.parts, 5);
+    assert_int_equal(d.parts_led, 5);
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(kr_metadata_describe(h.p, NULL, 10000, on_describe, &d), 0);
+    assert_int_equal(d.calls, 1);
+    assert_int_equal(d.topics, 2);
+    check_no_violations(h.fb);
+    fbh_finish(&h);
 }
 
 int main(void)
@@ -347,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_idempotent_sequences),
         cmocka_unit_test(test_unknown_topic),
         cmocka_unit_test(test_partitions_added),
+        cmocka_unit_test(test_describe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,21 +24,10 @@
 
 static kr_fb_batch_t journal[KR_FB_JOURNAL_MAX];
 
-static kr_fb_t *start(int nodes, int32_t parts)
-{
-    kr_fb_conf_t fc;
-    kr_fb_conf_defaults(&fc);
-    fc.nodes = nodes;
-    kr_fb_conf_topic(&fc, "t", parts);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
-    return fb;
-}
-
+/* Records from..to-1, round-robin over parts partitions of "t", 80 bytes each. */
 static void produce_range(kr_fbh_t *h, uint64_t from, uint64_t to, int32_t parts)
 {
-    for (uint64_t i = from; i < to; i++)
-        assert_int_equal(kr_fbh_produce(h, "t", (int32_t)(i % (uint64_t)parts), i, 80), 0);
+    fbh_produce_range(h, from, to, parts, 80);
 }
 
 /* Answers for a partition in the journal with error e. */
@@ -68,24 +57,21 @@ static void test_retriable_any_order(void **state)
     for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
         for (int order = KR_FB_ORDER_REVERSED; order <= KR_FB_ORDER_SHUFFLED; order++) {
             print_message("%s, order %d\n", kr_kerr_name(errs[i]), order);
-            kr_fb_t *fb = start(1, 6);
+            kr_fb_t *fb = fbh_start(1, 6);
             kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = 2, .order = order, .perr_cnt = 3};
             for (int k = 0; k < 3; k++)
                 a.perr[k] = (kr_fb_perr_t){"t", 2 * k + 1, errs[i]};
             kr_fb_script(fb, KR_API_Produce, &a);
             kr_fbh_t h;
-            assert_int_equal(kr_fbh_open(&h, fb, 3000, NULL), 0);
+            fbh_open(&h, fb, 3000, NULL);
             produce_range(&h, 0, 3000, 6);
-            assert_int_equal(kr_flush(h.p, 30000), 0);
-            check_exact(&h, 0, "t", 3000);
-            check_no_violations(fb);
+            fbh_flush_exact(&h, 30000, 3000);
             assert_int_equal(kr_fb_script_left(fb, KR_API_Produce), 0);
             assert_true(answered_with(fb, 1, errs[i]) >= 1);
             kr_stats_t st;
             kr_stats(h.p, &st);
             assert_true(st.retries >= 3);
-            kr_fbh_close(&h, 1000);
-            kr_fb_stop(fb);
+            fbh_finish(&h);
         }
     }
 }
@@ -100,21 +86,20 @@ static void test_error_after_append_keeps_order(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_t *fb = start(1, 2);
+    kr_fb_t *fb = fbh_start(1, 2);
     kr_fb_action_t a = {.kind = KR_FB_DELAY, .delay_ms = 100, .perr_cnt = 1,
                         .perr = {{"t", 0, KR_KERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND}}};
     kr_fb_script(fb, KR_API_Produce, &a);
     kr_fbh_t h;
     static const char *const set[] = {"batch.size", "2048", NULL};
-    assert_int_equal(kr_fbh_open(&h, fb, 2000, set), 0);
+    fbh_open(&h, fb, 2000, set);
     produce_range(&h, 0, 2000, 2);
     assert_int_equal(kr_flush(h.p, 30000), 0);
     assert_true(answered_with(fb, 0, KR_KERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND) == 1);
     assert_true(kr_fb_duplicates(fb) >= 1);
     check_exact(&h, 0, "t", 2000);
     check_no_violations(fb);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /*
@@ -126,11 +111,11 @@ static void test_leader_moves(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_t *fb = start(3, 6);
+    kr_fb_t *fb = fbh_start(3, 6);
     kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = -1, .order = KR_FB_ORDER_REVERSED};
     kr_fb_script(fb, KR_API_Produce, &a);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 6000, NULL), 0);
+    fbh_open(&h, fb, 6000, NULL);
     produce_range(&h, 0, 3000, 6);
     assert_int_equal(kr_flush(h.p, 30000), 0);
     int64_t md0 = kr_fb_requests(fb, KR_API_Metadata);
@@ -138,9 +123,7 @@ static void test_leader_moves(void **state)
     kr_fb_set_leader(fb, 0, 0, 2);
     kr_fb_set_leader(fb, 0, 3, 2);
     produce_range(&h, 3000, 6000, 6);
-    assert_int_equal(kr_flush(h.p, 30000), 0);
-    check_exact(&h, 0, "t", 6000);
-    check_no_violations(fb);
+    fbh_flush_exact(&h, 30000, 6000);
     assert_true(kr_fb_requests(fb, KR_API_Metadata) > md0);
     assert_true(answered_with(fb, 0, KR_KERR_NOT_LEADER_OR_FOLLOWER) >= 1);
     assert_true(answered_with(fb, 3, KR_KERR_NOT_LEADER_OR_FOLLOWER) >= 1);
@@ -173,8 +156,7 @@ static void test_leader_moves(void **state)
     }
     kr_fb_pid_t pids[4];
     assert_int_equal(kr_fb_pids(fb, pids, 4), 1); /* no epoch bump for a leader move */
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /*
@@ -193,14 +175,14 @@ static void test_non_retriable_fails_that_partition(void **state)
         KR_KERR_CLUSTER_AUTHORIZATION_FAILED};
     for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
         print_message("%s\n", kr_kerr_name(errs[i]));
-        kr_fb_t *fb = start(1, 4);
+        kr_fb_t *fb = fbh_start(1, 4);
         kr_fb_action_t first = {.kind = KR_FB_ANSWER, .order = KR_FB_ORDER_SHUFFLED,
                                 .perr_cnt = 1, .perr = {{"t", 2, errs[i]}}};
         kr_fb_script(fb, KR_API_Produce, &first);
         kr_fbh_t h;
         /* A long linger: the flush sends every partition in one request, the scripted one. */
         static const char *const one_request[] = {"linger.ms", "1000", NULL};
-        assert_int_equal(kr_fbh_open(&h, fb, 2000, one_request), 0);
+        fbh_open(&h, fb, 2000, one_request);
         produce_range(&h, 0, 2000, 4);
         assert_int_equal(kr_flush(h.p, 30000), 0);
         assert_int_equal(h.dr_cnt, 2000);
@@ -229,8 +211,7 @@ static void test_non_retriable_fails_that_partition(void **state)
             logged += kr_fb_log_len(fb, 0, p);
         assert_int_equal((uint64_t)logged, h.ok);
         check_no_violations(fb);
-        kr_fbh_close(&h, 1000);
-        kr_fb_stop(fb);
+        fbh_finish(&h);
     }
 }
 
@@ -239,13 +220,13 @@ static void test_retries_exhausted(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_t *fb = start(1, 2);
+    kr_fb_t *fb = fbh_start(1, 2);
     kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = -1, .perr_cnt = 1,
                         .perr = {{"t", 0, KR_KERR_NOT_ENOUGH_REPLICAS}}};
     kr_fb_script(fb, KR_API_Produce, &a);
     kr_fbh_t h;
     static const char *const set[] = {"retries", "2", NULL};
-    assert_int_equal(kr_fbh_open(&h, fb, 100, set), 0);
+    fbh_open(&h, fb, 100, set);
     produce_range(&h, 0, 100, 2);
     assert_int_equal(kr_flush(h.p, 20000), 0);
     assert_int_equal(h.failed, 50);
@@ -264,8 +245,7 @@ static void test_retries_exhausted(void **state)
             tries++;
     assert_int_equal(tries, 3);
     check_no_violations(fb);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /*
@@ -307,23 +287,20 @@ static void test_sequence_error_bumps_epoch(void **state)
                                    KR_KERR_UNKNOWN_PRODUCER_ID};
     for (size_t e = 0; e < 2; e++) {
         print_message("%s\n", kr_kerr_name(errs[e]));
-        kr_fb_t *fb = start(1, 3);
+        kr_fb_t *fb = fbh_start(1, 3);
         kr_fbh_t h;
-        assert_int_equal(kr_fbh_open(&h, fb, 3000, NULL), 0);
+        fbh_open(&h, fb, 3000, NULL);
         produce_range(&h, 0, 1500, 3);
         assert_int_equal(kr_flush(h.p, 30000), 0);
         kr_fb_action_t a = {.kind = KR_FB_ANSWER, .order = KR_FB_ORDER_SHUFFLED, .perr_cnt = 1,
                             .perr = {{"t", 1, errs[e]}}};
         kr_fb_script(fb, KR_API_Produce, &a);
         produce_range(&h, 1500, 3000, 3);
-        assert_int_equal(kr_flush(h.p, 30000), 0);
-        check_exact(&h, 0, "t", 3000);
-        check_no_violations(fb);
+        fbh_flush_exact(&h, 30000, 3000);
         kr_fb_pid_t pids[8];
         assert_int_equal(kr_fb_pids(fb, pids, 8), 1);
         check_restart(fb, errs[e], 1, pids[0].resp_id, (int16_t)(pids[0].resp_epoch + 1));
-        kr_fbh_close(&h, 1000);
-        kr_fb_stop(fb);
+        fbh_finish(&h);
     }
 }
 
@@ -339,10 +316,9 @@ static void test_epoch_exhausted_new_id(void **state)
     kr_fb_conf_defaults(&fc);
     fc.first_epoch = INT16_MAX - 1;
     kr_fb_conf_topic(&fc, "t", 2);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
+    kr_fb_t *fb = fbh_start_conf(&fc);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 3000, NULL), 0);
+    fbh_open(&h, fb, 3000, NULL);
     kr_fb_action_t a = {.kind = KR_FB_ANSWER, .perr_cnt = 1,
                         .perr = {{"t", 0, KR_KERR_OUT_OF_ORDER_SEQUENCE_NUMBER}}};
     produce_range(&h, 0, 1000, 2);
@@ -355,9 +331,7 @@ static void test_epoch_exhausted_new_id(void **state)
     check_restart(fb, KR_KERR_OUT_OF_ORDER_SEQUENCE_NUMBER, 0, pids[0].resp_id, INT16_MAX);
     kr_fb_script(fb, KR_API_Produce, &a); /* at 32767: a new id */
     produce_range(&h, 2000, 3000, 2);
-    assert_int_equal(kr_flush(h.p, 30000), 0);
-    check_exact(&h, 0, "t", 3000);
-    check_no_violations(fb);
+    fbh_flush_exact(&h, 30000, 3000);
     assert_int_equal(kr_fb_pids(fb, pids, 8), 2);
     assert_true(pids[1].resp_id != pids[0].resp_id);
     int n = kr_fb_batches(fb, journal, KR_FB_JOURNAL_MAX);
@@ -369,8 +343,7 @@ static void test_epoch_exhausted_new_id(void **state)
         assert_int_equal(journal[i].base_sequence, 0);
     }
     assert_true(seen[0]); /* partition 1 may have had nothing left to send by then */
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /* A broker that lost the producer's state mid-run: OUT_OF_ORDER, bump, nothing lost. */
@@ -378,23 +351,20 @@ static void test_broker_forgets_producer(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_t *fb = start(2, 4);
+    kr_fb_t *fb = fbh_start(2, 4);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 4000, NULL), 0);
+    fbh_open(&h, fb, 4000, NULL);
     produce_range(&h, 0, 2000, 4);
     assert_int_equal(kr_flush(h.p, 30000), 0);
     kr_fb_forget_producers(fb);
     produce_range(&h, 2000, 4000, 4);
-    assert_int_equal(kr_flush(h.p, 30000), 0);
-    check_exact(&h, 0, "t", 4000);
-    check_no_violations(fb);
+    fbh_flush_exact(&h, 30000, 4000);
     kr_fb_pid_t pids[8];
     assert_int_equal(kr_fb_pids(fb, pids, 8), 1);
     assert_true(answered_with(fb, -1, KR_KERR_OUT_OF_ORDER_SEQUENCE_NUMBER) >= 1);
     int n = kr_fb_batches(fb, journal, KR_FB_JOURNAL_MAX);
     assert_int_equal(journal[n - 1].producer_epoch, pids[0].resp_epoch + 1);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /*
@@ -406,10 +376,10 @@ static void test_out_of_order_after_gap_no_bump(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_t *fb = start(1, 1);
+    kr_fb_t *fb = fbh_start(1, 1);
     kr_fbh_t h;
     static const char *const set[] = {"batch.size", "2048", "linger.ms", "0", NULL};
-    assert_int_equal(kr_fbh_open(&h, fb, 2000, set), 0);
+    fbh_open(&h, fb, 2000, set);
     /* The partition's first batch goes alone until it is acked; after that, batches
      * are pipelined. */
     produce_range(&h, 0, 20, 1);
@@ -419,14 +389,11 @@ static void test_out_of_order_after_gap_no_bump(void **state)
                         .perr = {{"t", 0, KR_KERR_NOT_LEADER_OR_FOLLOWER}}};
     kr_fb_script(fb, KR_API_Produce, &a);
     produce_range(&h, 20, 2000, 1);
-    assert_int_equal(kr_flush(h.p, 30000), 0);
-    check_exact(&h, 0, "t", 2000);
-    check_no_violations(fb);
+    fbh_flush_exact(&h, 30000, 2000);
     assert_true(answered_with(fb, 0, KR_KERR_OUT_OF_ORDER_SEQUENCE_NUMBER) >= 1);
     kr_fb_pid_t pids[8];
     assert_int_equal(kr_fb_pids(fb, pids, 8), 1);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /*
@@ -441,12 +408,11 @@ static void test_duplicate_sequence_is_success(void **state)
     kr_fb_conf_defaults(&fc);
     fc.dup_error = true;
     kr_fb_conf_topic(&fc, "t", 2);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
+    kr_fb_t *fb = fbh_start_conf(&fc);
     kr_fb_action_t a = {.kind = KR_FB_CLOSE, .count = 2};
     kr_fb_script(fb, KR_API_Produce, &a);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 1000, NULL), 0);
+    fbh_open(&h, fb, 1000, NULL);
     produce_range(&h, 0, 1000, 2);
     assert_int_equal(kr_flush(h.p, 30000), 0);
     assert_int_equal(h.ok, 1000);
@@ -461,8 +427,7 @@ static void test_duplicate_sequence_is_success(void **state)
     assert_true(no_offset >= 1);
     assert_int_equal(kr_fb_log_len(fb, 0, 0) + kr_fb_log_len(fb, 0, 1), 1000);
     check_no_violations(fb);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /*
@@ -477,11 +442,10 @@ static void test_message_too_large_splits(void **state)
     kr_fb_conf_defaults(&fc);
     fc.max_batch_bytes = 4000;
     kr_fb_conf_topic(&fc, "t", 1);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
+    kr_fb_t *fb = fbh_start_conf(&fc);
     kr_fbh_t h;
     static const char *const set[] = {"compression.type", "none", "linger.ms", "50", NULL};
-    assert_int_equal(kr_fbh_open(&h, fb, 100, set), 0);
+    fbh_open(&h, fb, 100, set);
     for (uint64_t i = 0; i < 40; i++)
         assert_int_equal(kr_fbh_produce(&h, "t", 0, i, 300), 0);
     assert_int_equal(kr_fbh_produce(&h, "t", 0, 40, 4096), 0);
@@ -499,8 +463,7 @@ static void test_message_too_large_splits(void **state)
     }
     assert_int_equal(kr_fb_log_len(fb, 0, 0), 40);
     check_no_violations(fb);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /* A partition without a leader in the first metadata answers waits, then goes. */
@@ -508,19 +471,16 @@ static void test_metadata_partition_without_leader(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_t *fb = start(1, 3);
+    kr_fb_t *fb = fbh_start(1, 3);
     kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = 3, .perr_cnt = 1,
                         .perr = {{"t", 1, KR_KERR_LEADER_NOT_AVAILABLE}}};
     kr_fb_script(fb, KR_API_Metadata, &a);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 900, NULL), 0);
+    fbh_open(&h, fb, 900, NULL);
     produce_range(&h, 0, 900, 3);
-    assert_int_equal(kr_flush(h.p, 30000), 0);
-    check_exact(&h, 0, "t", 900);
-    check_no_violations(fb);
+    fbh_flush_exact(&h, 30000, 900);
     assert_int_equal(kr_fb_script_left(fb, KR_API_Metadata), 0);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /* A topic the cluster reports with LEADER_NOT_AVAILABLE at first (being created). */
@@ -528,18 +488,15 @@ static void test_metadata_topic_being_created(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_t *fb = start(1, 2);
+    kr_fb_t *fb = fbh_start(1, 2);
     kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = 2, .perr_cnt = 1,
                         .perr = {{"t", -1, KR_KERR_LEADER_NOT_AVAILABLE}}};
     kr_fb_script(fb, KR_API_Metadata, &a);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 400, NULL), 0);
+    fbh_open(&h, fb, 400, NULL);
     produce_range(&h, 0, 400, 2);
-    assert_int_equal(kr_flush(h.p, 30000), 0);
-    check_exact(&h, 0, "t", 400);
-    check_no_violations(fb);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_flush_exact(&h, 30000, 400);
+    fbh_finish(&h);
 }
 
 /* InitProducerId: a retriable error is retried until it is granted. */
@@ -547,20 +504,19 @@ static void test_initpid_retriable(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_t *fb = start(1, 1);
+    kr_fb_t *fb = fbh_start(1, 1);
     kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = 3, .perr_cnt = 1,
                         .perr = {{NULL, -1, KR_KERR_COORDINATOR_LOAD_IN_PROGRESS}}};
     kr_fb_script(fb, KR_API_InitProducerId, &a);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 100, NULL), 0);
+    fbh_open(&h, fb, 100, NULL);
     produce_range(&h, 0, 100, 1);
     assert_int_equal(kr_flush(h.p, 30000), 0);
     check_exact(&h, 0, "t", 100);
     kr_fb_pid_t pids[8];
     assert_int_equal(kr_fb_pids(fb, pids, 8), 4);
     check_no_violations(fb);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /*
@@ -572,12 +528,12 @@ static void test_initpid_retriable_backs_off(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_t *fb = start(1, 1);
+    kr_fb_t *fb = fbh_start(1, 1);
     kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = -1, .perr_cnt = 1,
                         .perr = {{NULL, -1, KR_KERR_COORDINATOR_LOAD_IN_PROGRESS}}};
     kr_fb_script(fb, KR_API_InitProducerId, &a);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 10, NULL), 0);
+    fbh_open(&h, fb, 10, NULL);
     produce_range(&h, 0, 1, 1);
     assert_int_equal(kr_flush(h.p, 500), KR_ETIMEDOUT);
     int64_t n = kr_fb_requests(fb, KR_API_InitProducerId);
@@ -593,12 +549,12 @@ static void test_initpid_fatal(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_t *fb = start(1, 1);
+    kr_fb_t *fb = fbh_start(1, 1);
     kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = -1, .perr_cnt = 1,
                         .perr = {{NULL, -1, KR_KERR_CLUSTER_AUTHORIZATION_FAILED}}};
     kr_fb_script(fb, KR_API_InitProducerId, &a);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 100, NULL), 0);
+    fbh_open(&h, fb, 100, NULL);
     produce_range(&h, 0, 20, 1);
     assert_int_equal(kr_flush(h.p, 10000), 0);
     assert_int_equal(h.failed, 20);
@@ -606,8 +562,7 @@ static void test_initpid_fatal(void **state)
         assert_string_equal(h.dr[k].error_name, "CLUSTER_AUTHORIZATION_FAILED");
     assert_int_equal(kr_fbh_produce(&h, "t", 0, 21, 10), KR_EFATAL);
     assert_int_equal(kr_fb_log_len(fb, 0, 0), 0);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /*

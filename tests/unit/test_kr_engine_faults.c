@@ -41,25 +41,17 @@ static const char *kind_name(int k)
 static uint64_t run_scripted(int16_t api_key, const kr_fb_action_t *a, uint64_t n, int32_t parts,
                              const char *const *settings)
 {
-    kr_fb_conf_t fc;
-    kr_fb_conf_defaults(&fc);
-    kr_fb_conf_topic(&fc, "t", parts);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
+    kr_fb_t *fb = fbh_start(1, parts);
     kr_fb_script(fb, api_key, a);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, n, settings), 0);
-    for (uint64_t i = 0; i < n; i++)
-        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % (uint64_t)parts), i, 100), 0);
-    assert_int_equal(kr_flush(h.p, 30000), 0);
+    fbh_open(&h, fb, n, settings);
+    fbh_produce_range(&h, 0, n, parts, 100);
+    fbh_flush_exact(&h, 30000, n);
     assert_int_equal(h.dr_cnt, n);
-    check_exact(&h, 0, "t", n);
-    check_no_violations(fb);
     assert_int_equal(kr_fb_script_left(fb, api_key), 0); /* the fault did happen */
     kr_stats_t st;
     kr_stats(h.p, &st);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
     return st.retries;
 }
 
@@ -68,28 +60,20 @@ static void test_one_byte_pieces(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_conf_t fc;
-    kr_fb_conf_defaults(&fc);
-    kr_fb_conf_topic(&fc, "t", 4);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
+    kr_fb_t *fb = fbh_start(1, 4);
     kr_fb_action_t a = {.kind = KR_FB_PIECES, .piece = 1, .pause_ms = 0, .count = -1};
     kr_fb_script(fb, KR_API_ApiVersions, &a);
     kr_fb_script(fb, KR_API_Metadata, &a);
     kr_fb_script(fb, KR_API_InitProducerId, &a);
     kr_fb_script(fb, KR_API_Produce, &a);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 2000, NULL), 0);
-    for (uint64_t i = 0; i < 2000; i++)
-        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % 4), i, 100), 0);
-    assert_int_equal(kr_flush(h.p, 30000), 0);
-    check_exact(&h, 0, "t", 2000);
-    check_no_violations(fb);
+    fbh_open(&h, fb, 2000, NULL);
+    fbh_produce_range(&h, 0, 2000, 4, 100);
+    fbh_flush_exact(&h, 30000, 2000);
     kr_stats_t st;
     kr_stats(h.p, &st);
     assert_int_equal(st.retries, 0);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /* Pieces with pauses: the engine waits for the rest of a frame. */
@@ -145,25 +129,17 @@ static void test_produce_fault_mid_stream(void **state)
     static const char *const set[] = {"batch.size", "4096", "linger.ms", "20", NULL};
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         print_message("Produce response mid-stream: %s\n", kind_name(kinds[i]));
-        kr_fb_conf_t fc;
-        kr_fb_conf_defaults(&fc);
-        kr_fb_conf_topic(&fc, "t", 2);
-        kr_fb_t *fb = kr_fb_start(&fc);
-        assert_non_null(fb);
+        kr_fb_t *fb = fbh_start(1, 2);
         kr_fb_action_t ok = {.kind = KR_FB_DELAY, .delay_ms = 20, .count = 4};
         kr_fb_action_t bad = {.kind = kinds[i]};
         kr_fb_script(fb, KR_API_Produce, &ok);
         kr_fb_script(fb, KR_API_Produce, &bad);
         kr_fbh_t h;
-        assert_int_equal(kr_fbh_open(&h, fb, 20000, set), 0);
-        for (uint64_t k = 0; k < 20000; k++)
-            assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(k % 2), k, 60), 0);
-        assert_int_equal(kr_flush(h.p, 30000), 0);
-        check_exact(&h, 0, "t", 20000);
-        check_no_violations(fb);
+        fbh_open(&h, fb, 20000, set);
+        fbh_produce_range(&h, 0, 20000, 2, 60);
+        fbh_flush_exact(&h, 30000, 20000);
         assert_int_equal(kr_fb_script_left(fb, KR_API_Produce), 0);
-        kr_fbh_close(&h, 1000);
-        kr_fb_stop(fb);
+        fbh_finish(&h);
     }
 }
 
@@ -190,15 +166,11 @@ static void test_request_timeout_then_retry(void **state)
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
     static const char *const set[] = {"request.timeout.ms", "400", NULL};
-    kr_fb_conf_t fc;
-    kr_fb_conf_defaults(&fc);
-    kr_fb_conf_topic(&fc, "t", 1);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
+    kr_fb_t *fb = fbh_start(1, 1);
     kr_fb_action_t a = {.kind = KR_FB_NO_ANSWER};
     kr_fb_script(fb, KR_API_Produce, &a);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 10, set), 0);
+    fbh_open(&h, fb, 10, set);
     int64_t t0 = kr_fbh_now_ms();
     assert_int_equal(kr_fbh_produce(&h, "t", 0, 0, 100), 0);
     assert_int_equal(kr_flush(h.p, 10000), 0);
@@ -211,8 +183,7 @@ static void test_request_timeout_then_retry(void **state)
     kr_stats(h.p, &st);
     assert_int_equal(st.retries, 1);
     check_no_violations(fb);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /* A broker that never answers again: records fail once delivery.timeout.ms passes. */
@@ -222,18 +193,13 @@ static void test_never_recovers(void **state)
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
     static const char *const set[] = {"request.timeout.ms", "300", "delivery.timeout.ms", "1500",
                                       NULL};
-    kr_fb_conf_t fc;
-    kr_fb_conf_defaults(&fc);
-    kr_fb_conf_topic(&fc, "t", 2);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
+    kr_fb_t *fb = fbh_start(1, 2);
     kr_fb_action_t a = {.kind = KR_FB_NO_ANSWER, .count = -1};
     kr_fb_script(fb, KR_API_Produce, &a);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 100, set), 0);
+    fbh_open(&h, fb, 100, set);
     int64_t t0 = kr_fbh_now_ms();
-    for (uint64_t i = 0; i < 100; i++)
-        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % 2), i, 100), 0);
+    fbh_produce_range(&h, 0, 100, 2, 100);
     assert_int_equal(kr_flush(h.p, 15000), 0);
     int64_t took = kr_fbh_now_ms() - t0;
     assert_int_equal(h.failed, 100);
@@ -249,8 +215,7 @@ static void test_never_recovers(void **state)
     assert_true(st.retries >= 2);
     assert_true(kr_fb_connections(fb, 1) >= 3);
     check_no_violations(fb);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /* A port where nobody listens. */
@@ -276,7 +241,7 @@ static void test_unreachable_bootstrap(void **state)
     const char *const set[] = {"bootstrap.servers", boot, "request.timeout.ms", "300",
                                "delivery.timeout.ms", "1200", NULL};
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, NULL, 100, set), 0);
+    fbh_open(&h, NULL, 100, set);
     for (uint64_t i = 0; i < 50; i++)
         assert_int_equal(kr_fbh_produce(&h, "t", KR_PARTITION_ANY, i, 100), 0);
     int64_t t0 = kr_fbh_now_ms();
@@ -329,7 +294,7 @@ static void test_connect_blackhole(void **state)
                                "socket.connection.setup.timeout.ms", "200",
                                "delivery.timeout.ms", "1500", NULL};
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, NULL, 10, set), 0);
+    fbh_open(&h, NULL, 10, set);
     for (uint64_t i = 0; i < 5; i++)
         assert_int_equal(kr_fbh_produce(&h, "t", KR_PARTITION_ANY, i, 100), 0);
     int64_t t0 = kr_fbh_now_ms();
@@ -351,12 +316,7 @@ static void test_fault_storm(void **state)
     kr_fbh_watchdog(TEST_LIMIT_S * 2, __func__);
     static const char *const set[] = {"request.timeout.ms", "300", "batch.size", "4096",
                                       "linger.ms", "5", NULL};
-    kr_fb_conf_t fc;
-    kr_fb_conf_defaults(&fc);
-    fc.nodes = 2;
-    kr_fb_conf_topic(&fc, "t", 6);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
+    kr_fb_t *fb = fbh_start(2, 6);
     static const int kinds[] = {KR_FB_GARBAGE, KR_FB_TRUNCATE, KR_FB_CLOSE, KR_FB_BAD_CORR,
                                 KR_FB_OVERSIZE, KR_FB_NO_ANSWER, KR_FB_GARBAGE_RAW};
     for (int round = 0; round < 3; round++) {
@@ -370,15 +330,11 @@ static void test_fault_storm(void **state)
     }
     kr_fbh_t h;
     enum { N = 30000 };
-    assert_int_equal(kr_fbh_open(&h, fb, N, set), 0);
-    for (uint64_t k = 0; k < N; k++)
-        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(k % 6), k, 40), 0);
-    assert_int_equal(kr_flush(h.p, 60000), 0);
-    check_exact(&h, 0, "t", N);
-    check_no_violations(fb);
+    fbh_open(&h, fb, N, set);
+    fbh_produce_range(&h, 0, N, 6, 40);
+    fbh_flush_exact(&h, 60000, N);
     print_message("faults left unused: %d\n", kr_fb_script_left(fb, KR_API_Produce));
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /* A bootstrap list whose first entry is down: the other one serves, nothing lost. */
@@ -386,23 +342,15 @@ static void test_bootstrap_first_entry_down(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_conf_t fc;
-    kr_fb_conf_defaults(&fc);
-    kr_fb_conf_topic(&fc, "t", 2);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
+    kr_fb_t *fb = fbh_start(1, 2);
     char boot[128];
     snprintf(boot, sizeof(boot), "127.0.0.1:%d,%s", closed_port(), kr_fb_bootstrap(fb));
     const char *const set[] = {"bootstrap.servers", boot, NULL};
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 500, set), 0);
-    for (uint64_t i = 0; i < 500; i++)
-        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % 2), i, 50), 0);
-    assert_int_equal(kr_flush(h.p, 20000), 0);
-    check_exact(&h, 0, "t", 500);
-    check_no_violations(fb);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_open(&h, fb, 500, set);
+    fbh_produce_range(&h, 0, 500, 2, 50);
+    fbh_flush_exact(&h, 20000, 500);
+    fbh_finish(&h);
 }
 
 /*
@@ -432,20 +380,11 @@ static void test_partial_sends(void **state)
     static const char *const set[] = {"send.buffer.bytes", "4096", "receive.buffer.bytes", "4096",
                                       "batch.size", "131072", "linger.ms", "20",
                                       "compression.type", "none", NULL};
-    kr_fb_conf_t fc;
-    kr_fb_conf_defaults(&fc);
-    kr_fb_conf_topic(&fc, "t", 3);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 600, set), 0);
-    for (uint64_t i = 0; i < 600; i++)
-        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % 3), i, 3000), 0);
-    assert_int_equal(kr_flush(h.p, 30000), 0);
-    check_exact(&h, 0, "t", 600);
-    check_no_violations(fb);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_open(&h, fbh_start(1, 3), 600, set);
+    fbh_produce_range(&h, 0, 600, 3, 3000);
+    fbh_flush_exact(&h, 30000, 600);
+    fbh_finish(&h);
 }
 
 /*
@@ -457,17 +396,12 @@ static void test_close_with_requests_in_flight(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_conf_t fc;
-    kr_fb_conf_defaults(&fc);
-    kr_fb_conf_topic(&fc, "t", 2);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
+    kr_fb_t *fb = fbh_start(1, 2);
     kr_fb_action_t a = {.kind = KR_FB_NO_ANSWER, .count = -1};
     kr_fb_script(fb, KR_API_Produce, &a);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 100, NULL), 0);
-    for (uint64_t i = 0; i < 40; i++)
-        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % 2), i, 100), 0);
+    fbh_open(&h, fb, 100, NULL);
+    fbh_produce_range(&h, 0, 40, 2, 100);
     /* until the fake has seen the Produce requests: they are in flight */
     int64_t until = kr_fbh_now_ms() + 5000;
     while (kr_fb_requests(fb, KR_API_Produce) < 1 && kr_fbh_now_ms() < until)
@@ -485,8 +419,7 @@ static void test_close_with_requests_in_flight(void **state)
     assert_int_equal(h.failed, 40);
     for (size_t i = 0; i < h.dr_cnt; i++)
         assert_int_equal(h.dr[i].err, KR_ETIMEDOUT);
-    kr_fbh_close(&h, 0);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 int main(void)
