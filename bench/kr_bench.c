@@ -39,12 +39,12 @@ typedef struct bench_opts {
 typedef struct bench_result {
     uint64_t ops_per_run;
     int runs;
-    double ns_op_best;   /* CPU ns per op, best run */
+    double ns_op_best; /* CPU ns per op, best run */
     double ns_op_median;
     double bytes_op;
     double records_op;
-    double cpu_share;    /* CPU time / wall time over all runs */
-    double ratio;        /* compression ratio, 0 when the case does not compress */
+    double cpu_share; /* CPU time / wall time over all runs */
+    double ratio;     /* compression ratio, 0 when the case does not compress */
 } bench_result_t;
 
 static const kr_bench_case_t *const tables[] = {
@@ -106,8 +106,7 @@ static int64_t timed_run(const kr_bench_case_t *c, void *st, uint64_t n, kr_benc
 }
 
 /* Finds n so that one run takes about run_ns of CPU. */
-static uint64_t calibrate(const kr_bench_case_t *c, void *st, int64_t run_ns,
-                          kr_bench_tally_t *t)
+static uint64_t calibrate(const kr_bench_case_t *c, void *st, int64_t run_ns, kr_bench_tally_t *t)
 {
     uint64_t n = 1;
     int64_t wall = 0;
@@ -169,14 +168,13 @@ static void print_header(const bench_opts_t *o, int cpu)
 {
     if (o->json || o->list)
         return;
-    printf("kring bench: one thread pinned to CPU %d; CPU time per op, best of N runs%s\n",
-           cpu, o->smoke ? " (smoke: timings mean nothing)" : "");
+    printf("kring bench: one thread pinned to CPU %d; CPU time per op, best of N runs%s\n", cpu,
+           o->smoke ? " (smoke: timings mean nothing)" : "");
     printf("%-30s %11s %13s %10s %13s %9s %6s %5s %4s\n", "case", "ns/op", "ops/s", "MB/s",
            "records/s", "B/op", "spread", "runs", "cpu");
 }
 
-static void print_result(const bench_opts_t *o, const kr_bench_case_t *c,
-                         const bench_result_t *r)
+static void print_result(const bench_opts_t *o, const kr_bench_case_t *c, const bench_result_t *r)
 {
     double ops_s = 1e9 / r->ns_op_best;
     double mb_s = r->bytes_op * ops_s / 1e6;
@@ -188,9 +186,8 @@ static void print_result(const bench_opts_t *o, const kr_bench_case_t *c,
                "\"msgs_per_s\":%.0f,\"bytes_per_op\":%.1f,\"records_per_op\":%.2f,"
                "\"ns_per_record\":%.3f,\"runs\":%d,\"ops_per_run\":%llu,\"cpu_share\":%.3f,"
                "\"ratio\":%.3f,\"smoke\":%s}\n",
-               c->name, c->group, r->ns_op_best, r->ns_op_median, ops_s, mb_s, rec_s,
-               r->bytes_op, r->records_op,
-               r->records_op > 0 ? r->ns_op_best / r->records_op : 0.0, r->runs,
+               c->name, c->group, r->ns_op_best, r->ns_op_median, ops_s, mb_s, rec_s, r->bytes_op,
+               r->records_op, r->records_op > 0 ? r->ns_op_best / r->records_op : 0.0, r->runs,
                (unsigned long long)r->ops_per_run, r->cpu_share, r->ratio,
                o->smoke ? "true" : "false");
     } else {

@@ -15,10 +15,10 @@
 #include <stdint.h>
 
 typedef struct kr_bench_tally {
-    uint64_t bytes;   /* input bytes processed (the MB/s figure) */
-    uint64_t records; /* records processed (the records/s figure); 0 when not records */
-    uint64_t sink;    /* results folded together so the compiler cannot drop the work */
-    uint64_t ratio_in;  /* compression cases: bytes in and out, for the ratio */
+    uint64_t bytes;    /* input bytes processed (the MB/s figure) */
+    uint64_t records;  /* records processed (the records/s figure); 0 when not records */
+    uint64_t sink;     /* results folded together so the compiler cannot drop the work */
+    uint64_t ratio_in; /* compression cases: bytes in and out, for the ratio */
     uint64_t ratio_out;
     int failed;
     char msg[160];

@@ -15,8 +15,7 @@
 static int input_split(kr_input_t *in)
 {
     size_t lines = 0;
-    for (const char *p = in->data; (p = memchr(p, '\n', in->size - (size_t)(p - in->data)));
-         p++)
+    for (const char *p = in->data; (p = memchr(p, '\n', in->size - (size_t)(p - in->data))); p++)
         lines++;
     lines++; /* a last line without newline */
     in->ptr = malloc(lines * sizeof(*in->ptr));

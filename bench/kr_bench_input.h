@@ -30,8 +30,8 @@ typedef struct kr_harness_opts {
     const char *bootstrap;
     const char *topic;
     const char *file;
-    uint64_t count;   /* records to send, cycling through the file's; 0: the file once */
-    int watermarks;   /* --watermarks: print the topic's summed end offsets and exit */
+    uint64_t count; /* records to send, cycling through the file's; 0: the file once */
+    int watermarks; /* --watermarks: print the topic's summed end offsets and exit */
     int settings;
     const char *keys[KR_HARNESS_SETTINGS_MAX];
     const char *values[KR_HARNESS_SETTINGS_MAX];
@@ -50,8 +50,8 @@ long kr_harness_maxrss_kb(void);
 /* What one run did; printed as one JSON line on stdout. */
 typedef struct kr_harness_result {
     const char *client;
-    uint64_t records;   /* handed to the producer */
-    uint64_t acked;     /* delivery reports without error */
+    uint64_t records; /* handed to the producer */
+    uint64_t acked;   /* delivery reports without error */
     uint64_t failed;
     uint64_t bytes;     /* value bytes of the records handed over */
     double wall_s;      /* first produce call to last delivery report */

@@ -121,8 +121,7 @@ static int lz4_setup(void **st, const void *param)
     if (p->mode == MODE_CLOSE_ZSTD) {
         size_t zn = kr_zstd_cws_size(p->accel, p->records_bytes);
         s->zws_mem = aligned_alloc(64, (zn + 63) & ~(size_t)63);
-        s->zws = s->zws_mem != NULL ? kr_zstd_cws_init(s->zws_mem, zn, p->accel,
-                                                       p->records_bytes)
+        s->zws = s->zws_mem != NULL ? kr_zstd_cws_init(s->zws_mem, zn, p->accel, p->records_bytes)
                                     : NULL;
         s->dst_cap = kr_batch_bound(p->records_bytes, KR_CODEC_ZSTD);
         free(s->dst);
@@ -193,16 +192,14 @@ static void lz4_bound_run(void *st, uint64_t n, kr_bench_tally_t *t)
     }
 }
 
-#define P(kib, mode) (&(const lz4_param_t){(size_t)(kib) * 1024, mode, 1})
+#define P(kib, mode) (&(const lz4_param_t){(size_t)(kib)*1024, mode, 1})
 #define PA(accel) (&(const lz4_param_t){256 * 1024, MODE_BOUND, accel})
-#define PZ(kib, level) (&(const lz4_param_t){(size_t)(kib) * 1024, MODE_CLOSE_ZSTD, level})
+#define PZ(kib, level) (&(const lz4_param_t){(size_t)(kib)*1024, MODE_CLOSE_ZSTD, level})
 
 const kr_bench_case_t kr_bench_lz4_cases[] = {
-    {"batch_close_lz4_16KiB", "lz4", lz4_setup, lz4_close_run, lz4_teardown,
-     P(16, MODE_CLOSE_LZ4)},
+    {"batch_close_lz4_16KiB", "lz4", lz4_setup, lz4_close_run, lz4_teardown, P(16, MODE_CLOSE_LZ4)},
     {"lz4_bound_16KiB", "lz4", lz4_setup, lz4_bound_run, lz4_teardown, P(16, MODE_BOUND)},
-    {"batch_close_lz4_64KiB", "lz4", lz4_setup, lz4_close_run, lz4_teardown,
-     P(64, MODE_CLOSE_LZ4)},
+    {"batch_close_lz4_64KiB", "lz4", lz4_setup, lz4_close_run, lz4_teardown, P(64, MODE_CLOSE_LZ4)},
     {"lz4_bound_64KiB", "lz4", lz4_setup, lz4_bound_run, lz4_teardown, P(64, MODE_BOUND)},
     {"batch_close_lz4_256KiB", "lz4", lz4_setup, lz4_close_run, lz4_teardown,
      P(256, MODE_CLOSE_LZ4)},
@@ -218,11 +215,8 @@ const kr_bench_case_t kr_bench_lz4_cases[] = {
     {"batch_close_zstd_64KiB", "lz4", lz4_setup, lz4_close_run, lz4_teardown, PZ(64, 3)},
     {"batch_close_zstd_256KiB", "lz4", lz4_setup, lz4_close_run, lz4_teardown, PZ(256, 3)},
     {"batch_close_zstd_1MiB", "lz4", lz4_setup, lz4_close_run, lz4_teardown, PZ(1024, 3)},
-    {"batch_close_zstd_256KiB_lvl1", "lz4", lz4_setup, lz4_close_run, lz4_teardown,
-     PZ(256, 1)},
-    {"batch_close_zstd_256KiB_lvl-3", "lz4", lz4_setup, lz4_close_run, lz4_teardown,
-     PZ(256, -3)},
-    {"batch_close_zstd_256KiB_lvl9", "lz4", lz4_setup, lz4_close_run, lz4_teardown,
-     PZ(256, 9)},
+    {"batch_close_zstd_256KiB_lvl1", "lz4", lz4_setup, lz4_close_run, lz4_teardown, PZ(256, 1)},
+    {"batch_close_zstd_256KiB_lvl-3", "lz4", lz4_setup, lz4_close_run, lz4_teardown, PZ(256, -3)},
+    {"batch_close_zstd_256KiB_lvl9", "lz4", lz4_setup, lz4_close_run, lz4_teardown, PZ(256, 9)},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };

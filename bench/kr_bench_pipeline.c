@@ -118,8 +118,8 @@ static int pipe_setup(void **st, const void *param)
     }
     char err[256];
     if (rc == 0)
-        rc = kr_producer_new_sink(&s->prod, c, PIPE_TOPIC, PIPE_PARTITIONS,
-                                  PIPE_PRODUCE_VERSION, err, sizeof(err));
+        rc = kr_producer_new_sink(&s->prod, c, PIPE_TOPIC, PIPE_PARTITIONS, PIPE_PRODUCE_VERSION,
+                                  err, sizeof(err));
     kr_conf_destroy(c);
     if (rc == 0 && p->generate) {
         kr_flights_conf_t fc;
@@ -162,8 +162,8 @@ static void pipe_fail(kr_bench_tally_t *t, const char *what, int rc)
 static void pipe_run(void *st, uint64_t n, kr_bench_tally_t *t)
 {
     pipe_state_t *s = st;
-    kr_record_t rec = {.topic = PIPE_TOPIC, .partition = KR_PARTITION_ANY,
-                       .timestamp_ms = KR_TIMESTAMP_NOW};
+    kr_record_t rec = {
+        .topic = PIPE_TOPIC, .partition = KR_PARTITION_ANY, .timestamp_ms = KR_TIMESTAMP_NOW};
     uint64_t acked0 = s->acked;
     int rc = 0;
     const char *what = "kr_produce";
@@ -232,9 +232,9 @@ static void gen_teardown(void *st) { kr_flights_free(st); }
 
 static const size_t gen_natural = 0, gen_100 = 100;
 
-#define PIPE(codec, acks, idem, batch, size, gen)                                          \
+#define PIPE(codec, acks, idem, batch, size, gen)                                                  \
     (&(const pipe_param_t){codec, acks, idem, batch, size, gen, false})
-#define PIPE_STATS(codec, acks, idem, batch)                                                \
+#define PIPE_STATS(codec, acks, idem, batch)                                                       \
     (&(const pipe_param_t){codec, acks, idem, batch, 0, false, true})
 
 const kr_bench_case_t kr_bench_pipeline_cases[] = {

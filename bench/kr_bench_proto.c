@@ -102,8 +102,7 @@ static int append_setup(void **st, const void *param)
     if (s == NULL)
         return -ENOMEM;
     s->mem = malloc(APPEND_BATCH);
-    int rc = s->mem ? kr_bench_pool_init(&s->pool, KR_BENCH_POOL_RECORDS, *record_size)
-                    : -ENOMEM;
+    int rc = s->mem ? kr_bench_pool_init(&s->pool, KR_BENCH_POOL_RECORDS, *record_size) : -ENOMEM;
     if (rc != 0) {
         free(s->mem);
         free(s);
@@ -131,8 +130,7 @@ static void append_run(void *st, uint64_t n, kr_bench_tally_t *t)
         if (rc == KR_EBATCHFULL) {
             t->sink += b.count;
             kr_batch_open(&b, s->mem, APPEND_BATCH, ts);
-            rc = kr_batch_append(&b, ts, r->key, r->key_len, r->value, r->value_len, NULL,
-                                 0);
+            rc = kr_batch_append(&b, ts, r->key, r->key_len, r->value, r->value_len, NULL, 0);
         }
         if (rc != 0) {
             t->failed = 1;
@@ -243,8 +241,8 @@ static void murmur_run(void *st, uint64_t n, kr_bench_tally_t *t)
 }
 
 static const size_t natural = 0, small = 100, key6 = 6, key36 = 36;
-static const crc_param_t crc_hw_1k = {1024, 1}, crc_hw_64k = {65536, 1},
-                         crc_sw_1k = {1024, 0}, crc_sw_64k = {65536, 0};
+static const crc_param_t crc_hw_1k = {1024, 1}, crc_hw_64k = {65536, 1}, crc_sw_1k = {1024, 0},
+                         crc_sw_64k = {65536, 0};
 
 const kr_bench_case_t kr_bench_proto_cases[] = {
     {"varint_encode", "proto", varint_setup, varint_run, free_run, NULL},

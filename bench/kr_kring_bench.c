@@ -58,8 +58,8 @@ static int produce(const kr_harness_opts_t *o, const kr_input_t *in)
     if (p == NULL)
         return 1;
     uint64_t n = o->count ? o->count : in->cnt, bytes = 0;
-    kr_record_t rec = {.topic = o->topic, .partition = KR_PARTITION_ANY,
-                       .timestamp_ms = KR_TIMESTAMP_NOW};
+    kr_record_t rec = {
+        .topic = o->topic, .partition = KR_PARTITION_ANY, .timestamp_ms = KR_TIMESTAMP_NOW};
     double w0 = kr_harness_wall_s(), c0 = kr_harness_cpu_s();
     size_t j = 0;
     for (uint64_t i = 0; i < n; i++) {
@@ -78,8 +78,14 @@ static int produce(const kr_harness_opts_t *o, const kr_input_t *in)
             kr_poll(p, 0);
     }
     int frc = kr_flush(p, 600000);
-    kr_harness_result_t r = {"kring", n, c.acked, c.failed, bytes, kr_harness_wall_s() - w0,
-                             kr_harness_cpu_s() - c0, kr_harness_cpu_s(),
+    kr_harness_result_t r = {"kring",
+                             n,
+                             c.acked,
+                             c.failed,
+                             bytes,
+                             kr_harness_wall_s() - w0,
+                             kr_harness_cpu_s() - c0,
+                             kr_harness_cpu_s(),
                              frc != 0 ? kr_strerror(frc) : c.first_error};
     kr_producer_close(p, 10000);
     kr_harness_print(&r);

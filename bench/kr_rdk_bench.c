@@ -83,8 +83,8 @@ static int watermarks(const kr_harness_opts_t *o)
     long long sum = 0;
     for (int i = 0; i < md->topics[0].partition_cnt; i++) {
         int64_t lo = 0, hi = 0;
-        e = rd_kafka_query_watermark_offsets(rk, o->topic, md->topics[0].partitions[i].id,
-                                             &lo, &hi, 10000);
+        e = rd_kafka_query_watermark_offsets(rk, o->topic, md->topics[0].partitions[i].id, &lo, &hi,
+                                             10000);
         if (e != 0) {
             fprintf(stderr, "kr_rdk_bench: offsets of %s [%d]: %s\n", o->topic,
                     md->topics[0].partitions[i].id, rd_kafka_err2str(e));
@@ -110,8 +110,8 @@ static int produce(const kr_harness_opts_t *o, const kr_input_t *in)
     double w0 = kr_harness_wall_s(), c0 = kr_harness_cpu_s();
     size_t j = 0;
     for (uint64_t i = 0; i < n; i++) {
-        while (rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, 0, (void *)in->ptr[j], in->len[j],
-                                NULL, 0, NULL) != 0) {
+        while (rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, 0, (void *)in->ptr[j], in->len[j], NULL,
+                                0, NULL) != 0) {
             if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                 fprintf(stderr, "kr_rdk_bench: produce: %s\n",
                         rd_kafka_err2str(rd_kafka_last_error()));
@@ -125,9 +125,15 @@ static int produce(const kr_harness_opts_t *o, const kr_input_t *in)
             rd_kafka_poll(rk, 0);
     }
     rd_kafka_flush(rk, 600000);
-    kr_harness_result_t r = {"librdkafka", n, c.acked, c.failed, bytes,
-                             kr_harness_wall_s() - w0, kr_harness_cpu_s() - c0,
-                             kr_harness_cpu_s(), c.first_error};
+    kr_harness_result_t r = {"librdkafka",
+                             n,
+                             c.acked,
+                             c.failed,
+                             bytes,
+                             kr_harness_wall_s() - w0,
+                             kr_harness_cpu_s() - c0,
+                             kr_harness_cpu_s(),
+                             c.first_error};
     rd_kafka_topic_destroy(rkt);
     rd_kafka_destroy(rk);
     kr_harness_print(&r);

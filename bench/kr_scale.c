@@ -31,10 +31,10 @@ typedef struct scale {
     int topics;
     int parts;
     int per_part;
-    uint8_t *seen;      /* [topic][partition][offset]: reports per offset */
+    uint8_t *seen; /* [topic][partition][offset]: reports per offset */
     uint64_t acked;
     uint64_t failed;
-    uint64_t bad;       /* reports for an offset out of range */
+    uint64_t bad; /* reports for an offset out of range */
     int first_err;
 } scale_t;
 
@@ -49,8 +49,7 @@ static void on_dr(const kr_delivery_t *d, void *ctx)
         return;
     }
     s->acked++;
-    if (d->partition < 0 || d->partition >= s->parts || d->offset < 0 ||
-        d->offset >= s->per_part) {
+    if (d->partition < 0 || d->partition >= s->parts || d->offset < 0 || d->offset >= s->per_part) {
         s->bad++;
         return;
     }
@@ -121,7 +120,7 @@ int main(int argc, char **argv)
         return usage();
     size_t n = (size_t)s.topics * (size_t)s.parts * (size_t)s.per_part;
     s.seen = calloc(n, 1);
-    char (*names)[64] = calloc((size_t)s.topics, 64);
+    char(*names)[64] = calloc((size_t)s.topics, 64);
     if (s.seen == NULL || names == NULL)
         return 2;
     for (int t = 0; t < s.topics; t++)
@@ -129,8 +128,10 @@ int main(int argc, char **argv)
     long rss0 = rss_kib();
     kr_conf_t *c = kr_conf_new();
     char err[512];
-    const char *kv[][2] = {{"bootstrap.servers", bootstrap}, {"linger.ms", "5"},
-                           {"metadata.max.age.ms", "1000"}, {"acks", "all"}};
+    const char *kv[][2] = {{"bootstrap.servers", bootstrap},
+                           {"linger.ms", "5"},
+                           {"metadata.max.age.ms", "1000"},
+                           {"acks", "all"}};
     for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
         if (kr_conf_set(c, kv[i][0], kv[i][1], err, sizeof(err)) != 0) {
             fprintf(stderr, "kr_scale: %s\n", err);
@@ -149,8 +150,11 @@ int main(int argc, char **argv)
     for (int r = 0; r < s.per_part; r++)
         for (int t = 0; t < s.topics; t++)
             for (int q = 0; q < s.parts; q++) {
-                kr_record_t rec = {.topic = names[t], .partition = q, .value = value,
-                                   .value_len = sizeof(value), .timestamp_ms = KR_TIMESTAMP_NOW,
+                kr_record_t rec = {.topic = names[t],
+                                   .partition = q,
+                                   .value = value,
+                                   .value_len = sizeof(value),
+                                   .timestamp_ms = KR_TIMESTAMP_NOW,
                                    .opaque = (void *)(uintptr_t)t};
                 int rc;
                 while ((rc = kr_produce(p, &rec)) == KR_EQUEUEFULL)
@@ -177,8 +181,8 @@ int main(int argc, char **argv)
         missing += s.seen[i] == 0;
         dup += s.seen[i] > 1;
     }
-    bool exact = frc == 0 && s.failed == 0 && s.bad == 0 && missing == 0 && dup == 0 &&
-                 s.acked == n;
+    bool exact =
+        frc == 0 && s.failed == 0 && s.bad == 0 && missing == 0 && dup == 0 && s.acked == n;
     printf("{\"topics\":%d,\"partitions\":%d,\"records\":%zu,\"acked\":%llu,\"failed\":%llu,"
            "\"missing\":%llu,\"duplicates\":%llu,\"out_of_range\":%llu,\"exact\":%s,"
            "\"deliver_s\":%.2f,\"rss_before_kib\":%ld,\"rss_after_kib\":%ld,"

@@ -77,12 +77,12 @@ static int run_case(const bench_case_t *c, uint64_t records)
     double mbps = (double)bytes / s / 1048576.0;
     double rps = (double)records / s;
     double cpu_share = (double)(c1 - c0) / (double)(w1 - w0);
-    printf("%-20s %8.1f ns/op %10.1f MB/s %14.0f records/s  %6.1f B/record  cpu %3.0f%%\n",
-           c->name, ns_op, mbps, rps, (double)bytes / (double)records, cpu_share * 100);
+    printf("%-20s %8.1f ns/op %10.1f MB/s %14.0f records/s  %6.1f B/record  cpu %3.0f%%\n", c->name,
+           ns_op, mbps, rps, (double)bytes / (double)records, cpu_share * 100);
     printf("{\"bench\":\"%s\",\"ns_per_op\":%.2f,\"mb_per_s\":%.1f,\"msgs_per_s\":%.0f,"
            "\"bytes_per_msg\":%.1f,\"key_bytes\":%llu,\"cpu_share\":%.3f}\n",
-           c->name, ns_op, mbps, rps, (double)bytes / (double)records,
-           (unsigned long long)keys, cpu_share);
+           c->name, ns_op, mbps, rps, (double)bytes / (double)records, (unsigned long long)keys,
+           cpu_share);
     return 0;
 }
 

@@ -12,8 +12,8 @@
  * names, at every authentication (so a token refreshed on disk is picked up before the
  * broker's session ends). Surrounding white space is dropped.
  */
-static int cli_token_cb(char *token, size_t cap, int64_t *lifetime_ms, char *errstr,
-                        size_t errlen, void *ctx)
+static int cli_token_cb(char *token, size_t cap, int64_t *lifetime_ms, char *errstr, size_t errlen,
+                        void *ctx)
 {
     const char *path = ctx;
     *lifetime_ms = 0;
@@ -63,7 +63,8 @@ kr_conf_t *kr_cli_conf_build(const kr_cli_opts_t *o, char *err, size_t errlen)
         if (rc != 0 && s->file != NULL) {
             /* A file's values may be secrets: name the place and the key only. */
             snprintf(err, errlen, "%s:%d: %s: %s", s->file, s->line, s->key,
-                     rc == KR_ECONFIG && why[0] != '\0' && kr_cli_after_prefix(why, "unknown") != NULL
+                     rc == KR_ECONFIG && why[0] != '\0' &&
+                             kr_cli_after_prefix(why, "unknown") != NULL
                          ? "unknown setting"
                          : "the producer refused this value (not shown)");
             kr_conf_destroy(conf);

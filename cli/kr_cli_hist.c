@@ -52,8 +52,7 @@ void kr_hist_merge(kr_hist_t *dst, const kr_hist_t *src)
         dst->max = src->max;
     if (src->min < dst->min)
         dst->min = src->min;
-    dst->sum_ns = dst->sum_ns + src->sum_ns < dst->sum_ns ? UINT64_MAX
-                                                         : dst->sum_ns + src->sum_ns;
+    dst->sum_ns = dst->sum_ns + src->sum_ns < dst->sum_ns ? UINT64_MAX : dst->sum_ns + src->sum_ns;
 }
 
 void kr_hist_delta(kr_hist_t *out, const kr_hist_t *cur, const kr_hist_t *prev)

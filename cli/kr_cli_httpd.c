@@ -41,8 +41,10 @@ static int send_all(int fd, const char *p, size_t n)
 static void respond(int fd, const char *status, const char *type, const char *body, size_t len)
 {
     char head[256];
-    int n = snprintf(head, sizeof(head), "HTTP/1.1 %s\r\nContent-Type: %s\r\n"
-                     "Content-Length: %zu\r\nConnection: close\r\n\r\n", status, type, len);
+    int n = snprintf(head, sizeof(head),
+                     "HTTP/1.1 %s\r\nContent-Type: %s\r\n"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+                     status, type, len);
     if (send_all(fd, head, (size_t)n) == 0)
         send_all(fd, body, len);
 }

@@ -67,8 +67,7 @@ static void origin(char *buf, size_t len, const kr_metadata_t *md)
     if (ob == NULL)
         snprintf(buf, len, "%d: bootstrap", md->orig_node_id);
     else
-        snprintf(buf, len, "%d: %s:%d/%d", md->orig_node_id, ob->host, ob->port,
-                 md->orig_node_id);
+        snprintf(buf, len, "%d: %s:%d/%d", md->orig_node_id, ob->host, ob->port, md->orig_node_id);
 }
 
 static void text_topic(FILE *f, const kr_metadata_topic_t *t)
@@ -96,8 +95,7 @@ static void text(FILE *f, const kr_metadata_t *md, const char *topic)
 {
     char from[300];
     origin(from, sizeof(from), md);
-    fprintf(f, "Metadata for %s (from broker %s):\n", topic != NULL ? topic : "all topics",
-            from);
+    fprintf(f, "Metadata for %s (from broker %s):\n", topic != NULL ? topic : "all topics", from);
     if (md->cluster_id != NULL)
         fprintf(f, " cluster %s\n", md->cluster_id);
     fprintf(f, " %d brokers:\n", md->broker_cnt);
@@ -171,8 +169,8 @@ static void json(FILE *f, const kr_metadata_t *md, const char *topic)
     int32_t *bi = sorted(md->broker_cnt, cmp_broker);
     for (int32_t i = 0; i < md->broker_cnt; i++) {
         const kr_metadata_broker_t *b = &md->brokers[AT(bi, i)];
-        fprintf(f, "%s{\"id\":%d,\"name\":\"%s:%d\"}", i == 0 ? "" : ",", b->node_id,
-                b->host, b->port);
+        fprintf(f, "%s{\"id\":%d,\"name\":\"%s:%d\"}", i == 0 ? "" : ",", b->node_id, b->host,
+                b->port);
     }
     free(bi);
     fputs("],\"topics\":[", f);
@@ -236,8 +234,7 @@ int kr_cli_metadata(const kr_cli_opts_t *o)
     kr_producer_close(p, 0);
     if (rc != 0 || !c.called) {
         fprintf(stderr, "kring metadata: %s: %s\n", o->bootstrap,
-                rc == KR_ETIMEDOUT ? "no broker answered within --timeout-ms"
-                                   : kr_strerror(rc));
+                rc == KR_ETIMEDOUT ? "no broker answered within --timeout-ms" : kr_strerror(rc));
         return KR_CLI_EXIT_FAIL;
     }
     fflush(stdout);

@@ -10,7 +10,7 @@
 
 /* Delivery-latency bucket bounds, seconds. */
 static const double lat_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                    0.25,   0.5,   1,      2.5,   5,    10,   30,    60};
+                                    0.25,   0.5,   1,      2.5,   5,    10,    30,   60};
 #define LAT_BOUNDS (sizeof(lat_bounds) / sizeof(lat_bounds[0]))
 
 void kr_cli_text_free(kr_cli_text_t *t)
@@ -105,8 +105,7 @@ static void gauge(kr_cli_text_t *t, const kr_cli_metrics_in_t *in, const char *n
 static void render_latency(kr_cli_text_t *t, const kr_cli_metrics_in_t *in)
 {
     const char *name = "kring_delivery_latency_seconds";
-    family(t, name, "histogram",
-           "From a record's planned send time to its acknowledgement.");
+    family(t, name, "histogram", "From a record's planned send time to its acknowledgement.");
     const kr_hist_t *h = in->latency;
     uint64_t cum = 0;
     uint32_t i = 0;
@@ -190,23 +189,45 @@ static int brokers_of(const kr_cli_metrics_in_t *in, int32_t *ids)
     return n;
 }
 
-enum bfield { B_REQ, B_INFLIGHT, B_RECONN, B_OUT, B_IN, B_THROTTLE, B_CONN, B_P50, B_P99,
-              B_SUM, B_CNT };
+enum bfield {
+    B_REQ,
+    B_INFLIGHT,
+    B_RECONN,
+    B_OUT,
+    B_IN,
+    B_THROTTLE,
+    B_CONN,
+    B_P50,
+    B_P99,
+    B_SUM,
+    B_CNT
+};
 
 static double broker_value(const kr_broker_stats_t *b, int f)
 {
     switch (f) {
-    case B_REQ: return (double)b->requests;
-    case B_INFLIGHT: return b->in_flight;
-    case B_RECONN: return (double)b->reconnects;
-    case B_OUT: return (double)b->bytes_out;
-    case B_IN: return (double)b->bytes_in;
-    case B_THROTTLE: return (double)b->throttle_ms / 1e3;
-    case B_CONN: return b->connected ? 1 : 0;
-    case B_P50: return (double)b->rtt_us_p50 / 1e6;
-    case B_P99: return (double)b->rtt_us_p99 / 1e6;
-    case B_SUM: return (double)b->rtt_us_sum / 1e6;
-    default: return (double)b->responses;
+    case B_REQ:
+        return (double)b->requests;
+    case B_INFLIGHT:
+        return b->in_flight;
+    case B_RECONN:
+        return (double)b->reconnects;
+    case B_OUT:
+        return (double)b->bytes_out;
+    case B_IN:
+        return (double)b->bytes_in;
+    case B_THROTTLE:
+        return (double)b->throttle_ms / 1e3;
+    case B_CONN:
+        return b->connected ? 1 : 0;
+    case B_P50:
+        return (double)b->rtt_us_p50 / 1e6;
+    case B_P99:
+        return (double)b->rtt_us_p99 / 1e6;
+    case B_SUM:
+        return (double)b->rtt_us_sum / 1e6;
+    default:
+        return (double)b->responses;
     }
 }
 
@@ -287,12 +308,18 @@ static const kr_partition_stats_t *part_of(const kr_cli_pub_t *pub, int32_t id)
 static double part_value(const kr_partition_stats_t *ps, int f)
 {
     switch (f) {
-    case P_ACKED: return (double)ps->records_acked;
-    case P_BYTES: return (double)ps->bytes_acked;
-    case P_FAILED: return (double)ps->records_failed;
-    case P_BATCHES: return (double)ps->batches_acked;
-    case P_RETRIES: return (double)ps->retries;
-    default: return ps->leader;
+    case P_ACKED:
+        return (double)ps->records_acked;
+    case P_BYTES:
+        return (double)ps->bytes_acked;
+    case P_FAILED:
+        return (double)ps->records_failed;
+    case P_BATCHES:
+        return (double)ps->batches_acked;
+    case P_RETRIES:
+        return (double)ps->retries;
+    default:
+        return ps->leader;
     }
 }
 
@@ -392,8 +419,7 @@ void kr_cli_metrics_render(kr_cli_text_t *t, const kr_cli_metrics_in_t *in)
             (double)in->sent);
     counter(t, in, "kring_records_acked_total", "Records acknowledged by Kafka.",
             (double)in->acked);
-    counter(t, in, "kring_records_failed_total", "Records refused or failed.",
-            (double)in->failed);
+    counter(t, in, "kring_records_failed_total", "Records refused or failed.", (double)in->failed);
     counter(t, in, "kring_acked_bytes_total", "Key and value bytes acknowledged.",
             (double)in->bytes);
     gauge(t, in, "kring_records_in_flight", "Records sent without a delivery report yet.",

@@ -28,10 +28,10 @@ typedef struct kr_cli_pub {
 } kr_cli_pub_t;
 
 typedef struct kr_cli_metrics_in {
-    const char *instance;     /* the instance label ("I/N"), or NULL for none */
-    const char *topic;        /* the run's topic */
+    const char *instance; /* the instance label ("I/N"), or NULL for none */
+    const char *topic;    /* the run's topic */
     uint32_t producers;
-    uint64_t sent;            /* the CLI's own counts, as the report has them */
+    uint64_t sent; /* the CLI's own counts, as the report has them */
     uint64_t acked;
     uint64_t failed;
     uint64_t in_flight;

@@ -34,7 +34,10 @@ enum {
     O_TIMEOUT,
 };
 
-#define OPT_END {NULL, 0, NULL, 0}
+#define OPT_END                                                                                    \
+    {                                                                                              \
+        NULL, 0, NULL, 0                                                                           \
+    }
 
 static const struct option produce_opts[] = {
     {"bootstrap", required_argument, NULL, 'b'},
@@ -163,15 +166,9 @@ static int parse_scaled(const char *s, uint64_t *out, uint64_t k)
     return 0;
 }
 
-int kr_cli_parse_count(const char *s, uint64_t *out)
-{
-    return parse_scaled(s, out, 1000);
-}
+int kr_cli_parse_count(const char *s, uint64_t *out) { return parse_scaled(s, out, 1000); }
 
-int kr_cli_parse_size(const char *s, uint64_t *out)
-{
-    return parse_scaled(s, out, 1024);
-}
+int kr_cli_parse_size(const char *s, uint64_t *out) { return parse_scaled(s, out, 1024); }
 
 const char *kr_cli_after_prefix(const char *s, const char *prefix)
 {
@@ -241,8 +238,8 @@ int kr_cli_parse_duration(const char *s, int64_t *out_ns)
         return -1;
     if (whole > (uint64_t)INT64_MAX / unit)
         return -1;
-    unsigned __int128 ns = (unsigned __int128)whole * unit +
-                           (unsigned __int128)frac * unit / frac_div;
+    unsigned __int128 ns =
+        (unsigned __int128)whole * unit + (unsigned __int128)frac * unit / frac_div;
     if (ns == 0 || ns > (unsigned __int128)INT64_MAX)
         return -1;
     *out_ns = (int64_t)ns;
@@ -304,13 +301,12 @@ static int add_setting(parse_ctx_t *c, const char *key, size_t key_len, const ch
 }
 
 /* A setting from a properties file: on failure, say where, never the value. */
-static int add_file_setting(parse_ctx_t *c, const char *key, const char *value,
-                            const char *path, int line)
+static int add_file_setting(parse_ctx_t *c, const char *key, const char *value, const char *path,
+                            int line)
 {
     kr_cli_opts_t *o = c->o;
     if (o->setting_cnt == KR_CLI_SETTINGS_MAX)
-        return fail(c, "%s:%d: too many settings (at most %d)", path, line,
-                    KR_CLI_SETTINGS_MAX);
+        return fail(c, "%s:%d: too many settings (at most %d)", path, line, KR_CLI_SETTINGS_MAX);
     const char *k = save_str(c, key, strlen(key));
     const char *v = k == NULL ? NULL : save_str(c, value, strlen(value));
     if (v == NULL)
@@ -336,21 +332,21 @@ static int opt_count(parse_ctx_t *c, int val, const char *arg, uint64_t lo, uint
     if (kr_cli_parse_count(arg, &v) != 0 || v < lo || v > hi) {
         if (lo == 1 && hi == UINT64_MAX)
             return fail(c, "--%s: '%s' is not a positive integer", opt_name(c, val), arg);
-        return fail(c, "--%s: '%s' is not an integer from %llu to %llu", opt_name(c, val),
-                    arg, (unsigned long long)lo, (unsigned long long)hi);
+        return fail(c, "--%s: '%s' is not an integer from %llu to %llu", opt_name(c, val), arg,
+                    (unsigned long long)lo, (unsigned long long)hi);
     }
     *out = v;
     return 0;
 }
 
 /* A size in bytes in [lo, hi], also handed to the engine as plain digits under key. */
-static int opt_size_setting(parse_ctx_t *c, int val, const char *arg, uint64_t lo,
-                            uint64_t hi, const char *key)
+static int opt_size_setting(parse_ctx_t *c, int val, const char *arg, uint64_t lo, uint64_t hi,
+                            const char *key)
 {
     uint64_t v;
     if (kr_cli_parse_size(arg, &v) != 0 || v < lo || v > hi)
-        return fail(c, "--%s: '%s' is not a size from %llu to %llu bytes", opt_name(c, val),
-                    arg, (unsigned long long)lo, (unsigned long long)hi);
+        return fail(c, "--%s: '%s' is not a size from %llu to %llu bytes", opt_name(c, val), arg,
+                    (unsigned long long)lo, (unsigned long long)hi);
     char digits[24];
     snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
     return add_setting(c, key, strlen(key), digits);
@@ -501,8 +497,8 @@ typedef struct config_ctx {
     const char *path;
 } config_ctx_t;
 
-static int add_file_setting(parse_ctx_t *c, const char *key, const char *value,
-                            const char *path, int line);
+static int add_file_setting(parse_ctx_t *c, const char *key, const char *value, const char *path,
+                            int line);
 
 static int config_one(void *ctx, const char *key, const char *value, int line)
 {
@@ -540,8 +536,7 @@ static int apply_number(parse_ctx_t *c, int val, const char *arg)
         return opt_count(c, val, arg, 1, UINT64_MAX, &o->count);
     case O_DURATION:
         if (kr_cli_parse_duration(arg, &ns) != 0)
-            return fail(c, "--duration: '%s' is not a duration like 30s, 500ms, 5m or 1h",
-                        arg);
+            return fail(c, "--duration: '%s' is not a duration like 30s, 500ms, 5m or 1h", arg);
         o->duration_ns = ns;
         return 0;
     case O_RATE:
@@ -737,12 +732,13 @@ static int check_produce(parse_ctx_t *c, const seen_t *s)
     if (o->source == KR_CLI_SRC_STDIN && o->instances > 1)
         return fail(c, "--instance needs --source flights or file:PATH, not stdin");
     if ((uint64_t)o->instances * o->threads > KR_FLIGHTS_PARTS_MAX)
-        return fail(c, "--instance N times --threads must be at most %u",
-                    KR_FLIGHTS_PARTS_MAX);
+        return fail(c, "--instance N times --threads must be at most %u", KR_FLIGHTS_PARTS_MAX);
     uint64_t parts = (uint64_t)o->instances * o->threads;
     if (o->rate != 0 && o->rate < parts)
-        return fail(c, "--rate (%llu) must be at least --threads (%u) times the instances "
-                    "(%u)", (unsigned long long)o->rate, o->threads, o->instances);
+        return fail(c,
+                    "--rate (%llu) must be at least --threads (%u) times the instances "
+                    "(%u)",
+                    (unsigned long long)o->rate, o->threads, o->instances);
     return 0;
 }
 
@@ -767,14 +763,18 @@ static int instance_from_env(parse_ctx_t *c, const seen_t *s)
     if (idx == NULL || idx[0] == '\0')
         return 0;
     if (cnt == NULL || cnt[0] == '\0')
-        return fail(c, "JOB_COMPLETION_INDEX=%s needs KRING_INSTANCES (the Job's "
-                    "completions) to split the records", idx);
+        return fail(c,
+                    "JOB_COMPLETION_INDEX=%s needs KRING_INSTANCES (the Job's "
+                    "completions) to split the records",
+                    idx);
     char both[64];
     snprintf(both, sizeof(both), "%s/%s", idx, cnt);
     if (strlen(idx) + strlen(cnt) + 2 > sizeof(both) ||
         kr_cli_parse_instance(both, &o->instance, &o->instances) != 0)
-        return fail(c, "JOB_COMPLETION_INDEX=%s, KRING_INSTANCES=%s: need 0 <= index < "
-                    "instances <= %u", idx, cnt, KR_CLI_INSTANCES_MAX);
+        return fail(c,
+                    "JOB_COMPLETION_INDEX=%s, KRING_INSTANCES=%s: need 0 <= index < "
+                    "instances <= %u",
+                    idx, cnt, KR_CLI_INSTANCES_MAX);
     return 0;
 }
 

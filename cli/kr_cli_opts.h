@@ -20,8 +20,8 @@
 
 /* Exit codes of the kring program. */
 #define KR_CLI_EXIT_OK 0
-#define KR_CLI_EXIT_FAIL 1   /* records not all acknowledged, or a runtime failure */
-#define KR_CLI_EXIT_USAGE 2  /* bad flags or values */
+#define KR_CLI_EXIT_FAIL 1  /* records not all acknowledged, or a runtime failure */
+#define KR_CLI_EXIT_USAGE 2 /* bad flags or values */
 #define KR_CLI_EXIT_SIGINT 130
 #define KR_CLI_EXIT_SIGTERM 143
 
@@ -30,7 +30,7 @@
 #define KR_CLI_INSTANCES_MAX 65536
 #define KR_CLI_DELIM_MAX 15
 #define KR_CLI_PARTITION_ANY (-1)
-#define KR_CLI_COUNT_DEFAULT 1000000u  /* flights source without -n or --duration */
+#define KR_CLI_COUNT_DEFAULT 1000000u /* flights source without -n or --duration */
 #define KR_CLI_GENERATE_DEFAULT 10u
 #define KR_CLI_META_TIMEOUT_MS 10000
 
@@ -44,7 +44,7 @@ typedef enum kr_cli_src {
     KR_CLI_SRC_FLIGHTS,
     KR_CLI_SRC_FILE,
     KR_CLI_SRC_STDIN,
-    KR_CLI_SRC_PAYLOADS,   /* --payload-file: payloads drawn at random, repeated */
+    KR_CLI_SRC_PAYLOADS, /* --payload-file: payloads drawn at random, repeated */
 } kr_cli_src_t;
 
 #define KR_CLI_FILES_MAX 64 /* --source file:PATH, repeated */
@@ -68,44 +68,44 @@ typedef struct kr_cli_header {
 
 typedef struct kr_cli_opts {
     kr_cli_cmd_t cmd;
-    const char *bootstrap;    /* NULL when not given */
-    const char *topic;        /* NULL when not given */
+    const char *bootstrap; /* NULL when not given */
+    const char *topic;     /* NULL when not given */
     kr_cli_src_t source;
-    const char *path;         /* KR_CLI_SRC_FILE: paths[0]; KR_CLI_SRC_PAYLOADS: the file */
+    const char *path; /* KR_CLI_SRC_FILE: paths[0]; KR_CLI_SRC_PAYLOADS: the file */
     const char *paths[KR_CLI_FILES_MAX]; /* KR_CLI_SRC_FILE: read one after another */
     uint32_t path_cnt;
     char payload_delim[KR_CLI_DELIM_MAX + 1]; /* --payload-delimiter ("\n") */
     size_t payload_delim_len;
-    uint64_t count;           /* records; 0: no limit (then duration or end of input) */
-    int64_t duration_ns;      /* 0: no limit */
-    uint64_t rate;            /* records/s over all threads; 0: as fast as possible */
-    size_t record_size;       /* 0: natural */
-    int32_t partition;        /* or KR_CLI_PARTITION_ANY */
+    uint64_t count;      /* records; 0: no limit (then duration or end of input) */
+    int64_t duration_ns; /* 0: no limit */
+    uint64_t rate;       /* records/s over all threads; 0: as fast as possible */
+    size_t record_size;  /* 0: natural */
+    int32_t partition;   /* or KR_CLI_PARTITION_ANY */
     kr_flights_key_t key;
     char key_delim[KR_CLI_DELIM_MAX + 1];
-    size_t key_delim_len;     /* 0: no key in file/stdin lines */
-    char rec_delim;           /* -D: the byte that ends a file/stdin record ('\n') */
-    const char *fixed_key;    /* -k: every record's key, or NULL */
+    size_t key_delim_len;  /* 0: no key in file/stdin lines */
+    char rec_delim;        /* -D: the byte that ends a file/stdin record ('\n') */
+    const char *fixed_key; /* -k: every record's key, or NULL */
     size_t fixed_key_len;
-    size_t header_cnt;        /* -H: headers on every record */
+    size_t header_cnt; /* -H: headers on every record */
     kr_cli_header_t headers[KR_CLI_HEADERS_MAX];
     uint32_t threads;
-    uint32_t instance;        /* this process's index among instances (--instance I/N) */
-    uint32_t instances;       /* processes sharing the job's records; 1: alone */
+    uint32_t instance;  /* this process's index among instances (--instance I/N) */
+    uint32_t instances; /* processes sharing the job's records; 1: alone */
     uint64_t seed;
     uint32_t fleet;
-    const char *report_json;  /* NULL: no report file */
-    const char *metrics_addr; /* --metrics-addr HOST:PORT, or NULL */
+    const char *report_json;   /* NULL: no report file */
+    const char *metrics_addr;  /* --metrics-addr HOST:PORT, or NULL */
     int64_t metrics_linger_ns; /* serve metrics this long after the run */
-    const char *stats_json;   /* --stats-json FILE, or NULL */
+    const char *stats_json;    /* --stats-json FILE, or NULL */
     int quiet;
     int dry_run;
-    int timeout_ms;           /* metadata */
-    int json;                 /* metadata -J */
+    int timeout_ms; /* metadata */
+    int json;       /* metadata -J */
     size_t setting_cnt;
     kr_cli_setting_t settings[KR_CLI_SETTINGS_MAX];
     size_t strbuf_used;
-    char strbuf[16384];       /* the settings' strings */
+    char strbuf[16384]; /* the settings' strings */
 } kr_cli_opts_t;
 
 /* kr_cli_opts_parse() result besides 0 and -1: --help was asked for. */

@@ -51,20 +51,20 @@ _Static_assert(offsetof(kr_cli_header_t, value_len) == offsetof(kr_header_t, val
 #include "kr_cli_status.h"
 #include "kring.h"
 
-#define RING_BITS_MAX 20          /* at most 2^20 records in flight per producer */
-#define POLL_EVERY 2048           /* records between two kr_poll(p, 0) */
-#define PUBLISH_NS 1000000        /* counters to the main thread at most every 1 ms */
-#define HEALTH_NS 100000000       /* the unreachable-bootstrap check every 100 ms */
-#define STATUS_NS 1000000000      /* the status line, and its p99, every second */
-#define CLOCK_EVERY 64            /* delivery reports of one batch between clock reads */
+#define RING_BITS_MAX 20     /* at most 2^20 records in flight per producer */
+#define POLL_EVERY 2048      /* records between two kr_poll(p, 0) */
+#define PUBLISH_NS 1000000   /* counters to the main thread at most every 1 ms */
+#define HEALTH_NS 100000000  /* the unreachable-bootstrap check every 100 ms */
+#define STATUS_NS 1000000000 /* the status line, and its p99, every second */
+#define CLOCK_EVERY 64       /* delivery reports of one batch between clock reads */
 #define FLUSH_SLICE_MS 100
-#define SLEEP_MIN_NS 200000       /* the shortest sleep of the rate schedule */
+#define SLEEP_MIN_NS 200000 /* the shortest sleep of the rate schedule */
 
 /* A record between kr_produce() and its delivery report. */
 typedef struct slot {
     int64_t planned_ns;
-    uint32_t tag;    /* 0: free; else the record number's high bits, tagged */
-    uint32_t len;    /* key + value bytes */
+    uint32_t tag; /* 0: free; else the record number's high bits, tagged */
+    uint32_t len; /* key + value bytes */
 } slot_t;
 
 typedef struct run run_t;
@@ -81,7 +81,7 @@ typedef struct worker {
 
     /* Written by the worker under pub_mu (trylock), read by the metrics thread. */
     pthread_mutex_t pub_mu;
-    kr_cli_pub_t *pub;       /* NULL without --metrics-addr */
+    kr_cli_pub_t *pub; /* NULL without --metrics-addr */
     kr_hist_t pub_lat;
 
     /* The worker's own. */
@@ -89,28 +89,28 @@ typedef struct worker {
     uint32_t index;
     int cpu;
     kr_producer_t *p;
-    char transport[24];      /* the producer's, once it is created; "" before */
+    char transport[24]; /* the producer's, once it is created; "" before */
     kr_src_t src;
-    uint64_t limit;          /* records this worker sends; 0: until the source ends */
-    uint64_t rate;           /* records/s; 0: unpaced */
+    uint64_t limit; /* records this worker sends; 0: until the source ends */
+    uint64_t rate;  /* records/s; 0: unpaced */
     kr_sched_t sched;
     slot_t *ring;
     uint64_t ring_mask;
     uint32_t ring_bits;
-    uint64_t next;           /* the number the next record gets */
+    uint64_t next; /* the number the next record gets */
     uint64_t sent;
     uint64_t acked;
-    uint64_t failed_dr;      /* failed delivery reports */
-    uint64_t refused;        /* refused by kr_produce() */
+    uint64_t failed_dr; /* failed delivery reports */
+    uint64_t refused;   /* refused by kr_produce() */
     uint64_t bytes_acked;
-    uint64_t bad_reports;    /* reports for no record in flight: an engine bug */
+    uint64_t bad_reports; /* reports for no record in flight: an engine bug */
     uint64_t queue_full;
     uint64_t dry_offset;
     kr_cli_errs_t errs;
     kr_hist_t hist;
-    kr_hist_t hist_prev;     /* hist at the last status tick, for the interval's p99 */
+    kr_hist_t hist_prev; /* hist at the last status tick, for the interval's p99 */
     kr_hist_t hist_tmp;
-    int64_t clock_ns;        /* the clock as the delivery callback last read it */
+    int64_t clock_ns; /* the clock as the delivery callback last read it */
     int clock_stale;
     uint32_t clock_uses;
     int32_t last_partition;
@@ -118,17 +118,17 @@ typedef struct worker {
     int64_t last_publish_ns;
     int64_t last_health_ns;
     int64_t last_status_ns;
-    int64_t end_ns;          /* when the last report arrived (or the worker gave up) */
+    int64_t end_ns; /* when the last report arrived (or the worker gave up) */
     int unknown_topic;
-    int fatal;               /* the run cannot go on: fatal_msg says why */
+    int fatal; /* the run cannot go on: fatal_msg says why */
     char fatal_msg[384];
 } worker_t;
 
 struct run {
     const kr_cli_opts_t *o;
-    uint32_t n;              /* threads */
-    uint32_t part0;          /* the job is split in parts (instances x threads) ... */
-    uint32_t parts;          /* ... and thread t of this process is part part0 + t */
+    uint32_t n;     /* threads */
+    uint32_t part0; /* the job is split in parts (instances x threads) ... */
+    uint32_t parts; /* ... and thread t of this process is part part0 + t */
     worker_t **w;
     kr_cli_map_t maps[KR_CLI_FILES_MAX]; /* file sources (several: read in turn), or the
                                             payload file */
@@ -142,12 +142,12 @@ struct run {
     int64_t start_ns;
     long request_timeout_ms;
     long flush_timeout_ms;
-    _Atomic int stop;        /* stop producing, flush what is in flight */
-    _Atomic int abandon;     /* stop flushing too */
-    int show;                /* the status line is on stderr */
-    FILE *stats_file;        /* --stats-json, appended under stats_mu */
+    _Atomic int stop;    /* stop producing, flush what is in flight */
+    _Atomic int abandon; /* stop flushing too */
+    int show;            /* the status line is on stderr */
+    FILE *stats_file;    /* --stats-json, appended under stats_mu */
     pthread_mutex_t stats_mu;
-    kr_cli_httpd_t *httpd;   /* --metrics-addr; the rest is its thread's own */
+    kr_cli_httpd_t *httpd; /* --metrics-addr; the rest is its thread's own */
     kr_cli_pub_t **snap;
     kr_hist_t snap_lat;
     kr_cli_text_t text;
@@ -197,8 +197,8 @@ static void on_failure(worker_t *w, const kr_delivery_t *d)
     }
     if (d->err == KR_EFATAL && !w->fatal) {
         w->fatal = 1;
-        snprintf(w->fatal_msg, sizeof(w->fatal_msg), "producer %u failed fatally (%s)",
-                 w->index, d->error_name != NULL ? d->error_name : kr_errname(d->err));
+        snprintf(w->fatal_msg, sizeof(w->fatal_msg), "producer %u failed fatally (%s)", w->index,
+                 d->error_name != NULL ? d->error_name : kr_errname(d->err));
         atomic_store(&w->run->stop, 1);
     }
 }
@@ -225,10 +225,7 @@ static void on_delivery(const kr_delivery_t *d, void *ctx)
 
 /* ---- driving the producer ---- */
 
-static inline uint64_t in_flight(const worker_t *w)
-{
-    return w->sent - w->acked - w->failed_dr;
-}
+static inline uint64_t in_flight(const worker_t *w) { return w->sent - w->acked - w->failed_dr; }
 
 static int poll_p(worker_t *w, int timeout_ms)
 {
@@ -249,8 +246,11 @@ static int produce(worker_t *w, const kr_record_t *rec)
     if (w->p != NULL)
         return kr_produce(w->p, rec);
     /* --dry-run: the record is acknowledged on the spot */
-    kr_delivery_t d = {.topic = rec->topic, .partition = 0, .offset = (int64_t)w->dry_offset++,
-                       .timestamp = -1, .opaque = rec->opaque};
+    kr_delivery_t d = {.topic = rec->topic,
+                       .partition = 0,
+                       .offset = (int64_t)w->dry_offset++,
+                       .timestamp = -1,
+                       .opaque = rec->opaque};
     on_delivery(&d, w);
     return 0;
 }
@@ -280,8 +280,8 @@ static void health(worker_t *w, int64_t now)
     }
     w->fatal = 1;
     snprintf(w->fatal_msg, sizeof(w->fatal_msg),
-             "no broker of %s answered within request.timeout.ms (%ld ms)",
-             r->o->bootstrap, r->request_timeout_ms);
+             "no broker of %s answered within request.timeout.ms (%ld ms)", r->o->bootstrap,
+             r->request_timeout_ms);
     atomic_store(&r->stop, 1);
     atomic_store(&r->abandon, 1);
 }
@@ -368,11 +368,11 @@ static void refused(worker_t *w, int rc)
         const kr_cli_opts_t *o = w->run->o;
         w->fatal = 1;
         if (rc == KR_EUNKNOWNPART && o->partition >= 0)
-            snprintf(w->fatal_msg, sizeof(w->fatal_msg), "topic '%s' has no partition %d",
-                     o->topic, o->partition);
+            snprintf(w->fatal_msg, sizeof(w->fatal_msg), "topic '%s' has no partition %d", o->topic,
+                     o->partition);
         else
-            snprintf(w->fatal_msg, sizeof(w->fatal_msg), "kr_produce: %s (%s)",
-                     kr_strerror(rc), kr_errname(rc));
+            snprintf(w->fatal_msg, sizeof(w->fatal_msg), "kr_produce: %s (%s)", kr_strerror(rc),
+                     kr_errname(rc));
     }
     atomic_store(&w->run->stop, 1);
 }
@@ -540,8 +540,10 @@ static void on_stats(const char *json, size_t len, void *ctx)
 static void on_log(int level, const char *line, void *ctx)
 {
     worker_t *w = ctx;
-    const char *what = level <= KR_LOG_ERR ? "error" : level == KR_LOG_WARNING ? "warning"
-                       : level == KR_LOG_DEBUG ? "debug" : "info";
+    const char *what = level <= KR_LOG_ERR       ? "error"
+                       : level == KR_LOG_WARNING ? "warning"
+                       : level == KR_LOG_DEBUG   ? "debug"
+                                                 : "info";
     fprintf(stderr, "%skring produce: producer %u: %s: %s\n", w->run->show ? "\r\033[K" : "",
             w->index, what, line);
 }
@@ -673,8 +675,7 @@ static int open_source(run_t *r, worker_t *w, char *err, size_t errlen)
         return rc;
     }
     if (o->source == KR_CLI_SRC_PAYLOADS) {
-        kr_src_open_sample(&w->src, r->payloads, r->payload_cnt,
-                           o->seed + r->part0 + w->index);
+        kr_src_open_sample(&w->src, r->payloads, r->payload_cnt, o->seed + r->part0 + w->index);
         return 0;
     }
     if (r->map_used) {
@@ -701,8 +702,8 @@ static int open_payloads(run_t *r)
     if (rc > 0)
         return fail_usage("--payload-file: %s is not a regular file%s", o->path, "");
     r->map_cnt = 1;
-    long n = kr_src_payloads_split(&r->maps[0], o->payload_delim, o->payload_delim_len,
-                                   &r->payloads);
+    long n =
+        kr_src_payloads_split(&r->maps[0], o->payload_delim, o->payload_delim_len, &r->payloads);
     if (n < 0)
         return fail_usage("--payload-file: %s: out of memory%s", o->path, "");
     if (n == 0)
@@ -730,7 +731,8 @@ static int open_file(run_t *r)
             return fail_usage("--source: %s%s", err, "");
         if (rc > 0 && o->path_cnt > 1)
             return fail_usage("--source: %s is not a regular file: several files must "
-                              "all be%s", o->paths[i], "");
+                              "all be%s",
+                              o->paths[i], "");
         if (rc > 0)
             break;
         r->map_cnt++;
@@ -864,11 +866,17 @@ static void metrics_render(const char **body, size_t *len, void *ctx)
     snapshot(r, &s);
     char inst[32];
     snprintf(inst, sizeof(inst), "%u/%u", r->o->instance, r->o->instances);
-    kr_cli_metrics_in_t in = {
-        .instance = r->o->instances > 1 ? inst : NULL, .topic = r->o->topic,
-        .producers = r->n, .sent = s.sent, .acked = s.acked, .failed = s.failed,
-        .in_flight = s.in_flight, .bytes = s.bytes, .latency = &r->snap_lat,
-        .pubs = (const kr_cli_pub_t *const *)r->snap, .pub_cnt = r->n};
+    kr_cli_metrics_in_t in = {.instance = r->o->instances > 1 ? inst : NULL,
+                              .topic = r->o->topic,
+                              .producers = r->n,
+                              .sent = s.sent,
+                              .acked = s.acked,
+                              .failed = s.failed,
+                              .in_flight = s.in_flight,
+                              .bytes = s.bytes,
+                              .latency = &r->snap_lat,
+                              .pubs = (const kr_cli_pub_t *const *)r->snap,
+                              .pub_cnt = r->n};
     kr_cli_metrics_render(&r->text, &in);
     *body = r->text.oom ? "# out of memory\n" : r->text.buf;
     *len = r->text.oom ? 16 : r->text.len;
@@ -943,8 +951,9 @@ static void handle_signals(run_t *r, int *seen, int show)
     }
     kr_cli_status_snap_t s;
     snapshot(r, &s);
-    fprintf(stderr, "%skring produce: interrupted; flushing %llu records in flight "
-                    "(again to stop waiting)\n",
+    fprintf(stderr,
+            "%skring produce: interrupted; flushing %llu records in flight "
+            "(again to stop waiting)\n",
             show ? "\r\033[K" : "", (unsigned long long)s.in_flight);
 }
 

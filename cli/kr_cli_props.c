@@ -19,7 +19,7 @@
 typedef struct props {
     const char *name;
     const char *p, *end;
-    int line;          /* of the next natural line */
+    int line; /* of the next natural line */
     char *err;
     size_t errlen;
     char raw[PROPS_RAW_MAX];
@@ -30,8 +30,8 @@ typedef struct props {
 
 static bool blank(char c) { return c == ' ' || c == '\t' || c == '\f'; }
 
-__attribute__((format(printf, 3, 4))) static int props_fail(props_t *s, int line,
-                                                            const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int props_fail(props_t *s, int line, const char *fmt,
+                                                            ...)
 {
     int n = snprintf(s->err, s->errlen, "%s:%d: ", s->name, line);
     if (n >= 0 && (size_t)n < s->errlen) {
@@ -121,8 +121,7 @@ static bool put_utf8(char *out, size_t cap, size_t *n, uint32_t cp)
  * key_mode, stops at the first unescaped '=', ':' or blank. Returns 0, 1 if out is too
  * small, 2 for a bad \u escape.
  */
-static int decode(const char *raw, size_t *i, size_t stop, bool key_mode, char *out,
-                  size_t cap)
+static int decode(const char *raw, size_t *i, size_t stop, bool key_mode, char *out, size_t cap)
 {
     size_t n = 0, k = *i;
     while (k < stop) {
@@ -149,8 +148,8 @@ static int decode(const char *raw, size_t *i, size_t stop, bool key_mode, char *
         } else if (c == '\\') {
             continue; /* a lone backslash at the very end: dropped, as Java does */
         }
-        bool ok = cp < 0x80 && n + 1 <= cap ? (out[n++] = (char)cp, true)
-                                            : put_utf8(out, cap, &n, cp);
+        bool ok =
+            cp < 0x80 && n + 1 <= cap ? (out[n++] = (char)cp, true) : put_utf8(out, cap, &n, cp);
         if (!ok)
             return 1;
     }
@@ -181,15 +180,14 @@ static int setting(props_t *s, int line, kr_props_cb_t *cb, void *ctx)
         i++;
     rc = decode(s->raw, &i, end, false, s->value, KR_PROPS_VALUE_MAX);
     if (rc == 1)
-        return props_fail(s, line, "%s: a value longer than %d bytes", s->key,
-                          KR_PROPS_VALUE_MAX);
+        return props_fail(s, line, "%s: a value longer than %d bytes", s->key, KR_PROPS_VALUE_MAX);
     if (rc == 2)
         return props_fail(s, line, "%s: a bad \\u escape in the value", s->key);
     return cb(ctx, s->key, s->value, line) == 0 ? 0 : -1;
 }
 
-int kr_cli_props_parse(const char *name, const char *text, size_t len, kr_props_cb_t *cb,
-                       void *ctx, char *err, size_t errlen)
+int kr_cli_props_parse(const char *name, const char *text, size_t len, kr_props_cb_t *cb, void *ctx,
+                       char *err, size_t errlen)
 {
     props_t *s = malloc(sizeof(*s));
     if (s == NULL) {
@@ -213,8 +211,7 @@ int kr_cli_props_parse(const char *name, const char *text, size_t len, kr_props_
     return rc;
 }
 
-int kr_cli_props_load(const char *path, kr_props_cb_t *cb, void *ctx, char *err,
-                      size_t errlen)
+int kr_cli_props_load(const char *path, kr_props_cb_t *cb, void *ctx, char *err, size_t errlen)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {

@@ -34,11 +34,10 @@ typedef int kr_props_cb_t(void *ctx, const char *key, const char *value, int lin
  * one-line message in err: "NAME:LINE: ..." (a key without a value is fine: the value is
  * empty). Never echoes a value.
  */
-int kr_cli_props_parse(const char *name, const char *text, size_t len, kr_props_cb_t *cb,
-                       void *ctx, char *err, size_t errlen);
+int kr_cli_props_parse(const char *name, const char *text, size_t len, kr_props_cb_t *cb, void *ctx,
+                       char *err, size_t errlen);
 
 /* Reads path (at most KR_PROPS_FILE_MAX bytes) and parses it. Returns 0 or -1 (err set). */
-int kr_cli_props_load(const char *path, kr_props_cb_t *cb, void *ctx, char *err,
-                      size_t errlen);
+int kr_cli_props_load(const char *path, kr_props_cb_t *cb, void *ctx, char *err, size_t errlen);
 
 #endif

@@ -57,10 +57,7 @@ double kr_cli_report_cpu_ns_per_record(const kr_cli_report_t *r)
     return (r->cpu_user_s + r->cpu_sys_s) * 1e9 / (double)r->records_sent;
 }
 
-static double ms(uint64_t ns)
-{
-    return (double)ns / 1e6;
-}
+static double ms(uint64_t ns) { return (double)ns / 1e6; }
 
 static int has_latency(const kr_cli_report_t *r)
 {
@@ -79,8 +76,8 @@ void kr_cli_report_text(FILE *f, const kr_cli_report_t *r)
         fprintf(f, "transport %s\n", r->transport);
     fprintf(f, "rate      %.0f records/s, %.1f MB/s\n", kr_cli_report_records_per_s(r),
             kr_cli_report_mb_per_s(r));
-    fprintf(f, "cpu       %.3f s user, %.3f s sys, %.0f ns/record\n", r->cpu_user_s,
-            r->cpu_sys_s, kr_cli_report_cpu_ns_per_record(r));
+    fprintf(f, "cpu       %.3f s user, %.3f s sys, %.0f ns/record\n", r->cpu_user_s, r->cpu_sys_s,
+            kr_cli_report_cpu_ns_per_record(r));
     if (has_latency(r)) {
         const kr_hist_t *h = r->latency;
         fprintf(f, "latency   p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms\n",
@@ -98,8 +95,7 @@ void kr_cli_report_text(FILE *f, const kr_cli_report_t *r)
         fprintf(f, "%s %s %llu", i == 0 ? "" : ",", r->errs.e[i].name,
                 (unsigned long long)r->errs.e[i].count);
     if (r->errs.other != 0)
-        fprintf(f, "%s OTHER %llu", r->errs.n == 0 ? "" : ",",
-                (unsigned long long)r->errs.other);
+        fprintf(f, "%s OTHER %llu", r->errs.n == 0 ? "" : ",", (unsigned long long)r->errs.other);
     fputc('\n', f);
 }
 
@@ -120,8 +116,8 @@ void kr_cli_report_json(FILE *f, const kr_cli_report_t *r)
     fprintf(f, "\"bytes\":%llu,\"wall_s\":%.6f,\"records_per_s\":%.1f,\"mb_per_s\":%.3f,",
             (unsigned long long)r->bytes, r->wall_s, kr_cli_report_records_per_s(r),
             kr_cli_report_mb_per_s(r));
-    fprintf(f, "\"cpu_user_s\":%.6f,\"cpu_sys_s\":%.6f,\"cpu_ns_per_record\":%.1f,",
-            r->cpu_user_s, r->cpu_sys_s, kr_cli_report_cpu_ns_per_record(r));
+    fprintf(f, "\"cpu_user_s\":%.6f,\"cpu_sys_s\":%.6f,\"cpu_ns_per_record\":%.1f,", r->cpu_user_s,
+            r->cpu_sys_s, kr_cli_report_cpu_ns_per_record(r));
     fputs("\"latency_ms\":{", f);
     json_ms(f, "p50", r, 0.5);
     fputc(',', f);

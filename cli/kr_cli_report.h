@@ -30,12 +30,12 @@ void kr_cli_errs_merge(kr_cli_errs_t *dst, const kr_cli_errs_t *src);
 uint64_t kr_cli_errs_total(const kr_cli_errs_t *e);
 
 typedef struct kr_cli_report {
-    uint64_t records_sent;    /* accepted by kr_produce() */
+    uint64_t records_sent; /* accepted by kr_produce() */
     uint64_t records_acked;
-    uint64_t records_failed;  /* failed delivery reports and records kr_produce() refused */
-    uint64_t bytes;           /* key + value bytes of the acknowledged records */
-    double wall_s;            /* from the first record's planned time to the last report */
-    double cpu_user_s;        /* the whole process */
+    uint64_t records_failed; /* failed delivery reports and records kr_produce() refused */
+    uint64_t bytes;          /* key + value bytes of the acknowledged records */
+    double wall_s;           /* from the first record's planned time to the last report */
+    double cpu_user_s;       /* the whole process */
     double cpu_sys_s;
     const kr_hist_t *latency; /* ns, acknowledged records only; may be NULL */
     const char *transport;    /* "io_uring", "poll"; NULL for a dry run */
@@ -44,7 +44,7 @@ typedef struct kr_cli_report {
 
 /* Derived figures, 0 when undefined (no wall time, no records). */
 double kr_cli_report_records_per_s(const kr_cli_report_t *r);
-double kr_cli_report_mb_per_s(const kr_cli_report_t *r);        /* MB = 2^20 bytes */
+double kr_cli_report_mb_per_s(const kr_cli_report_t *r);          /* MB = 2^20 bytes */
 double kr_cli_report_cpu_ns_per_record(const kr_cli_report_t *r); /* per record sent */
 
 /* The summary for people: a few aligned lines. */

@@ -79,8 +79,7 @@ static size_t line_start_at(const kr_cli_map_t *m, size_t at)
     return nl == NULL ? m->size : (size_t)(nl + 1 - m->base);
 }
 
-void kr_cli_map_split(const kr_cli_map_t *m, uint32_t n, uint32_t t, size_t *begin,
-                      size_t *end)
+void kr_cli_map_split(const kr_cli_map_t *m, uint32_t n, uint32_t t, size_t *begin, size_t *end)
 {
     assert(n >= 1);
     assert(t < n);
@@ -174,8 +173,7 @@ long kr_src_payloads_split(const kr_cli_map_t *m, const char *delim, size_t deli
     return -ENOMEM;
 }
 
-void kr_src_open_sample(kr_src_t *s, const kr_src_payload_t *payloads, size_t cnt,
-                        uint64_t seed)
+void kr_src_open_sample(kr_src_t *s, const kr_src_payload_t *payloads, size_t cnt, uint64_t seed)
 {
     assert(cnt >= 1);
     src_init(s, KR_SRC_SAMPLE, "", 0);

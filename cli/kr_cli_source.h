@@ -22,7 +22,7 @@
 #define KR_SRC_STREAM_BUF (1u << 20)
 
 typedef struct kr_src_rec {
-    const void *key;     /* NULL: no key */
+    const void *key; /* NULL: no key */
     size_t key_len;
     const void *value;
     size_t value_len;
@@ -31,9 +31,9 @@ typedef struct kr_src_rec {
 /* A regular file mapped read-only, shared by the sources that read its parts. */
 typedef struct kr_cli_map {
     const char *base;
-    size_t size;     /* bytes in use: the whole file, or up to the end of line N */
-    size_t mapped;   /* bytes mapped */
-    char rec_delim;  /* ends a record: '\n' after kr_cli_map_open(); set before limit/split */
+    size_t size;    /* bytes in use: the whole file, or up to the end of line N */
+    size_t mapped;  /* bytes mapped */
+    char rec_delim; /* ends a record: '\n' after kr_cli_map_open(); set before limit/split */
 } kr_cli_map_t;
 
 /*
@@ -46,8 +46,7 @@ int kr_cli_map_open(kr_cli_map_t *m, const char *path, char *err, size_t errlen)
 uint64_t kr_cli_map_limit(kr_cli_map_t *m, uint64_t lines);
 
 /* Part t of n of the mapping: [*begin, *end), both at line starts; the parts tile it. */
-void kr_cli_map_split(const kr_cli_map_t *m, uint32_t n, uint32_t t, size_t *begin,
-                      size_t *end);
+void kr_cli_map_split(const kr_cli_map_t *m, uint32_t n, uint32_t t, size_t *begin, size_t *end);
 
 void kr_cli_map_close(kr_cli_map_t *m);
 
@@ -116,8 +115,7 @@ void kr_src_open_files(kr_src_t *s, const kr_cli_map_t *const *maps, uint32_t ma
 
 /* Records whose values are payloads[0..cnt) (cnt >= 1) drawn at random (seeded), without
  * keys, never ending: the caller counts. payloads must outlive the source. */
-void kr_src_open_sample(kr_src_t *s, const kr_src_payload_t *payloads, size_t cnt,
-                        uint64_t seed);
+void kr_src_open_sample(kr_src_t *s, const kr_src_payload_t *payloads, size_t cnt, uint64_t seed);
 
 /* Lines read from fd (not closed by the source). Returns 0 or -ENOMEM. */
 int kr_src_open_stream(kr_src_t *s, int fd, const char *delim, size_t delim_len);

@@ -25,8 +25,7 @@ _Static_assert(offsetof(kr_header_t, value_len) == offsetof(kr_record_header_t, 
                "header layouts agree");
 
 /* Carves one slot of `bytes` batch bytes and `cap` records from *cur. */
-static void accum_carve(kr_producer_t *p, kr_batch_t *b, uint8_t **cur, size_t bytes,
-                        uint32_t cap)
+static void accum_carve(kr_producer_t *p, kr_batch_t *b, uint8_t **cur, size_t bytes, uint32_t cap)
 {
     memset(b, 0, sizeof(*b));
     b->opaques = (void **)*cur;
@@ -151,8 +150,8 @@ void kr_accum_free(kr_producer_t *p)
 }
 
 /* Takes a free slot (or the jumbo slot) and opens a batch in it. NULL if none is free. */
-static kr_batch_t *accum_open(kr_producer_t *p, kr_topic_t *t, kr_partition_t *part,
-                              int64_t ts, bool jumbo)
+static kr_batch_t *accum_open(kr_producer_t *p, kr_topic_t *t, kr_partition_t *part, int64_t ts,
+                              bool jumbo)
 {
     kr_batch_t *b;
     if (jumbo) {
@@ -354,7 +353,9 @@ static int accum_hold(kr_producer_t *p, kr_topic_t *t, const kr_record_t *rec, i
         size_t room = (size_t)p->conf.max_request_size;
         return kr_batch_record_size(&t->held->bld, ts, rec->key, rec->key_len, rec->value,
                                     rec->value_len, (const kr_record_header_t *)rec->headers,
-                                    rec->header_cnt) > room ? KR_ETOOLARGE : KR_EQUEUEFULL;
+                                    rec->header_cnt) > room
+                   ? KR_ETOOLARGE
+                   : KR_EQUEUEFULL;
     }
     accum_count(p, rec);
     return 0;
@@ -568,8 +569,8 @@ bool kr_accum_empty(const kr_producer_t *p) { return p->outstanding == 0; }
  * Record i of slot src, decoded from its batch bytes as r, as a kr_record_t again: key,
  * value and headers borrow the batch; hdrs (KR_HEADERS_MAX entries) receives the headers.
  */
-static kr_record_t accum_record_of(const kr_batch_t *src, uint32_t i,
-                                   const kr_batch_record_t *r, kr_header_t *hdrs)
+static kr_record_t accum_record_of(const kr_batch_t *src, uint32_t i, const kr_batch_record_t *r,
+                                   kr_header_t *hdrs)
 {
     size_t hn = 0;
     kr_record_headers_t hi;
@@ -578,11 +579,15 @@ static kr_record_t accum_record_of(const kr_batch_t *src, uint32_t i,
     while (hn < KR_HEADERS_MAX && kr_record_headers_next(&hi, &hk, &hv))
         hdrs[hn++] = (kr_header_t){hk.ptr, (size_t)hk.len, hv.len < 0 ? NULL : hv.ptr,
                                    hv.len < 0 ? 0 : (size_t)hv.len};
-    return (kr_record_t){src->topic->name, src->req_part[i],
+    return (kr_record_t){src->topic->name,
+                         src->req_part[i],
                          r->key.len < 0 ? NULL : r->key.ptr,
                          r->key.len < 0 ? 0 : (size_t)r->key.len,
                          r->value.len < 0 ? NULL : r->value.ptr,
-                         r->value.len < 0 ? 0 : (size_t)r->value.len, hdrs, hn, r->timestamp,
+                         r->value.len < 0 ? 0 : (size_t)r->value.len,
+                         hdrs,
+                         hn,
+                         r->timestamp,
                          src->opaques[i]};
 }
 

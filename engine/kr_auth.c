@@ -20,8 +20,7 @@ static const char *const mech_names[] = {"", "PLAIN", "SCRAM-SHA-256", "SCRAM-SH
 
 bool kr_auth_wanted(const kr_conf_t *c)
 {
-    return c->security_protocol == KR_SEC_SASL_PLAINTEXT ||
-           c->security_protocol == KR_SEC_SASL_SSL;
+    return c->security_protocol == KR_SEC_SASL_PLAINTEXT || c->security_protocol == KR_SEC_SASL_SSL;
 }
 
 static void auth_wipe(kr_auth_t *a)
@@ -41,8 +40,8 @@ void kr_auth_begin(kr_auth_t *a)
 static int auth_first(kr_auth_t *a, const kr_conf_t *c, kr_wbuf_t *w, char *why, size_t whylen)
 {
     if (c->sasl_mechanism == KR_SASL_PLAIN)
-        return kr_sasl_plain_write(w, c->sasl_username, strlen(c->sasl_username),
-                                   c->sasl_password, strlen(c->sasl_password));
+        return kr_sasl_plain_write(w, c->sasl_username, strlen(c->sasl_username), c->sasl_password,
+                                   strlen(c->sasl_password));
     if (c->sasl_mechanism == KR_SASL_OAUTHBEARER) {
         char token[AUTH_TOKEN_MAX];
         int64_t lifetime_ms = 0;
@@ -62,11 +61,10 @@ static int auth_first(kr_auth_t *a, const kr_conf_t *c, kr_wbuf_t *w, char *why,
     int rc = kr_sasl_nonce(nonce, sizeof(nonce));
     if (rc != 0)
         return rc;
-    kr_scram_init(&a->scram, c->sasl_mechanism == KR_SASL_SCRAM_SHA_256
-                                 ? kr_sasl_crypto_sha256()
-                                 : kr_sasl_crypto_sha512());
-    return kr_scram_client_first(&a->scram, w, c->sasl_username, strlen(c->sasl_username),
-                                 nonce, KR_SASL_NONCE_LEN);
+    kr_scram_init(&a->scram, c->sasl_mechanism == KR_SASL_SCRAM_SHA_256 ? kr_sasl_crypto_sha256()
+                                                                        : kr_sasl_crypto_sha512());
+    return kr_scram_client_first(&a->scram, w, c->sasl_username, strlen(c->sasl_username), nonce,
+                                 KR_SASL_NONCE_LEN);
 }
 
 int kr_auth_request(kr_auth_t *a, const kr_conf_t *c, int16_t auth_version, kr_wbuf_t *w,
@@ -120,16 +118,17 @@ static int auth_on_handshake(kr_auth_t *a, const kr_conf_t *c, int16_t v, kr_rbu
         a->step = KR_AUTH_FIRST;
         return 0;
     }
-    int n = snprintf(why, whylen, "sasl.mechanism %s is not enabled on the broker (%s); it "
-                     "offers:", mech_names[c->sasl_mechanism], kr_kerr_name(resp.ErrorCode));
+    int n = snprintf(why, whylen,
+                     "sasl.mechanism %s is not enabled on the broker (%s); it "
+                     "offers:",
+                     mech_names[c->sasl_mechanism], kr_kerr_name(resp.ErrorCode));
     for (int32_t i = 0; i < resp.MechanismsCount && n > 0 && (size_t)n < whylen; i++)
         n += snprintf(why + n, whylen - (size_t)n, " %.*s", (int)mechs[i].len, mechs[i].ptr);
     return KR_EAUTH;
 }
 
 /* A SCRAM answer: server-first (write client-final) or server-final (check it). */
-static int auth_on_scram(kr_auth_t *a, const kr_conf_t *c, kr_str_t bytes, char *why,
-                         size_t whylen)
+static int auth_on_scram(kr_auth_t *a, const kr_conf_t *c, kr_str_t bytes, char *why, size_t whylen)
 {
     if (a->step == KR_AUTH_FIRST) {
         kr_wbuf_t w;
@@ -154,7 +153,8 @@ static int auth_on_scram(kr_auth_t *a, const kr_conf_t *c, kr_str_t bytes, char 
     if (rc == KR_EAUTH && serr.len >= 0)
         snprintf(why, whylen, "SCRAM refused by the broker: %.*s", (int)serr.len, serr.ptr);
     else if (rc == KR_EAUTHSERVER)
-        snprintf(why, whylen, "the broker's SCRAM signature does not verify: it does not know "
+        snprintf(why, whylen,
+                 "the broker's SCRAM signature does not verify: it does not know "
                  "the password (not the broker it claims to be?)");
     else
         snprintf(why, whylen, "the broker's SCRAM server-final message is malformed");

@@ -20,13 +20,19 @@
 #include "kr_conf.h"
 #include "kr_scram.h"
 
-enum kr_auth_step { KR_AUTH_IDLE, KR_AUTH_HANDSHAKE, KR_AUTH_FIRST, KR_AUTH_FINAL,
-                    KR_AUTH_ABORT, KR_AUTH_DONE };
+enum kr_auth_step {
+    KR_AUTH_IDLE,
+    KR_AUTH_HANDSHAKE,
+    KR_AUTH_FIRST,
+    KR_AUTH_FINAL,
+    KR_AUTH_ABORT,
+    KR_AUTH_DONE
+};
 
 #define KR_AUTH_FINAL_MAX 512
 
 typedef struct kr_auth {
-    uint8_t step;          /* enum kr_auth_step: the request to write next */
+    uint8_t step; /* enum kr_auth_step: the request to write next */
     kr_scram_t scram;
     uint8_t final[KR_AUTH_FINAL_MAX]; /* SCRAM client-final, from the server-first */
     size_t final_len;

@@ -13,8 +13,22 @@
 #include "kr_transport.h"
 #include "kr_zstd.h"
 
-enum conf_type { T_STR, T_INT, T_INT64, T_BOOL, T_ACKS, T_CODEC, T_PARTITIONER, T_DEBUG,
-                 T_IOENGINE, T_SECRET, T_SECPROTO, T_MECHANISM, T_ENDPOINT, T_LEVEL };
+enum conf_type {
+    T_STR,
+    T_INT,
+    T_INT64,
+    T_BOOL,
+    T_ACKS,
+    T_CODEC,
+    T_PARTITIONER,
+    T_DEBUG,
+    T_IOENGINE,
+    T_SECRET,
+    T_SECPROTO,
+    T_MECHANISM,
+    T_ENDPOINT,
+    T_LEVEL
+};
 
 typedef struct conf_entry {
     const char *name;
@@ -42,26 +56,24 @@ static const conf_entry_t conf_table[] = {
     {"retry.backoff.ms", NULL, T_INT, F(retry_backoff_ms), 1, 300000},
     {"retry.backoff.max.ms", NULL, T_INT, F(retry_backoff_max_ms), 1, 300000},
     {"request.timeout.ms", NULL, T_INT, F(request_timeout_ms), 100, 900000},
-    {"delivery.timeout.ms", "message.timeout.ms", T_INT, F(delivery_timeout_ms), 100,
-     INT32_MAX},
+    {"delivery.timeout.ms", "message.timeout.ms", T_INT, F(delivery_timeout_ms), 100, INT32_MAX},
     {"buffer.memory", NULL, T_INT64, F(buffer_memory), 1 << 20, 64LL << 30},
     {"max.request.size", "message.max.bytes", T_INT, F(max_request_size), 1024, 256 << 20},
     {"metadata.max.age.ms", NULL, T_INT, F(metadata_max_age_ms), 1000, INT32_MAX},
     {"partitioner", NULL, T_PARTITIONER, F(partitioner), 0, 0},
     {"send.buffer.bytes", "socket.send.buffer.bytes", T_INT, F(socket_send_buffer_bytes), 0,
      1 << 30},
-    {"receive.buffer.bytes", "socket.receive.buffer.bytes", T_INT,
-     F(socket_receive_buffer_bytes), 0, 1 << 30},
-    {"socket.connection.setup.timeout.ms", NULL, T_INT, F(socket_connection_setup_timeout_ms),
-     100, 900000},
+    {"receive.buffer.bytes", "socket.receive.buffer.bytes", T_INT, F(socket_receive_buffer_bytes),
+     0, 1 << 30},
+    {"socket.connection.setup.timeout.ms", NULL, T_INT, F(socket_connection_setup_timeout_ms), 100,
+     900000},
     {"socket.zerocopy.min.bytes", NULL, T_INT, F(zerocopy_min_bytes), 0, INT32_MAX},
     {"reconnect.backoff.ms", NULL, T_INT, F(reconnect_backoff_ms), 1, 300000},
     {"reconnect.backoff.max.ms", NULL, T_INT, F(reconnect_backoff_max_ms), 1, 300000},
-    {"topic.metadata.propagation.max.ms", NULL, T_INT, F(topic_metadata_propagation_max_ms),
-     0, 3600000},
+    {"topic.metadata.propagation.max.ms", NULL, T_INT, F(topic_metadata_propagation_max_ms), 0,
+     3600000},
     {"connections.max", NULL, T_INT, F(connections_max), 1, 1 << 20},
-    {"receive.message.max.bytes", NULL, T_INT, F(receive_message_max_bytes), 1 << 16,
-     INT32_MAX},
+    {"receive.message.max.bytes", NULL, T_INT, F(receive_message_max_bytes), 1 << 16, INT32_MAX},
     {"debug", NULL, T_DEBUG, F(debug), 0, 0},
     {"statistics.interval.ms", NULL, T_INT, F(statistics_interval_ms), 0, 86400000},
     {"io.engine", NULL, T_IOENGINE, F(io_engine), 0, 0},
@@ -376,8 +388,7 @@ static const char *conf_expect(const conf_entry_t *e)
     return "?";
 }
 
-int kr_conf_set(kr_conf_t *conf, const char *key, const char *value, char *errstr,
-                size_t errlen)
+int kr_conf_set(kr_conf_t *conf, const char *key, const char *value, char *errstr, size_t errlen)
 {
     assert(conf != NULL);
     assert(errlen == 0 || errstr != NULL);
@@ -394,16 +405,15 @@ int kr_conf_set(kr_conf_t *conf, const char *key, const char *value, char *errst
                          conf_str_cap(e) - 1);
             else if (e->type == T_CODEC && value != NULL &&
                      (strcasecmp(value, "gzip") == 0 || strcasecmp(value, "snappy") == 0))
-                snprintf(errstr, errlen,
-                         "%s: %s is not supported by kring (use lz4 or zstd)", key, value);
+                snprintf(errstr, errlen, "%s: %s is not supported by kring (use lz4 or zstd)", key,
+                         value);
             else if (e->type == T_LEVEL)
-                snprintf(errstr, errlen,
-                         "%s: bad value \"%s\": expected an integer from %d to %d", key,
-                         value ? value : "(null)", kr_zstd_level_min(), kr_zstd_level_max());
+                snprintf(errstr, errlen, "%s: bad value \"%s\": expected an integer from %d to %d",
+                         key, value ? value : "(null)", kr_zstd_level_min(), kr_zstd_level_max());
             else if (e->type == T_INT || e->type == T_INT64)
                 snprintf(errstr, errlen,
-                         "%s: bad value \"%s\": expected an integer from %lld to %lld",
-                         key, value ? value : "(null)", (long long)e->min, (long long)e->max);
+                         "%s: bad value \"%s\": expected an integer from %lld to %lld", key,
+                         value ? value : "(null)", (long long)e->min, (long long)e->max);
             else
                 snprintf(errstr, errlen, "%s: bad value \"%s\": expected %s", key,
                          value ? value : "(null)", conf_expect(e));
@@ -447,7 +457,9 @@ int kr_conf_get(const kr_conf_t *conf, const char *key, char *buf, size_t buflen
         break;
     case T_ACKS:
         snprintf(buf, buflen, "%s",
-                 *(const int *)field == -1 ? "all" : *(const int *)field ? "1" : "0");
+                 *(const int *)field == -1 ? "all"
+                 : *(const int *)field     ? "1"
+                                           : "0");
         break;
     case T_CODEC:
         snprintf(buf, buflen, "%s",
@@ -497,22 +509,25 @@ static int conf_fail(char *errstr, size_t errlen, const char *msg)
 /* SASL needs a mechanism kring speaks and what that mechanism needs. */
 static int conf_validate_security(const kr_conf_t *c, char *errstr, size_t errlen)
 {
-    bool sasl = c->security_protocol == KR_SEC_SASL_PLAINTEXT ||
-                c->security_protocol == KR_SEC_SASL_SSL;
+    bool sasl =
+        c->security_protocol == KR_SEC_SASL_PLAINTEXT || c->security_protocol == KR_SEC_SASL_SSL;
     if (!sasl)
         return 0;
     if (c->sasl_mechanism == KR_SASL_NONE)
-        return conf_fail(errstr, errlen, "security.protocol SASL_* needs sasl.mechanism: PLAIN, "
-                                         "SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER");
+        return conf_fail(errstr, errlen,
+                         "security.protocol SASL_* needs sasl.mechanism: PLAIN, "
+                         "SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER");
     if (c->sasl_mechanism == KR_SASL_OAUTHBEARER) {
         if (c->oauth_cb == NULL)
-            return conf_fail(errstr, errlen, "sasl.mechanism=OAUTHBEARER needs a token "
-                                             "callback (kr_conf_set_oauthbearer_cb)");
+            return conf_fail(errstr, errlen,
+                             "sasl.mechanism=OAUTHBEARER needs a token "
+                             "callback (kr_conf_set_oauthbearer_cb)");
         return 0;
     }
     if (c->sasl_username[0] == '\0' || c->sasl_password[0] == '\0')
-        return conf_fail(errstr, errlen, "sasl.mechanism PLAIN and SCRAM need sasl.username "
-                                         "and sasl.password");
+        return conf_fail(errstr, errlen,
+                         "sasl.mechanism PLAIN and SCRAM need sasl.username "
+                         "and sasl.password");
     return 0;
 }
 

@@ -34,12 +34,15 @@ static int conn_memory(kr_producer_t *p, kr_broker_t *b)
     if (c->reqs != NULL)
         return 0;
     if (p->conn_cnt >= p->conf.connections_max) {
-        snprintf(c->sock.err, sizeof(c->sock.err), "connections.max (%d) reached: raise "
-                 "connections.max to connect to more brokers", p->conf.connections_max);
+        snprintf(c->sock.err, sizeof(c->sock.err),
+                 "connections.max (%d) reached: raise "
+                 "connections.max to connect to more brokers",
+                 p->conf.connections_max);
         if (!p->conn_limit_logged)
-            kr_log(p, KR_LOG_ERR, "broker %d %s:%d: not connected: connections.max (%d) "
-                   "reached (%d brokers known); raise connections.max", b->node_id, b->host,
-                   b->port, p->conf.connections_max, p->broker_cnt);
+            kr_log(p, KR_LOG_ERR,
+                   "broker %d %s:%d: not connected: connections.max (%d) "
+                   "reached (%d brokers known); raise connections.max",
+                   b->node_id, b->host, b->port, p->conf.connections_max, p->broker_cnt);
         p->conn_limit_logged = true;
         return KR_ETOOMANY;
     }
@@ -74,8 +77,8 @@ static kr_req_t *req_at(const kr_conn_t *c, uint32_t i) { return &c->reqs[i % KR
 /* Connected, past the TCP (and TLS) connect: requests flow. */
 static bool conn_live(const kr_conn_t *c)
 {
-    return c->state == KR_CONN_HANDSHAKE || c->state == KR_CONN_AUTH ||
-           c->state == KR_CONN_READY || c->state == KR_CONN_REAUTH;
+    return c->state == KR_CONN_HANDSHAKE || c->state == KR_CONN_AUTH || c->state == KR_CONN_READY ||
+           c->state == KR_CONN_REAUTH;
 }
 
 /* Opens the transport's connection to the next address of the host. 0 or an error. */
@@ -266,8 +269,7 @@ static void conn_send_own(kr_producer_t *p, kr_broker_t *b, int16_t api_key, int
     assert(r != NULL); /* the connection's own requests go one at a time */
     kr_wbuf_t w;
     kr_wbuf_init(&w, r->frame, sizeof(r->frame));
-    kr_RequestHeader_t h = {api_key, v, r->corr_id, p->conf.client_id,
-                            strlen(p->conf.client_id)};
+    kr_RequestHeader_t h = {api_key, v, r->corr_id, p->conf.client_id, strlen(p->conf.client_id)};
     size_t off = kr_request_begin(&w, &h);
     kr_wbuf_raw(&w, body, len);
     int rc = kr_request_end(&w, off);
@@ -305,8 +307,8 @@ static int conn_send_auth(kr_producer_t *p, kr_broker_t *b)
     kr_wbuf_init(&w, body, sizeof(body));
     int16_t api = 0, v = 0;
     c->sock.err[0] = '\0';
-    int rc = kr_auth_request(&c->auth, &p->conf, c->ver[KR_V_SASLAUTH], &w, &api, &v,
-                             c->sock.err, sizeof(c->sock.err));
+    int rc = kr_auth_request(&c->auth, &p->conf, c->ver[KR_V_SASLAUTH], &w, &api, &v, c->sock.err,
+                             sizeof(c->sock.err));
     if (rc == 0 && w.err != 0)
         rc = KR_EAUTH;
     if (rc == 0)
@@ -334,8 +336,8 @@ static int conn_on_auth(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t
     kr_conn_t *c = &b->conn;
     int64_t lifetime_ms = 0;
     c->sock.err[0] = '\0';
-    int rc = kr_auth_response(&c->auth, &p->conf, r->api_key, r->api_version, body,
-                              &lifetime_ms, c->sock.err, sizeof(c->sock.err));
+    int rc = kr_auth_response(&c->auth, &p->conf, r->api_key, r->api_version, body, &lifetime_ms,
+                              c->sock.err, sizeof(c->sock.err));
     if (rc == 0)
         return conn_send_auth(p, b);
     if (rc != 1)
@@ -346,8 +348,7 @@ static int conn_on_auth(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_rbuf_t
         int64_t pct = 85 + (int64_t)(kr_backoff_us(&p->rand_state, 1, 1, 1) % 11);
         c->reauth_at_us = p->now_us + lifetime_ms * 10 * pct;
     }
-    KR_DBG(p, "broker %d: SASL authenticated, session %lld ms", b->node_id,
-           (long long)lifetime_ms);
+    KR_DBG(p, "broker %d: SASL authenticated, session %lld ms", b->node_id, (long long)lifetime_ms);
     conn_ready(p, b);
     return 0;
 }
@@ -415,15 +416,15 @@ static int conn_on_frame(kr_producer_t *p, kr_broker_t *b, const uint8_t *f, siz
     kr_rbuf_t body;
     kr_rbuf_init(&body, f, len);
     int32_t cid = -1;
-    int rc = kr_ResponseHeader_read(&body, kr_response_header_flexible(r->api_key,
-                                                                      r->api_version), &cid);
+    int rc = kr_ResponseHeader_read(&body, kr_response_header_flexible(r->api_key, r->api_version),
+                                    &cid);
     if (rc != 0)
         return rc;
     if (cid != r->corr_id)
         return KR_ECORRELATION;
     int64_t rtt = p->now_us - r->sent_us;
-    KR_DBG(p, "broker %d: response api %d corr %d, %zu bytes, %lld us", b->node_id, r->api_key,
-           cid, len, (long long)rtt);
+    KR_DBG(p, "broker %d: response api %d corr %d, %zu bytes, %lld us", b->node_id, r->api_key, cid,
+           len, (long long)rtt);
     r->state = KR_REQ_DONE;
     if (r->api_key == KR_API_ApiVersions) {
         rc = conn_on_apiversions(p, b, r, &body);
@@ -480,19 +481,21 @@ static bool conn_parse(kr_producer_t *p, kr_broker_t *b)
     size_t off = 0;
     while (c->rlen - off >= 4) {
         const uint8_t *q = c->rbuf + off;
-        uint32_t size = ((uint32_t)q[0] << 24) | ((uint32_t)q[1] << 16) |
-                        ((uint32_t)q[2] << 8) | q[3];
+        uint32_t size =
+            ((uint32_t)q[0] << 24) | ((uint32_t)q[1] << 16) | ((uint32_t)q[2] << 8) | q[3];
         if (c->state == KR_CONN_HANDSHAKE && conn_tls_answer(q)) {
-            snprintf(c->sock.err, sizeof(c->sock.err), "the broker answered with TLS: this "
+            snprintf(c->sock.err, sizeof(c->sock.err),
+                     "the broker answered with TLS: this "
                      "listener wants security.protocol SSL or SASL_SSL");
             kr_conn_fail(p, b, KR_ETLS);
             return false;
         }
         if (size < 4 || size > (uint32_t)p->conf.receive_message_max_bytes) {
             if (size >= 4)
-                snprintf(c->sock.err, sizeof(c->sock.err), "a response of %u bytes: more "
-                         "than receive.message.max.bytes (%d)", size,
-                         p->conf.receive_message_max_bytes);
+                snprintf(c->sock.err, sizeof(c->sock.err),
+                         "a response of %u bytes: more "
+                         "than receive.message.max.bytes (%d)",
+                         size, p->conf.receive_message_max_bytes);
             kr_conn_fail(p, b, KR_EMALFORMED);
             return false;
         }
@@ -612,10 +615,7 @@ void kr_conn_fail(kr_producer_t *p, kr_broker_t *b, int err)
     conn_finish_close(p, b);
 }
 
-void kr_conn_shutdown(kr_producer_t *p, kr_broker_t *b)
-{
-    kr_conn_fail(p, b, KR_ESTATE);
-}
+void kr_conn_shutdown(kr_producer_t *p, kr_broker_t *b) { kr_conn_fail(p, b, KR_ESTATE); }
 
 void kr_conn_on_cqe(kr_producer_t *p, kr_broker_t *b, const kr_cqe_t *e)
 {
@@ -673,7 +673,8 @@ void kr_conn_tick(kr_producer_t *p, kr_broker_t *b)
         /* The transport's connect may take a TLS handshake too, and the lookup comes
          * before: bound the whole. */
         if (c->state == KR_CONN_CONNECTING && p->now_us >= conn_connect_deadline(p, c)) {
-            snprintf(c->sock.err, sizeof(c->sock.err), "no %s within "
+            snprintf(c->sock.err, sizeof(c->sock.err),
+                     "no %s within "
                      "socket.connection.setup.timeout.ms (%d ms)",
                      c->resolving ? "answer from DNS" : "connection",
                      p->conf.socket_connection_setup_timeout_ms);

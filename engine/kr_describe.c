@@ -31,7 +31,7 @@ void kr_describe_tick(kr_producer_t *p)
         req.TopicsCount = 1;
     }
     if (kr_meta_send(p, b, KR_API_Metadata, b->conn.ver[KR_V_METADATA], kr_meta_write_metadata,
-                  &req, true) == 0)
+                     &req, true) == 0)
         p->describe.state = KR_DESCRIBE_INFLIGHT;
 }
 
@@ -74,8 +74,8 @@ static size_t meta_describe_size(const kr_MetadataResponse_t *m, size_t body_len
  * Builds the public view of m in mem (size bytes, meta_describe_size()) and hands it to
  * the describe callback.
  */
-static void meta_describe_deliver(kr_producer_t *p, kr_broker_t *b,
-                                  const kr_MetadataResponse_t *m, char *mem, size_t size)
+static void meta_describe_deliver(kr_producer_t *p, kr_broker_t *b, const kr_MetadataResponse_t *m,
+                                  char *mem, size_t size)
 {
     assert(b != NULL);
     assert(mem != NULL);
@@ -87,9 +87,11 @@ static void meta_describe_deliver(kr_producer_t *p, kr_broker_t *b,
     for (int32_t i = 0; i < m->PartitionsCount; i++) {
         const kr_MetadataResponsePartition_t *mp = &m->Partitions[i];
         kr_metadata_partition_t *o = &parts[i];
-        *o = (kr_metadata_partition_t){mp->PartitionIndex, mp->LeaderId, mp->ErrorCode,
-                                       mp->ErrorCode ? kr_kerr_name(mp->ErrorCode) : NULL,
-                                       mp->ReplicaNodesCount, ids, mp->IsrNodesCount, NULL};
+        *o = (kr_metadata_partition_t){
+            mp->PartitionIndex,    mp->LeaderId,
+            mp->ErrorCode,         mp->ErrorCode ? kr_kerr_name(mp->ErrorCode) : NULL,
+            mp->ReplicaNodesCount, ids,
+            mp->IsrNodesCount,     NULL};
         for (int32_t k = 0; k < mp->ReplicaNodesCount; k++)
             *ids++ = kr_metadata_node_at(mp->ReplicaNodes, k);
         o->isrs = ids;
@@ -98,10 +100,9 @@ static void meta_describe_deliver(kr_producer_t *p, kr_broker_t *b,
     }
     char *str = (char *)ids;
     for (int32_t i = 0; i < m->BrokersCount; i++)
-        brokers[i] = (kr_metadata_broker_t){m->Brokers[i].NodeId,
-                                            meta_cstr(&str, m->Brokers[i].Host),
-                                            m->Brokers[i].Port,
-                                            meta_cstr(&str, m->Brokers[i].Rack)};
+        brokers[i] =
+            (kr_metadata_broker_t){m->Brokers[i].NodeId, meta_cstr(&str, m->Brokers[i].Host),
+                                   m->Brokers[i].Port, meta_cstr(&str, m->Brokers[i].Rack)};
     for (int32_t i = 0; i < m->TopicsCount; i++) {
         const kr_MetadataResponseTopic_t *mt = &m->Topics[i];
         /* The decoder hands out each topic's partitions as a run inside m->Partitions. */
@@ -113,8 +114,10 @@ static void meta_describe_deliver(kr_producer_t *p, kr_broker_t *b,
                                           mt->ErrorCode ? kr_kerr_name(mt->ErrorCode) : NULL,
                                           mt->PartitionsCount, parts + mt->PartitionsFirst};
     }
-    kr_metadata_t md = {b->node_id, meta_cstr(&str, m->ClusterId), m->ControllerId,
-                        m->BrokersCount, brokers, m->TopicsCount, topics};
+    kr_metadata_t md = {b->node_id,      meta_cstr(&str, m->ClusterId),
+                        m->ControllerId, m->BrokersCount,
+                        brokers,         m->TopicsCount,
+                        topics};
     assert(str <= mem + size); /* meta_describe_size() counted every byte written */
     p->describe.cb(&md, p->describe.ctx);
 }
@@ -130,11 +133,13 @@ void kr_describe_on_metadata(kr_producer_t *p, kr_broker_t *b, kr_req_t *r, kr_r
      * broker, topic and partition takes at least 8 bytes), off the hot path. */
     size_t body_len = kr_rbuf_left(body);
     int32_t cap = (int32_t)(body_len / 8 + 1);
-    kr_MetadataResponse_t m = {
-        .Brokers = calloc((size_t)cap, sizeof(kr_MetadataResponseBroker_t)), .BrokersCap = cap,
-        .Topics = calloc((size_t)cap, sizeof(kr_MetadataResponseTopic_t)), .TopicsCap = cap,
-        .Partitions = calloc((size_t)cap, sizeof(kr_MetadataResponsePartition_t)),
-        .PartitionsCap = cap};
+    kr_MetadataResponse_t m = {.Brokers = calloc((size_t)cap, sizeof(kr_MetadataResponseBroker_t)),
+                               .BrokersCap = cap,
+                               .Topics = calloc((size_t)cap, sizeof(kr_MetadataResponseTopic_t)),
+                               .TopicsCap = cap,
+                               .Partitions =
+                                   calloc((size_t)cap, sizeof(kr_MetadataResponsePartition_t)),
+                               .PartitionsCap = cap};
     p->describe.state = KR_DESCRIBE_DONE;
     int rc = -ENOMEM;
     char *mem = NULL;

@@ -56,8 +56,7 @@ int kr_meta_init(kr_producer_t *p)
     p->meta_scratch = calloc(1, sizeof(*p->meta_scratch));
     if (p->meta_scratch == NULL)
         return -ENOMEM;
-    return meta_scratch_size(p->meta_scratch, META_BROKERS_ROOM, META_TOPICS_ROOM,
-                             META_PARTS_ROOM);
+    return meta_scratch_size(p->meta_scratch, META_BROKERS_ROOM, META_TOPICS_ROOM, META_PARTS_ROOM);
 }
 
 /* Frees one topic's partitions: each block allocated at once is freed by its head, last
@@ -210,8 +209,8 @@ static int meta_topic_room(kr_producer_t *p)
         s->req_topics = n;
         s->req_topics_cap = p->topic_cap;
     }
-    size_t need = 64 + sizeof(p->conf.client_id) + (size_t)(p->topic_cnt + 1) *
-                  (KR_TOPIC_NAME_MAX + 24);
+    size_t need =
+        64 + sizeof(p->conf.client_id) + (size_t)(p->topic_cnt + 1) * (KR_TOPIC_NAME_MAX + 24);
     if (need <= p->meta_frame_cap)
         return 0;
     size_t cap = p->meta_frame_cap > 0 ? p->meta_frame_cap * 2 : 16384;
@@ -273,8 +272,8 @@ kr_broker_t *kr_meta_pick_broker(kr_producer_t *p)
         assert(b->conn.req_head - b->conn.req_tail <= KR_CONN_REQS_MAX);
         if (!kr_conn_ready(&b->conn) || b->conn.req_head - b->conn.req_tail >= KR_CONN_REQS_MAX)
             continue;
-        if (best == NULL || b->conn.req_head - b->conn.req_tail <
-                                best->conn.req_head - best->conn.req_tail)
+        if (best == NULL ||
+            b->conn.req_head - b->conn.req_tail < best->conn.req_head - best->conn.req_tail)
             best = b;
     }
     if (best == NULL && p->fatal_err == 0) {
@@ -288,8 +287,8 @@ kr_broker_t *kr_meta_pick_broker(kr_producer_t *p)
 /* kr_meta_send into frame[0..cap), which must stay put until the request is answered or
  * failed (NULL: the request slot's own frame). */
 static int meta_send_in(kr_producer_t *p, kr_broker_t *b, int16_t api_key, int16_t version,
-                        kr_meta_write_t *write, const void *body, bool describe,
-                        uint8_t *frame, size_t cap)
+                        kr_meta_write_t *write, const void *body, bool describe, uint8_t *frame,
+                        size_t cap)
 {
     assert(b != NULL);
     assert(write != NULL);
@@ -498,15 +497,17 @@ static void meta_relink(kr_producer_t *p)
  * more brokers, topics or partitions than it has room for. Every element takes at least
  * a byte, so the room never passes the body's length. Returns 0 or a decode error.
  */
-static int meta_read(kr_producer_t *p, int16_t version, kr_rbuf_t *body,
-                     kr_MetadataResponse_t *m)
+static int meta_read(kr_producer_t *p, int16_t version, kr_rbuf_t *body, kr_MetadataResponse_t *m)
 {
     struct kr_meta_scratch *s = p->meta_scratch;
     const kr_rbuf_t start = *body;
     for (;;) {
-        *m = (kr_MetadataResponse_t){.Brokers = s->brokers, .BrokersCap = s->brokers_cap,
-                                     .Topics = s->topics, .TopicsCap = s->topics_cap,
-                                     .Partitions = s->parts, .PartitionsCap = s->parts_cap};
+        *m = (kr_MetadataResponse_t){.Brokers = s->brokers,
+                                     .BrokersCap = s->brokers_cap,
+                                     .Topics = s->topics,
+                                     .TopicsCap = s->topics_cap,
+                                     .Partitions = s->parts,
+                                     .PartitionsCap = s->parts_cap};
         int rc = kr_MetadataResponse_read(body, version, m);
         size_t len = kr_rbuf_left(&start);
         if (rc != KR_ETOOMANY || (size_t)s->parts_cap > len)

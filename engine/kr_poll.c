@@ -27,17 +27,17 @@
 #define POLL_EVENTS 64
 
 typedef struct psock {
-    kr_sock_t *s;                /* NULL: free slot */
-    const struct msghdr *msg;    /* the send in progress, not yet completed */
-    void *buf;                   /* the receive armed, not yet completed */
+    kr_sock_t *s;             /* NULL: free slot */
+    const struct msghdr *msg; /* the send in progress, not yet completed */
+    void *buf;                /* the receive armed, not yet completed */
     size_t len;
-    int64_t deadline_us;         /* the connect's */
-    uint32_t events;             /* epoll interest registered now */
+    int64_t deadline_us; /* the connect's */
+    uint32_t events;     /* epoll interest registered now */
 } psock_t;
 
 typedef struct poll_tr {
     int ep;
-    psock_t *socks;              /* [socks_max] */
+    psock_t *socks; /* [socks_max] */
     int socks_max;
     kr_cq_t cq;
 } poll_tr_t;
@@ -95,8 +95,8 @@ static void poll_connected(poll_tr_t *pt, psock_t *ps)
     poll_queue(pt, &ps->s->op_connect, -err);
 }
 
-static int poll_open(kr_transport_t *t, kr_sock_t *s, const char *host,
-                     const struct sockaddr *addr, socklen_t addrlen, int timeout_ms)
+static int poll_open(kr_transport_t *t, kr_sock_t *s, const char *host, const struct sockaddr *addr,
+                     socklen_t addrlen, int timeout_ms)
 {
     (void)host; /* names addr: only TLS needs it */
     poll_tr_t *pt = P(t);
@@ -221,8 +221,7 @@ static int poll_wait(kr_transport_t *t, int64_t timeout_us)
     if (next != INT64_MAX && next - now < timeout_us)
         timeout_us = next - now;
     /* Round up: waking before the deadline would only spin. */
-    int ms = timeout_us > (int64_t)INT32_MAX * 1000 ? INT32_MAX
-                                                   : (int)((timeout_us + 999) / 1000);
+    int ms = timeout_us > (int64_t)INT32_MAX * 1000 ? INT32_MAX : (int)((timeout_us + 999) / 1000);
     struct epoll_event evs[POLL_EVENTS];
     int n = epoll_wait(pt->ep, evs, POLL_EVENTS, ms);
     if (n < 0)
@@ -258,8 +257,8 @@ static void poll_exit(kr_transport_t *t)
 }
 
 static const kr_transport_ops_t poll_ops = {
-    "poll", poll_open, poll_send, poll_recv, poll_cancel, poll_close,
-    poll_wait, poll_drain, poll_done, poll_exit,
+    "poll",     poll_open, poll_send,  poll_recv, poll_cancel,
+    poll_close, poll_wait, poll_drain, poll_done, poll_exit,
 };
 
 int kr_poll_init(kr_transport_t *t, uint32_t socks_max)

@@ -44,8 +44,8 @@ static void producer_free(kr_producer_t *p)
 static int producer_tls(kr_producer_t *p, char *errstr, size_t errlen)
 {
     const kr_conf_t *c = &p->conf;
-    kr_tls_conf_t tc = {c->ssl_ca_location, c->ssl_certificate_location, c->ssl_key_location,
-                        c->ssl_key_password, c->ssl_verify_cert != 0, c->ssl_verify_host != 0};
+    kr_tls_conf_t tc = {c->ssl_ca_location,  c->ssl_certificate_location, c->ssl_key_location,
+                        c->ssl_key_password, c->ssl_verify_cert != 0,     c->ssl_verify_host != 0};
     kr_transport_t inner = p->tr;
     int rc = kr_tls_init(&p->tr, &inner, &tc, errstr, errlen);
     if (rc != 0) {
@@ -76,7 +76,8 @@ static int producer_transport(kr_producer_t *p, const producer_sink_t *sink, cha
         static atomic_bool warned;
         rc = kr_poll_init(&p->tr, (uint32_t)p->conf.connections_max);
         if (rc == 0 && !atomic_exchange(&warned, true))
-            kr_log(p, KR_LOG_WARNING, "io_uring is not available here (refused by the kernel "
+            kr_log(p, KR_LOG_WARNING,
+                   "io_uring is not available here (refused by the kernel "
                    "or a seccomp profile): using the poll transport");
     }
     if (rc != 0) {
@@ -87,8 +88,8 @@ static int producer_transport(kr_producer_t *p, const producer_sink_t *sink, cha
     }
     p->tr.sndbuf = p->conf.socket_send_buffer_bytes;
     p->tr.rcvbuf = p->conf.socket_receive_buffer_bytes;
-    if (sink == NULL && (p->conf.security_protocol == KR_SEC_SSL ||
-                         p->conf.security_protocol == KR_SEC_SASL_SSL))
+    if (sink == NULL &&
+        (p->conf.security_protocol == KR_SEC_SSL || p->conf.security_protocol == KR_SEC_SASL_SSL))
         rc = producer_tls(p, errstr, errlen);
     if (rc != 0)
         return rc;
@@ -201,8 +202,7 @@ static int64_t producer_next_deadline(const kr_producer_t *p)
      * an overdue refresh with no broker up must not spin the loop. */
     if (!ready)
         return t;
-    if ((p->metadata_wanted || p->topic_cnt > 0) && !p->metadata_inflight &&
-        p->metadata_at_us < t)
+    if ((p->metadata_wanted || p->topic_cnt > 0) && !p->metadata_inflight && p->metadata_at_us < t)
         t = p->metadata_at_us;
     if (p->pid_wanted && !p->pid_inflight && p->pid_retry_at_us > p->now_us &&
         p->pid_retry_at_us < t)
@@ -330,8 +330,8 @@ void kr_producer_close(kr_producer_t *p, int timeout_ms)
     producer_free(p);
 }
 
-int kr_metadata_describe(kr_producer_t *p, const char *topic, int timeout_ms,
-                         kr_metadata_cb_t *cb, void *ctx)
+int kr_metadata_describe(kr_producer_t *p, const char *topic, int timeout_ms, kr_metadata_cb_t *cb,
+                         void *ctx)
 {
     assert(p != NULL && cb != NULL);
     if (p->fatal_err != 0)
@@ -412,13 +412,12 @@ static void producer_refused(kr_producer_t *p, kr_broker_t *b, int err, const ch
 }
 
 static const kr_conn_events_t producer_conn_events = {
-    producer_on_ready, producer_on_response, producer_req_failed, kr_sender_req_sent,
-    producer_refused,
+    producer_on_ready,  producer_on_response, producer_req_failed,
+    kr_sender_req_sent, producer_refused,
 };
 
 int kr_producer_new_sink(kr_producer_t **out, const kr_conf_t *conf, const char *topic,
-                         int32_t partitions, int16_t produce_version, char *errstr,
-                         size_t errlen)
+                         int32_t partitions, int16_t produce_version, char *errstr, size_t errlen)
 {
     kr_conf_t c = *conf;
     if (c.bootstrap_servers[0] == '\0')

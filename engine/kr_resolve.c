@@ -20,7 +20,7 @@ struct kr_resolve_job {
     _Atomic int state;
     char host[256];
     char port[8];
-    int gai;                /* getaddrinfo's result, once DONE */
+    int gai; /* getaddrinfo's result, once DONE */
     struct addrinfo *res;
 };
 
@@ -34,7 +34,8 @@ static void resolve_job_free(struct kr_resolve_job *j)
 static void *resolve_thread(void *arg)
 {
     struct kr_resolve_job *j = arg;
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG};
     j->gai = getaddrinfo(j->host, j->port, &hints, &j->res);
     if (atomic_exchange(&j->state, JOB_DONE) == JOB_DROPPED)
@@ -108,7 +109,8 @@ int kr_resolve_start(kr_resolve_t *r, const char *host, int port, char *err, siz
     kr_resolve_cancel(r);
     r->cnt = r->next = 0;
     /* A numeric address needs no lookup: parsed here, never blocking. */
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST};
     struct addrinfo *res = NULL;
     if (getaddrinfo(host, portstr, &hints, &res) == 0) {

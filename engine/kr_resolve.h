@@ -28,8 +28,8 @@ typedef struct kr_resolve {
     struct kr_resolve_job *job; /* the lookup's state, allocated with the first lookup */
     struct sockaddr_storage addr[KR_RESOLVE_ADDRS_MAX];
     socklen_t addrlen[KR_RESOLVE_ADDRS_MAX];
-    int cnt;                    /* addresses of the last lookup */
-    int next;                   /* the next one to try */
+    int cnt;  /* addresses of the last lookup */
+    int next; /* the next one to try */
 } kr_resolve_t;
 
 /* Outcomes besides 0 (the addresses are there) and KR_ETRANSPORT (no such host). */

@@ -30,8 +30,8 @@ static int crypto_hmac(const EVP_MD *md, const void *key, size_t key_len, const 
 }
 
 /* PBKDF2-HMAC with md, output EVP_MD_get_size(md) bytes. Returns 0 or -1. */
-static int crypto_pbkdf2(const EVP_MD *md, const void *pass, size_t pass_len,
-                         const void *salt, size_t salt_len, uint32_t iterations, uint8_t *out)
+static int crypto_pbkdf2(const EVP_MD *md, const void *pass, size_t pass_len, const void *salt,
+                         size_t salt_len, uint32_t iterations, uint8_t *out)
 {
     if (pass_len > INT_MAX || salt_len > INT_MAX || iterations > INT_MAX)
         return -1;

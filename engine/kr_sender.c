@@ -120,7 +120,7 @@ static void sender_send(kr_producer_t *p, kr_broker_t *bk, kr_req_t *r, kr_batch
     if (v >= KR_PRODUCE_VERSION_TOPICID && !topic_ids_known(p, ready, n))
         v = KR_PRODUCE_VERSION_TOPICID - 1;
     int32_t tcnt = sender_shape(p, r, ready, n, v >= KR_PRODUCE_VERSION_TOPICID);
-    kr_ProduceRequest_t req = {NULL, 0, (int16_t)p->conf.acks, p->conf.request_timeout_ms,
+    kr_ProduceRequest_t req = {NULL, 0,        (int16_t)p->conf.acks, p->conf.request_timeout_ms,
                                tcnt, s->topics};
     kr_RequestHeader_t h = {KR_API_Produce, v, r->corr_id, p->conf.client_id,
                             strlen(p->conf.client_id)};
@@ -129,8 +129,8 @@ static void sender_send(kr_producer_t *p, kr_broker_t *bk, kr_req_t *r, kr_batch
     int rc = kr_ProduceRequest_write_frame(&w, &h, &req, s->gaps, KR_REQ_PARTS_MAX);
     assert(rc == 0); /* the frame is sized for KR_REQ_PARTS_MAX partitions */
     (void)rc;
-    r->iov_cnt = (uint32_t)kr_ProduceRequest_iov(r->frame, kr_wbuf_len(&w), s->gaps, &req,
-                                                 r->iov, sizeof(r->iov) / sizeof(r->iov[0]));
+    r->iov_cnt = (uint32_t)kr_ProduceRequest_iov(r->frame, kr_wbuf_len(&w), s->gaps, &req, r->iov,
+                                                 sizeof(r->iov) / sizeof(r->iov[0]));
     r->len = kr_ProduceRequest_size(&h, &req);
     r->api_key = KR_API_Produce;
     r->api_version = v;
@@ -204,9 +204,8 @@ static void sender_complete(kr_producer_t *p, kr_batch_t *b, int err, int16_t ke
         kr_accum_done(p, b);
         return;
     }
-    KR_DBG(p, "%s-%d: %u records, seq %d: %s%s", part->topic->name, part->id, b->cnt,
-           b->base_seq, err != 0 ? kr_strerror(err) : kr_kerr_name(kerr),
-           p->closing ? " (closing)" : "");
+    KR_DBG(p, "%s-%d: %u records, seq %d: %s%s", part->topic->name, part->id, b->cnt, b->base_seq,
+           err != 0 ? kr_strerror(err) : kr_kerr_name(kerr), p->closing ? " (closing)" : "");
     if (err == 0 && kerr == KR_KERR_MESSAGE_TOO_LARGE && b->cnt > 1 && !b->jumbo &&
         kr_accum_split(p, b) == 0) {
         p->stats.retries++;
@@ -248,9 +247,9 @@ static kr_batch_t *sender_find(kr_req_t *r, const kr_ProduceTopicResponse_t *t, 
         if (b == NULL || b->part->id != part)
             continue;
         const kr_topic_t *tp = b->part->topic;
-        if (by_id ? memcmp(tp->id, t->TopicId, 16) == 0
-                  : (t->Name.len == tp->name_len &&
-                     memcmp(t->Name.ptr, tp->name, tp->name_len) == 0))
+        if (by_id
+                ? memcmp(tp->id, t->TopicId, 16) == 0
+                : (t->Name.len == tp->name_len && memcmp(t->Name.ptr, tp->name, tp->name_len) == 0))
             return b;
     }
     return NULL;
@@ -260,11 +259,14 @@ void kr_sender_on_produce(kr_producer_t *p, kr_broker_t *bk, kr_req_t *r, kr_rbu
 {
     struct kr_sender_scratch *s = p->sender_scratch;
     assert(bk->conn.inflight_produce > 0);
-    kr_ProduceResponse_t resp = {
-        .topic_pool = s->rtopics, .topic_cap = KR_REQ_PARTS_MAX,
-        .part_pool = s->rparts, .part_cap = KR_REQ_PARTS_MAX,
-        .record_error_pool = s->rerrs, .record_error_cap = 64,
-        .node_endpoint_pool = s->rnodes, .node_endpoint_cap = KR_REQ_PARTS_MAX};
+    kr_ProduceResponse_t resp = {.topic_pool = s->rtopics,
+                                 .topic_cap = KR_REQ_PARTS_MAX,
+                                 .part_pool = s->rparts,
+                                 .part_cap = KR_REQ_PARTS_MAX,
+                                 .record_error_pool = s->rerrs,
+                                 .record_error_cap = 64,
+                                 .node_endpoint_pool = s->rnodes,
+                                 .node_endpoint_cap = KR_REQ_PARTS_MAX};
     int rc = kr_ProduceResponse_read(body, r->api_version, &resp);
     if (rc != 0) {
         /* A response we cannot read: the connection is dropped and the batches retried. */

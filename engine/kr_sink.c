@@ -24,7 +24,7 @@
 #include "kr_transport.h"
 
 #define SINK_PEERS 8
-#define SINK_RX (256 * 1024)     /* pending responses per peer */
+#define SINK_RX (256 * 1024) /* pending responses per peer */
 #define SINK_NODE 1
 #define SINK_TOPIC_MAX 249
 #define SINK_METADATA_V 9
@@ -32,12 +32,12 @@
 #define SINK_APIVERSIONS_V 3
 
 typedef struct speer {
-    kr_sock_t *s;      /* NULL: free */
-    bool broken;       /* answered garbage or ran out of room: sends fail */
+    kr_sock_t *s; /* NULL: free */
+    bool broken;  /* answered garbage or ran out of room: sends fail */
     uint8_t rx[SINK_RX];
-    size_t rx_len;     /* response bytes written */
-    size_t rx_given;   /* of those, handed out in receive completions */
-    uint32_t rx_out;   /* receive completions not yet done() */
+    size_t rx_len;   /* response bytes written */
+    size_t rx_given; /* of those, handed out in receive completions */
+    uint32_t rx_out; /* receive completions not yet done() */
 } speer_t;
 
 typedef struct sink {
@@ -45,8 +45,8 @@ typedef struct sink {
     size_t topic_len;
     int32_t partitions;
     int16_t produce_version;
-    int64_t *offsets;  /* next offset per partition */
-    uint8_t *req;      /* one request frame, gathered from the iovecs */
+    int64_t *offsets; /* next offset per partition */
+    uint8_t *req;     /* one request frame, gathered from the iovecs */
     size_t req_cap;
     size_t req_len;
     uint64_t bytes;
@@ -91,8 +91,7 @@ static void sink_apiversions(sink_t *k, kr_wbuf_t *w, int16_t v)
 /* One topic of a Metadata v9 answer: the sink's, or an unknown one. */
 static void sink_md_topic(const sink_t *k, kr_wbuf_t *w, kr_str_t name)
 {
-    bool known = name.len == (int32_t)k->topic_len &&
-                 memcmp(name.ptr, k->topic, k->topic_len) == 0;
+    bool known = name.len == (int32_t)k->topic_len && memcmp(name.ptr, k->topic, k->topic_len) == 0;
     kr_wbuf_i16(w, known ? 0 : 3 /* UNKNOWN_TOPIC_OR_PARTITION */);
     kr_wbuf_str(w, true, name.ptr, (size_t)name.len);
     kr_wbuf_bool(w, false); /* IsInternal */
@@ -158,8 +157,7 @@ static int64_t sink_batch_records(kr_str_t recs)
     if (recs.len < 61)
         return 0;
     const uint8_t *q = (const uint8_t *)recs.ptr + 23;
-    uint32_t delta = ((uint32_t)q[0] << 24) | ((uint32_t)q[1] << 16) |
-                     ((uint32_t)q[2] << 8) | q[3];
+    uint32_t delta = ((uint32_t)q[0] << 24) | ((uint32_t)q[1] << 16) | ((uint32_t)q[2] << 8) | q[3];
     return (int64_t)delta + 1;
 }
 
@@ -195,8 +193,8 @@ static int sink_produce(sink_t *k, kr_wbuf_t *w, kr_rbuf_t *r, int16_t v, int16_
     kr_wbuf_arraylen(w, flex, nt < 0 ? 0 : nt);
     for (int32_t i = 0; i < nt && r->err == 0; i++) {
         kr_str_t name = kr_rbuf_str(r, flex);
-        bool known = name.len == (int32_t)k->topic_len &&
-                     memcmp(name.ptr, k->topic, k->topic_len) == 0;
+        bool known =
+            name.len == (int32_t)k->topic_len && memcmp(name.ptr, k->topic, k->topic_len) == 0;
         kr_wbuf_str(w, flex, name.ptr, name.len < 0 ? 0 : (size_t)name.len);
         int32_t np = kr_rbuf_arraylen(r, flex, 5);
         kr_wbuf_arraylen(w, flex, np < 0 ? 0 : np);
@@ -265,8 +263,8 @@ static int sink_take(sink_t *k, speer_t *pe, const uint8_t *b, size_t n)
         size_t want = 4;
         if (k->req_len >= 4) {
             const uint8_t *q = k->req;
-            uint32_t size = ((uint32_t)q[0] << 24) | ((uint32_t)q[1] << 16) |
-                            ((uint32_t)q[2] << 8) | q[3];
+            uint32_t size =
+                ((uint32_t)q[0] << 24) | ((uint32_t)q[1] << 16) | ((uint32_t)q[2] << 8) | q[3];
             if (size > k->req_cap - 4)
                 return KR_EMALFORMED;
             want = 4 + (size_t)size;
@@ -299,8 +297,8 @@ static void sink_deliver(sink_t *k, speer_t *pe)
     pe->rx_out++;
 }
 
-static int sink_open(kr_transport_t *t, kr_sock_t *s, const char *host,
-                     const struct sockaddr *addr, socklen_t addrlen, int timeout_ms)
+static int sink_open(kr_transport_t *t, kr_sock_t *s, const char *host, const struct sockaddr *addr,
+                     socklen_t addrlen, int timeout_ms)
 {
     sink_t *k = S(t);
     (void)host, (void)addr, (void)addrlen, (void)timeout_ms;
@@ -399,12 +397,12 @@ static void sink_exit(kr_transport_t *t)
 }
 
 static const kr_transport_ops_t sink_ops = {
-    "sink", sink_open, sink_send, sink_recv, sink_cancel, sink_close,
-    sink_wait, sink_drain, sink_done, sink_exit,
+    "sink",     sink_open, sink_send,  sink_recv, sink_cancel,
+    sink_close, sink_wait, sink_drain, sink_done, sink_exit,
 };
 
-int kr_sink_init(kr_transport_t *t, const char *topic, int32_t partitions,
-                 int16_t produce_version, size_t request_max)
+int kr_sink_init(kr_transport_t *t, const char *topic, int32_t partitions, int16_t produce_version,
+                 size_t request_max)
 {
     assert(topic != NULL && partitions > 0);
     assert(produce_version >= 3 && produce_version <= 12);
@@ -435,7 +433,4 @@ int kr_sink_init(kr_transport_t *t, const char *topic, int32_t partitions,
     return 0;
 }
 
-uint64_t kr_sink_bytes(const kr_transport_t *t)
-{
-    return t->ops == &sink_ops ? CS(t)->bytes : 0;
-}
+uint64_t kr_sink_bytes(const kr_transport_t *t) { return t->ops == &sink_ops ? CS(t)->bytes : 0; }

@@ -22,8 +22,7 @@
  * unset. Errors as kr_producer_new(), and KR_EVERSION for a version out of range.
  */
 int kr_producer_new_sink(kr_producer_t **out, const kr_conf_t *conf, const char *topic,
-                         int32_t partitions, int16_t produce_version, char *errstr,
-                         size_t errlen);
+                         int32_t partitions, int16_t produce_version, char *errstr, size_t errlen);
 
 /* Bytes of requests handed to the sink so far. */
 uint64_t kr_producer_sink_bytes(const kr_producer_t *p);

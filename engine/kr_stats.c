@@ -121,8 +121,8 @@ void kr_stats(const kr_producer_t *p, kr_stats_t *out)
     const kr_stats_t *s = &p->stats;
     uint64_t cap = s->batches_sealed * (uint64_t)p->conf.batch_size;
     out->batch_fill = cap > 0 ? (double)s->batch_bytes_raw / (double)cap : 0;
-    out->compression_ratio = s->batch_bytes_wire > 0 ?
-        (double)s->batch_bytes_raw / (double)s->batch_bytes_wire : 1.0;
+    out->compression_ratio =
+        s->batch_bytes_wire > 0 ? (double)s->batch_bytes_raw / (double)s->batch_bytes_wire : 1.0;
     out->producer_id = p->producer_id;
     out->producer_epoch = p->producer_epoch;
     out->partition_cnt = p->part_used;

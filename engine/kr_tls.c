@@ -40,20 +40,21 @@
 #include "kr_error.h"
 #include "kr_tls.h"
 
-#define TLS_ROUND (256 * 1024)         /* plaintext per send round */
-#define TLS_STAGE (16 * 1024)          /* small iovecs gathered into one TLS record */
-#define TLS_DIRECT 4096                /* iovecs this large are encrypted in place */
-#define TLS_PAIR (TLS_ROUND + 64 * 1024) /* each direction of the BIO pair: a round's
+#define TLS_ROUND (256 * 1024) /* plaintext per send round */
+#define TLS_STAGE (16 * 1024)  /* small iovecs gathered into one TLS record */
+#define TLS_DIRECT 4096        /* iovecs this large are encrypted in place */
+#define TLS_PAIR                                                                                   \
+    (TLS_ROUND + 64 * 1024) /* each direction of the BIO pair: a round's
                                             ciphertext and what OpenSSL adds */
-#define TLS_CIN (64 * 1024)            /* ciphertext received, not yet in the BIO */
+#define TLS_CIN (64 * 1024) /* ciphertext received, not yet in the BIO */
 
 typedef struct tsock {
-    kr_sock_t inner;          /* the inner transport's socket; its owner is this tsock */
-    kr_sock_t *outer;         /* NULL: free, or closed and waiting for the inner ops */
+    kr_sock_t inner;  /* the inner transport's socket; its owner is this tsock */
+    kr_sock_t *outer; /* NULL: free, or closed and waiting for the inner ops */
     bool used;
     bool handshaking;
-    bool dead;                /* failed: outer ops fail */
-    uint8_t *rx_at;           /* where the receive in flight writes (plain receives) */
+    bool dead;      /* failed: outer ops fail */
+    uint8_t *rx_at; /* where the receive in flight writes (plain receives) */
     char host[256];
     SSL *ssl;
     BIO *net;                 /* our end of the BIO pair */
@@ -65,7 +66,7 @@ typedef struct tsock {
     uint8_t *cin;
     size_t cin_len;
     size_t cin_off;
-    void *rbuf;               /* the outer receive armed */
+    void *rbuf; /* the outer receive armed */
     size_t rlen;
 } tsock_t;
 
@@ -73,7 +74,7 @@ typedef struct tls_tr {
     kr_transport_t inner;
     SSL_CTX *ctx;
     bool verify_host;
-    tsock_t *socks;           /* [socks_max]: as many as the inner transport's */
+    tsock_t *socks; /* [socks_max]: as many as the inner transport's */
     int socks_max;
     kr_cq_t cq;
 } tls_tr_t;
@@ -282,8 +283,8 @@ static void tls_send_round(tls_tr_t *k, tsock_t *ts)
     bool full = false;
     for (size_t i = 0; i < ts->msg->msg_iovlen && done + staged < TLS_ROUND && !full; i++) {
         const struct iovec *v = &ts->msg->msg_iov[i];
-        size_t len = v->iov_len < TLS_ROUND - done - staged ? v->iov_len
-                                                            : TLS_ROUND - done - staged;
+        size_t len =
+            v->iov_len < TLS_ROUND - done - staged ? v->iov_len : TLS_ROUND - done - staged;
         if (len < TLS_DIRECT && staged + len <= TLS_STAGE) {
             memcpy(ts->stage + staged, v->iov_base, len);
             staged += len;
@@ -422,8 +423,8 @@ static void tls_on_inner(tls_tr_t *k, const kr_cqe_t *e)
 
 /* ---- the transport ---- */
 
-static int tls_open(kr_transport_t *t, kr_sock_t *s, const char *host,
-                    const struct sockaddr *addr, socklen_t addrlen, int timeout_ms)
+static int tls_open(kr_transport_t *t, kr_sock_t *s, const char *host, const struct sockaddr *addr,
+                    socklen_t addrlen, int timeout_ms)
 {
     tls_tr_t *k = T(t);
     int slot = 0;
@@ -530,8 +531,7 @@ static unsigned tls_drain(kr_transport_t *t, kr_cqe_t *out, unsigned max)
 {
     tls_tr_t *k = T(t);
     kr_cqe_t in;
-    for (unsigned i = 0; i < KR_TRANSPORT_DRAIN_MAX && !kr_cq_full(&k->cq);
-         i++) {
+    for (unsigned i = 0; i < KR_TRANSPORT_DRAIN_MAX && !kr_cq_full(&k->cq); i++) {
         if (k->inner.ops->drain(&k->inner, &in, 1) == 0)
             break;
         tls_on_inner(k, &in);
@@ -565,8 +565,8 @@ static void tls_exit(kr_transport_t *t)
 }
 
 static const kr_transport_ops_t tls_ops = {
-    "tls", tls_open, tls_send, tls_recv, tls_cancel, tls_close,
-    tls_wait, tls_drain, tls_done, tls_exit,
+    "tls",     tls_open, tls_send,  tls_recv, tls_cancel,
+    tls_close, tls_wait, tls_drain, tls_done, tls_exit,
 };
 
 static int tls_passwd_cb(char *buf, int size, int rwflag, void *u)
@@ -611,14 +611,15 @@ static int tls_ctx_cert(SSL_CTX *ctx, const kr_tls_conf_t *c, char *errstr, size
     SSL_CTX_set_default_passwd_cb(ctx, tls_passwd_cb);
     SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *)c->key_password);
     if (SSL_CTX_use_certificate_chain_file(ctx, c->cert_location) != 1) {
-        snprintf(errstr, errlen, "ssl.certificate.location: cannot load \"%s\"",
-                 c->cert_location);
+        snprintf(errstr, errlen, "ssl.certificate.location: cannot load \"%s\"", c->cert_location);
         return KR_ECONFIG;
     }
     if (SSL_CTX_use_PrivateKey_file(ctx, c->key_location, SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_check_private_key(ctx) != 1) {
-        snprintf(errstr, errlen, "ssl.key.location: cannot load \"%s\" (wrong "
-                 "ssl.key.password, or not the certificate's key)", c->key_location);
+        snprintf(errstr, errlen,
+                 "ssl.key.location: cannot load \"%s\" (wrong "
+                 "ssl.key.password, or not the certificate's key)",
+                 c->key_location);
         return KR_ECONFIG;
     }
     /* The context keeps the decrypted key: the password is not needed any more. */
@@ -667,8 +668,11 @@ int kr_tls_init(kr_transport_t *t, const kr_transport_t *inner, const kr_tls_con
     for (int i = 0; i < k->socks_max; i++)
         kr_sock_init(&k->socks[i].inner, &k->socks[i]);
     k->inner = *inner;
-    *t = (kr_transport_t){.ops = &tls_ops, .impl = k, .socks_max = inner->socks_max,
-                          .sndbuf = inner->sndbuf, .rcvbuf = inner->rcvbuf};
+    *t = (kr_transport_t){.ops = &tls_ops,
+                          .impl = k,
+                          .socks_max = inner->socks_max,
+                          .sndbuf = inner->sndbuf,
+                          .rcvbuf = inner->rcvbuf};
     int n = snprintf(t->name, sizeof(t->name), "%s+tls", inner->name);
     assert(n > 0 && n < (int)sizeof(t->name)); /* the inner names are short */
     (void)n;

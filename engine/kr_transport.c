@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 int kr_transport_socket(const struct sockaddr *addr, int sndbuf, int rcvbuf)
 {
     int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

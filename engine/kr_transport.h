@@ -42,14 +42,14 @@ typedef struct kr_op {
 
 /* One socket as the transport sees it; embedded in its connection. */
 struct kr_sock {
-    int fd;           /* -1 when closed (and always for the sink) */
-    int slot;         /* the transport's own index for this socket, or -1 */
-    void *owner;      /* the connection's broker: completions find their way back */
+    int fd;      /* -1 when closed (and always for the sink) */
+    int slot;    /* the transport's own index for this socket, or -1 */
+    void *owner; /* the connection's broker: completions find their way back */
     kr_op_t op_connect;
     kr_op_t op_send;
     kr_op_t op_recv;
     kr_op_t op_cancel;
-    char err[200];    /* why the last op failed, where the transport can say more than
+    char err[200]; /* why the last op failed, where the transport can say more than
                          its code (a TLS alert, a certificate that does not verify); "" */
 };
 
@@ -62,7 +62,7 @@ struct kr_sock {
 typedef struct kr_cqe {
     kr_op_t *op;
     int32_t res;
-    uint32_t buf;     /* the transport's buffer id, for done() */
+    uint32_t buf; /* the transport's buffer id, for done() */
     const uint8_t *data;
 } kr_cqe_t;
 
@@ -72,7 +72,7 @@ typedef struct kr_cqe {
 typedef struct kr_transport kr_transport_t;
 
 typedef struct kr_transport_ops {
-    const char *name;     /* "io_uring", "poll", "sink", "tls" */
+    const char *name; /* "io_uring", "poll", "sink", "tls" */
     /* Creates the socket and starts connecting to addr, which `host` names (for TLS); the
      * connect completes with 0, -errno or -ECANCELED past timeout_ms, or a KR_E... code
      * with the reason in s->err. Returns 0 or -errno (nothing started). */
@@ -105,9 +105,9 @@ struct kr_transport {
     uint32_t socks_max;  /* sockets open at once, at most: connections.max */
     int sndbuf;          /* socket buffer sizes for open(), 0: the kernel's */
     int rcvbuf;
-    char name[24];       /* what kring.h's kr_producer_transport() says: "io_uring",
+    char name[24];  /* what kring.h's kr_producer_transport() says: "io_uring",
                             "poll", "sink", or "io_uring+tls", "poll+tls" */
-    char info[128];      /* the transport's features, for the debug log */
+    char info[128]; /* the transport's features, for the debug log */
 };
 
 /* io.engine: which transport kr_producer_new() sets up. */
@@ -119,8 +119,8 @@ enum kr_io_engine { KR_IO_AUTO = 0, KR_IO_URING, KR_IO_POLL };
  * io_uring: ENOSYS, or EPERM from a seccomp profile) or -errno. */
 int kr_uring_init(kr_transport_t *t, uint32_t socks_max);
 int kr_poll_init(kr_transport_t *t, uint32_t socks_max);
-int kr_sink_init(kr_transport_t *t, const char *topic, int32_t partitions,
-                 int16_t produce_version, size_t request_max);
+int kr_sink_init(kr_transport_t *t, const char *topic, int32_t partitions, int16_t produce_version,
+                 size_t request_max);
 
 /* Partitions the sink's one topic may have at most. */
 #define KR_SINK_PARTITIONS_MAX (1 << 20)
@@ -164,8 +164,8 @@ void kr_transport_op_end(kr_transport_t *t, kr_op_t *op);
 /* True when op of s may be reused: not busy, buffers not pinned. */
 static inline bool kr_sock_idle(const kr_sock_t *s)
 {
-    return !s->op_connect.busy && !s->op_send.busy && !s->op_recv.busy &&
-           !s->op_cancel.busy && !s->op_send.pinned;
+    return !s->op_connect.busy && !s->op_send.busy && !s->op_recv.busy && !s->op_cancel.busy &&
+           !s->op_send.pinned;
 }
 
 /* Sets up s's ops (kinds, back pointers); fd and slot -1. */

@@ -31,13 +31,13 @@
 typedef struct uring {
     struct io_uring ring;
     bool has_send_zc;
-    bool has_files;      /* a registered-file table is set up */
-    bool *file_used;     /* [files]: one registered-file slot per connection */
+    bool has_files;  /* a registered-file table is set up */
+    bool *file_used; /* [files]: one registered-file slot per connection */
     int files;
     uint32_t zc_pending; /* zero-copy sends whose buffers the kernel still holds */
     bool has_bufring;    /* multishot receive into the provided buffer ring below */
     struct io_uring_buf_ring *br;
-    uint8_t *bufs;       /* URING_BUFS buffers of URING_BUF_SIZE */
+    uint8_t *bufs;           /* URING_BUFS buffers of URING_BUF_SIZE */
     kr_op_t link_timeout_op; /* shared: linked timeouts complete with -ECANCELED/-ETIME */
     struct __kernel_timespec connect_ts;
     struct __kernel_timespec wait_ts;
@@ -263,8 +263,7 @@ static bool uring_complete(kr_transport_t *t, const struct io_uring_cqe *cqe, kr
         out->buf = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
         assert(out->buf < URING_BUFS && res <= URING_BUF_SIZE);
         out->data = u->bufs + (size_t)out->buf * URING_BUF_SIZE;
-    } else if (op->kind == KR_OP_RECV && u->has_bufring &&
-               (res == -ENOBUFS || res == -EINVAL)) {
+    } else if (op->kind == KR_OP_RECV && u->has_bufring && (res == -ENOBUFS || res == -EINVAL)) {
         /* The buffer ring ran dry for a moment, or this kernel has no multishot receive
          * (then plain receives from now on): either way, arm again. */
         if (res == -EINVAL)
@@ -325,8 +324,8 @@ static void uring_exit(kr_transport_t *t)
 }
 
 static const kr_transport_ops_t uring_ops = {
-    "io_uring", uring_open, uring_send, uring_recv, uring_cancel, uring_close,
-    uring_wait, uring_drain, uring_done, uring_exit,
+    "io_uring",  uring_open, uring_send,  uring_recv, uring_cancel,
+    uring_close, uring_wait, uring_drain, uring_done, uring_exit,
 };
 
 int kr_uring_init(kr_transport_t *t, uint32_t socks_max)
@@ -356,8 +355,7 @@ int kr_uring_init(kr_transport_t *t, uint32_t socks_max)
      * bounds it) sockets are named by their fd, which works the same, a little slower. */
     u->file_used = calloc(socks_max, sizeof(bool));
     u->files = (int)socks_max;
-    u->has_files = u->file_used != NULL &&
-                   io_uring_register_files_sparse(&u->ring, socks_max) == 0;
+    u->has_files = u->file_used != NULL && io_uring_register_files_sparse(&u->ring, socks_max) == 0;
     uring_bufring_init(u);
     t->ops = &uring_ops;
     t->impl = u;

@@ -45,8 +45,7 @@ kr_conf_t *kr_conf_new(void);
  * docs/CONFIG.md lists them). An unknown key or a bad value returns KR_ECONFIG and
  * writes a message naming it into errstr (always NUL-terminated when errlen > 0).
  */
-int kr_conf_set(kr_conf_t *conf, const char *key, const char *value, char *errstr,
-                size_t errlen);
+int kr_conf_set(kr_conf_t *conf, const char *key, const char *value, char *errstr, size_t errlen);
 
 /* Writes the current value of key into buf; KR_ECONFIG for an unknown key. */
 int kr_conf_get(const kr_conf_t *conf, const char *key, char *buf, size_t buflen);
@@ -65,12 +64,12 @@ typedef struct kr_header {
 typedef struct kr_delivery {
     const char *topic;
     int32_t partition;
-    int64_t offset;    /* -1 when not acknowledged with an offset (acks=0, or err != 0) */
-    int64_t timestamp; /* the record's timestamp (ms), or the broker's log append time */
-    int err;           /* 0, or a KR_E... code; KR_EBROKER means broker_error is set */
-    int16_t broker_error;     /* Kafka error code, 0 if none */
-    const char *error_name;   /* "NOT_LEADER_OR_FOLLOWER", "KR_ETIMEDOUT", ...; NULL if ok */
-    void *opaque;             /* what the caller passed to kr_produce() */
+    int64_t offset;         /* -1 when not acknowledged with an offset (acks=0, or err != 0) */
+    int64_t timestamp;      /* the record's timestamp (ms), or the broker's log append time */
+    int err;                /* 0, or a KR_E... code; KR_EBROKER means broker_error is set */
+    int16_t broker_error;   /* Kafka error code, 0 if none */
+    const char *error_name; /* "NOT_LEADER_OR_FOLLOWER", "KR_ETIMEDOUT", ...; NULL if ok */
+    void *opaque;           /* what the caller passed to kr_produce() */
 } kr_delivery_t;
 
 /*
@@ -91,16 +90,21 @@ void kr_conf_set_delivery_cb(kr_conf_t *conf, kr_delivery_cb_t *cb, void *ctx);
  * into errstr, which fails the connection's authentication. The token is a secret: kring
  * never logs it.
  */
-typedef int kr_oauthbearer_cb_t(char *token, size_t token_cap, int64_t *lifetime_ms,
-                                char *errstr, size_t errlen, void *ctx);
+typedef int kr_oauthbearer_cb_t(char *token, size_t token_cap, int64_t *lifetime_ms, char *errstr,
+                                size_t errlen, void *ctx);
 
 void kr_conf_set_oauthbearer_cb(kr_conf_t *conf, kr_oauthbearer_cb_t *cb, void *ctx);
 
 /* ---- logs ---- */
 
 /* Levels, as syslog numbers them (librdkafka's convention). */
-enum kr_log_level { KR_LOG_ERR = 3, KR_LOG_WARNING = 4, KR_LOG_NOTICE = 5, KR_LOG_INFO = 6,
-                    KR_LOG_DEBUG = 7 };
+enum kr_log_level {
+    KR_LOG_ERR = 3,
+    KR_LOG_WARNING = 4,
+    KR_LOG_NOTICE = 5,
+    KR_LOG_INFO = 6,
+    KR_LOG_DEBUG = 7
+};
 
 /*
  * Called with one line (no newline) from the producer's thread: warnings (such as the
@@ -132,10 +136,10 @@ const char *kr_producer_transport(const kr_producer_t *p);
 
 typedef struct kr_record {
     const char *topic;
-    int32_t partition;   /* or KR_PARTITION_ANY */
-    const void *key;     /* NULL for a null key */
+    int32_t partition; /* or KR_PARTITION_ANY */
+    const void *key;   /* NULL for a null key */
     size_t key_len;
-    const void *value;   /* NULL for a null value */
+    const void *value; /* NULL for a null value */
     size_t value_len;
     const kr_header_t *headers;
     size_t header_cnt;
@@ -229,8 +233,8 @@ typedef void kr_metadata_cb_t(const kr_metadata_t *md, void *ctx);
  * meanwhile. Returns 0; KR_ETIMEDOUT when no broker answered in time; KR_EFATAL;
  * -ENOMEM.
  */
-int kr_metadata_describe(kr_producer_t *p, const char *topic, int timeout_ms,
-                         kr_metadata_cb_t *cb, void *ctx);
+int kr_metadata_describe(kr_producer_t *p, const char *topic, int timeout_ms, kr_metadata_cb_t *cb,
+                         void *ctx);
 
 /* ---- statistics ---- */
 
@@ -252,12 +256,12 @@ typedef struct kr_broker_stats {
     int32_t port;
     int64_t rtt_us_p50;
     int64_t rtt_us_p99;
-    int64_t rtt_us_sum;     /* every response's round trip, summed */
-    int64_t responses;      /* round trips measured */
-    uint64_t reconnects;    /* connection attempts after the first */
-    uint64_t bytes_out;     /* request bytes queued on the connection */
-    uint64_t bytes_in;      /* response bytes received */
-    uint64_t throttle_ms;   /* ThrottleTimeMs of every Produce response, summed */
+    int64_t rtt_us_sum;   /* every response's round trip, summed */
+    int64_t responses;    /* round trips measured */
+    uint64_t reconnects;  /* connection attempts after the first */
+    uint64_t bytes_out;   /* request bytes queued on the connection */
+    uint64_t bytes_in;    /* response bytes received */
+    uint64_t throttle_ms; /* ThrottleTimeMs of every Produce response, summed */
 } kr_broker_stats_t;
 
 #define KR_STATS_BROKERS_MAX 16
@@ -269,7 +273,7 @@ typedef struct kr_stats {
     uint64_t bytes_sent;     /* wire bytes written */
     uint64_t records_acked;
     uint64_t records_failed;
-    uint64_t retries;        /* batches resent */
+    uint64_t retries; /* batches resent */
     uint64_t requests_sent;
     uint64_t metadata_refreshes;
     int32_t requests_in_flight;
@@ -288,8 +292,8 @@ typedef struct kr_stats {
     uint64_t epoch_bumps;       /* idempotence: producer epochs bumped after the first id */
     int64_t producer_id;        /* -1 until known, or without idempotence */
     int16_t producer_epoch;
-    int32_t partition_cnt;      /* partitions known: kr_stats_partitions() lists them */
-    uint64_t stats_documents;   /* statistics documents delivered */
+    int32_t partition_cnt;    /* partitions known: kr_stats_partitions() lists them */
+    uint64_t stats_documents; /* statistics documents delivered */
 } kr_stats_t;
 
 /* A snapshot of the producer's counters and gauges. From the producer's thread. */
@@ -299,23 +303,23 @@ void kr_stats(const kr_producer_t *p, kr_stats_t *out);
 #define KR_STATS_ERRCODES_MAX 6
 
 typedef struct kr_partition_stats {
-    const char *topic;          /* valid until the producer is closed */
+    const char *topic; /* valid until the producer is closed */
     int32_t partition;
-    int32_t leader;             /* node id; -1 when unknown */
+    int32_t leader; /* node id; -1 when unknown */
     uint64_t records_acked;
-    uint64_t bytes_acked;       /* key + value bytes */
+    uint64_t bytes_acked; /* key + value bytes */
     uint64_t records_failed;
     uint64_t batches_acked;
-    uint64_t retries;           /* batches resent */
-    int64_t producer_id;        /* the producer's, -1 without idempotence */
+    uint64_t retries;    /* batches resent */
+    int64_t producer_id; /* the producer's, -1 without idempotence */
     int16_t producer_epoch;
-    int32_t error_cnt;          /* entries used in errors[] */
+    int32_t error_cnt; /* entries used in errors[] */
     struct {
-        int32_t code;           /* a Kafka error code (>= -1), or a kring code (KR_E..., -errno) */
-        const char *name;       /* "NOT_LEADER_OR_FOLLOWER", "KR_ETRANSPORT", ... */
-        uint64_t count;         /* batches that got this error, retried or not */
+        int32_t code;     /* a Kafka error code (>= -1), or a kring code (KR_E..., -errno) */
+        const char *name; /* "NOT_LEADER_OR_FOLLOWER", "KR_ETRANSPORT", ... */
+        uint64_t count;   /* batches that got this error, retried or not */
     } errors[KR_STATS_ERRCODES_MAX];
-    uint64_t errors_other;      /* batches with errors of further codes */
+    uint64_t errors_other; /* batches with errors of further codes */
 } kr_partition_stats_t;
 
 /*

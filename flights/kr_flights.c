@@ -28,10 +28,10 @@ enum { PH_TAXI, PH_TAKEOFF, PH_CLIMB, PH_CRUISE, PH_DESCENT, PH_APPROACH, PH_LAN
 typedef struct phase {
     const char *status;
     uint8_t on_ground;
-    int16_t gs_target;   /* knots */
-    int16_t vrate;       /* ft/min */
-    int16_t vjitter;     /* multiplier of the +-3 * 64 ft/min jitter */
-    uint16_t dur_min;    /* simulated seconds */
+    int16_t gs_target; /* knots */
+    int16_t vrate;     /* ft/min */
+    int16_t vjitter;   /* multiplier of the +-3 * 64 ft/min jitter */
+    uint16_t dur_min;  /* simulated seconds */
     uint16_t dur_span;
 } phase_t;
 
@@ -51,21 +51,21 @@ typedef struct airport {
 } airport_t;
 
 static const airport_t airports[] = {
-    {"KATL", 33.6407, -84.4277}, {"KLAX", 33.9416, -118.4085}, {"KORD", 41.9742, -87.9073},
-    {"KDFW", 32.8998, -97.0403}, {"KDEN", 39.8561, -104.6737}, {"KJFK", 40.6413, -73.7781},
+    {"KATL", 33.6407, -84.4277},  {"KLAX", 33.9416, -118.4085}, {"KORD", 41.9742, -87.9073},
+    {"KDFW", 32.8998, -97.0403},  {"KDEN", 39.8561, -104.6737}, {"KJFK", 40.6413, -73.7781},
     {"KSFO", 37.6213, -122.3790}, {"KSEA", 47.4502, -122.3088}, {"KMIA", 25.7959, -80.2870},
-    {"KBOS", 42.3656, -71.0096}, {"CYYZ", 43.6777, -79.6248}, {"CYVR", 49.1967, -123.1815},
-    {"MMMX", 19.4361, -99.0719}, {"SBGR", -23.4356, -46.4731}, {"SAEZ", -34.8222, -58.5358},
-    {"SCEL", -33.3930, -70.7858}, {"EGLL", 51.4700, -0.4543}, {"EGKK", 51.1537, -0.1821},
-    {"LFPG", 49.0097, 2.5479}, {"EHAM", 52.3105, 4.7683}, {"EDDF", 50.0379, 8.5622},
-    {"EDDM", 48.3537, 11.7750}, {"LEMD", 40.4983, -3.5676}, {"LEBL", 41.2974, 2.0833},
-    {"LIRF", 41.8003, 12.2389}, {"LSZH", 47.4582, 8.5555}, {"LOWW", 48.1103, 16.5697},
-    {"EKCH", 55.6180, 12.6508}, {"ESSA", 59.6498, 17.9238}, {"EIDW", 53.4264, -6.2499},
-    {"LTFM", 41.2753, 28.7519}, {"OMDB", 25.2532, 55.3657}, {"OTHH", 25.2731, 51.6081},
-    {"VIDP", 28.5562, 77.1000}, {"VABB", 19.0896, 72.8656}, {"WSSS", 1.3644, 103.9915},
-    {"VHHH", 22.3080, 113.9185}, {"RJTT", 35.5494, 139.7798}, {"RKSI", 37.4602, 126.4407},
-    {"ZBAA", 40.0799, 116.6031}, {"ZSPD", 31.1443, 121.8083}, {"YSSY", -33.9399, 151.1753},
-    {"NZAA", -37.0082, 174.7850}, {"FAOR", -26.1367, 28.2411}, {"HECA", 30.1219, 31.4056},
+    {"KBOS", 42.3656, -71.0096},  {"CYYZ", 43.6777, -79.6248},  {"CYVR", 49.1967, -123.1815},
+    {"MMMX", 19.4361, -99.0719},  {"SBGR", -23.4356, -46.4731}, {"SAEZ", -34.8222, -58.5358},
+    {"SCEL", -33.3930, -70.7858}, {"EGLL", 51.4700, -0.4543},   {"EGKK", 51.1537, -0.1821},
+    {"LFPG", 49.0097, 2.5479},    {"EHAM", 52.3105, 4.7683},    {"EDDF", 50.0379, 8.5622},
+    {"EDDM", 48.3537, 11.7750},   {"LEMD", 40.4983, -3.5676},   {"LEBL", 41.2974, 2.0833},
+    {"LIRF", 41.8003, 12.2389},   {"LSZH", 47.4582, 8.5555},    {"LOWW", 48.1103, 16.5697},
+    {"EKCH", 55.6180, 12.6508},   {"ESSA", 59.6498, 17.9238},   {"EIDW", 53.4264, -6.2499},
+    {"LTFM", 41.2753, 28.7519},   {"OMDB", 25.2532, 55.3657},   {"OTHH", 25.2731, 51.6081},
+    {"VIDP", 28.5562, 77.1000},   {"VABB", 19.0896, 72.8656},   {"WSSS", 1.3644, 103.9915},
+    {"VHHH", 22.3080, 113.9185},  {"RJTT", 35.5494, 139.7798},  {"RKSI", 37.4602, 126.4407},
+    {"ZBAA", 40.0799, 116.6031},  {"ZSPD", 31.1443, 121.8083},  {"YSSY", -33.9399, 151.1753},
+    {"NZAA", -37.0082, 174.7850}, {"FAOR", -26.1367, 28.2411},  {"HECA", 30.1219, 31.4056},
 };
 #define AIRPORT_N (sizeof(airports) / sizeof(airports[0]))
 
@@ -75,29 +75,46 @@ typedef struct airline {
 } airline_t;
 
 static const airline_t airlines[] = {
-    {"AAL", "American Airlines"}, {"DAL", "Delta Air Lines"}, {"UAL", "United Airlines"},
-    {"SWA", "Southwest Airlines"}, {"ACA", "Air Canada"}, {"BAW", "British Airways"},
-    {"DLH", "Lufthansa"}, {"AFR", "Air France"}, {"KLM", "KLM"}, {"RYR", "Ryanair"},
-    {"EZY", "easyJet"}, {"IBE", "Iberia"}, {"SWR", "Swiss"}, {"SAS", "SAS"},
-    {"THY", "Turkish Airlines"}, {"UAE", "Emirates"}, {"QTR", "Qatar Airways"},
-    {"SIA", "Singapore Airlines"}, {"CPA", "Cathay Pacific"}, {"JAL", "Japan Airlines"},
-    {"ANA", "All Nippon Airways"}, {"QFA", "Qantas"}, {"LAN", "LATAM"}, {"AMX", "Aeromexico"},
+    {"AAL", "American Airlines"},
+    {"DAL", "Delta Air Lines"},
+    {"UAL", "United Airlines"},
+    {"SWA", "Southwest Airlines"},
+    {"ACA", "Air Canada"},
+    {"BAW", "British Airways"},
+    {"DLH", "Lufthansa"},
+    {"AFR", "Air France"},
+    {"KLM", "KLM"},
+    {"RYR", "Ryanair"},
+    {"EZY", "easyJet"},
+    {"IBE", "Iberia"},
+    {"SWR", "Swiss"},
+    {"SAS", "SAS"},
+    {"THY", "Turkish Airlines"},
+    {"UAE", "Emirates"},
+    {"QTR", "Qatar Airways"},
+    {"SIA", "Singapore Airlines"},
+    {"CPA", "Cathay Pacific"},
+    {"JAL", "Japan Airlines"},
+    {"ANA", "All Nippon Airways"},
+    {"QFA", "Qantas"},
+    {"LAN", "LATAM"},
+    {"AMX", "Aeromexico"},
 };
 #define AIRLINE_N (sizeof(airlines) / sizeof(airlines[0]))
 
 typedef struct aircraft {
     char hdr[HDR_MAX]; /* "icao24":"...",...,"squawk":"....", rendered once per flight */
     uint64_t rng;
-    int32_t lat;       /* 1e-5 degrees */
+    int32_t lat; /* 1e-5 degrees */
     int32_t lon;
-    int32_t alt60;     /* 1/60 ft, so that a ft/min rate adds once per simulated second */
-    int32_t alt_lo60;  /* the phase ends when alt60 leaves [alt_lo60, alt_hi60] */
+    int32_t alt60;    /* 1/60 ft, so that a ft/min rate adds once per simulated second */
+    int32_t alt_lo60; /* the phase ends when alt60 leaves [alt_lo60, alt_hi60] */
     int32_t alt_hi60;
-    uint32_t ticks;    /* simulated seconds left in this phase */
-    int16_t gs;        /* knots */
-    int16_t hdg;       /* 0.1 degrees, 0..3599 */
-    int16_t vrate;     /* ft/min */
-    uint16_t inv_cos;  /* 1 / cos(latitude), Q12 */
+    uint32_t ticks;   /* simulated seconds left in this phase */
+    int16_t gs;       /* knots */
+    int16_t hdg;      /* 0.1 degrees, 0..3599 */
+    int16_t vrate;    /* ft/min */
+    uint16_t inv_cos; /* 1 / cos(latitude), Q12 */
     uint16_t cruise_ft;
     uint16_t flight_no;
     uint8_t phase;
@@ -109,12 +126,12 @@ typedef struct aircraft {
     char icao24[6];
     char callsign[8];
     char squawk[4];
-    char ms3[4];       /* this aircraft's millisecond offset within each second */
+    char ms3[4]; /* this aircraft's millisecond offset within each second */
 } aircraft_t;
 
 struct kr_flights {
     kr_flights_conf_t conf;
-    aircraft_t *fleet;  /* the aircraft this part's events come from */
+    aircraft_t *fleet; /* the aircraft this part's events come from */
     uint32_t n;
     uint32_t cur;
     uint64_t tick;      /* completed passes over this part's aircraft */
@@ -124,11 +141,11 @@ struct kr_flights {
     uint64_t id_cur;    /* the value of the event_id digits at buf + ID_OFF */
     int id_pending;     /* the id must step before the next event */
     uint32_t id_len;
-    uint8_t stride_digits[24];  /* parts' decimal digits, least significant first */
+    uint8_t stride_digits[24]; /* parts' decimal digits, least significant first */
     uint32_t stride_ndigits;
-    char sec[24];       /* the timestamp's seconds for the current pass */
+    char sec[24]; /* the timestamp's seconds for the current pass */
     uint32_t sec_len;
-    char frag[PH_N][48];/* ,"on_ground":...,"status":"..."} per phase */
+    char frag[PH_N][48]; /* ,"on_ground":...,"status":"..."} per phase */
     uint8_t frag_len[PH_N];
     int16_t sin_q14[3600 + 900]; /* sin of 0.1-degree steps; cos(h) is sin_q14[h + 900] */
     char *buf;
@@ -381,10 +398,10 @@ static void aircraft_init(kr_flights_t *g, aircraft_t *a, uint32_t i)
     a->airline = (uint8_t)below(&a->rng, AIRLINE_N);
     new_flight(a, below(&a->rng, AIRPORT_N));
 
-    static const uint8_t pick[16] = {PH_TAXI, PH_TAXI, PH_TAKEOFF, PH_CLIMB, PH_CLIMB,
-                                     PH_CRUISE, PH_CRUISE, PH_CRUISE, PH_CRUISE, PH_CRUISE,
-                                     PH_CRUISE, PH_CRUISE, PH_DESCENT, PH_DESCENT,
-                                     PH_APPROACH, PH_LANDED};
+    static const uint8_t pick[16] = {PH_TAXI,    PH_TAXI,    PH_TAKEOFF,  PH_CLIMB,
+                                     PH_CLIMB,   PH_CRUISE,  PH_CRUISE,   PH_CRUISE,
+                                     PH_CRUISE,  PH_CRUISE,  PH_CRUISE,   PH_CRUISE,
+                                     PH_DESCENT, PH_DESCENT, PH_APPROACH, PH_LANDED};
     uint32_t ph = pick[below(&a->rng, 16)];
     static const double along[PH_N] = {0, 0.01, 0.08, 0.5, 0.85, 0.95, 1};
     double f = along[ph];
@@ -620,8 +637,8 @@ void kr_flights_conf_init(kr_flights_conf_t *conf)
 
 int kr_flights_key_parse(const char *name, kr_flights_key_t *out)
 {
-    static const char *const names[] = {"none", "icao24", "callsign", "airline", "origin",
-                                        "destination", "squawk", "status", "event_id"};
+    static const char *const names[] = {"none",        "icao24", "callsign", "airline", "origin",
+                                        "destination", "squawk", "status",   "event_id"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (strcmp(name, names[i]) == 0) {
             *out = (kr_flights_key_t)i;
@@ -708,8 +725,9 @@ int kr_flights_new(kr_flights_t **out, const kr_flights_conf_t *conf)
     g->skip = conf->parts / d - 1;
     g->skip_next = conf->part / d;
     g->fleet = calloc(g->n, sizeof(aircraft_t));
-    g->buf_size = (conf->record_size > KR_FLIGHTS_NATURAL_MAX ? conf->record_size
-                                                              : KR_FLIGHTS_NATURAL_MAX) + SLACK;
+    g->buf_size =
+        (conf->record_size > KR_FLIGHTS_NATURAL_MAX ? conf->record_size : KR_FLIGHTS_NATURAL_MAX) +
+        SLACK;
     g->buf = malloc(g->buf_size);
     if (g->fleet == NULL || g->buf == NULL) {
         kr_flights_free(g);

@@ -43,7 +43,7 @@ typedef enum kr_flights_key {
 } kr_flights_key_t;
 
 /* The names --key accepts, space-separated, for messages. */
-#define KR_FLIGHTS_KEY_NAMES \
+#define KR_FLIGHTS_KEY_NAMES                                                                       \
     "none icao24 callsign airline origin destination squawk status event_id"
 
 /* 2025-01-01T00:00:00Z: the simulated clock's default origin. */
@@ -59,13 +59,13 @@ typedef enum kr_flights_key {
 
 typedef struct kr_flights_conf {
     uint64_t seed;
-    uint32_t fleet;       /* aircraft in the whole fleet, 1..KR_FLIGHTS_FLEET_MAX */
-    uint32_t part;        /* this generator writes the events k with k % parts == part */
-    uint32_t parts;       /* 1..KR_FLIGHTS_PARTS_MAX */
-    uint64_t id_first;    /* event_id of event 0 of the sequence */
-    size_t record_size;   /* 0: natural size; else every value is exactly this long */
+    uint32_t fleet;     /* aircraft in the whole fleet, 1..KR_FLIGHTS_FLEET_MAX */
+    uint32_t part;      /* this generator writes the events k with k % parts == part */
+    uint32_t parts;     /* 1..KR_FLIGHTS_PARTS_MAX */
+    uint64_t id_first;  /* event_id of event 0 of the sequence */
+    size_t record_size; /* 0: natural size; else every value is exactly this long */
     kr_flights_key_t key;
-    int64_t start_ms;     /* simulated clock origin, >= 0 */
+    int64_t start_ms; /* simulated clock origin, >= 0 */
 } kr_flights_conf_t;
 
 /* conf with the defaults: seed 1, the default fleet, one part, ids from 0, icao24 key. */
@@ -78,7 +78,7 @@ typedef struct kr_flights kr_flights_t;
 
 /* One event. The pointers belong to the generator and stay valid until its next call. */
 typedef struct kr_flights_rec {
-    const char *key;     /* NULL when the key field is KR_FLIGHTS_KEY_NONE */
+    const char *key; /* NULL when the key field is KR_FLIGHTS_KEY_NONE */
     size_t key_len;
     const char *value;
     size_t value_len;

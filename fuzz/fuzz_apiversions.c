@@ -11,8 +11,8 @@
  */
 #include "kr_fuzz_resp.h"
 
-static int decode(const uint8_t *body, size_t len, int16_t v, kr_ApiVersion_t *keys,
-                  int32_t cap, kr_ApiVersionsResponse_t *out)
+static int decode(const uint8_t *body, size_t len, int16_t v, kr_ApiVersion_t *keys, int32_t cap,
+                  kr_ApiVersionsResponse_t *out)
 {
     memset(out, 0, sizeof(*out));
     out->ApiKeys = keys;
@@ -45,8 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         KR_FUZZ_CHECK_EQ(decode(body, len, v, keys2, a.ApiKeysCount, &b), 0);
         KR_FUZZ_CHECK(kr_fuzz_eq_apiversions(&a, &b));
         if (a.ApiKeysCount > 0)
-            KR_FUZZ_CHECK_EQ(decode(body, len, v, keys2, a.ApiKeysCount - 1, &b),
-                             KR_ETOOMANY);
+            KR_FUZZ_CHECK_EQ(decode(body, len, v, keys2, a.ApiKeysCount - 1, &b), KR_ETOOMANY);
 
         size_t cap2 = 2 * len + 64;
         uint8_t *re = malloc(cap2);

@@ -72,8 +72,7 @@ static bool inside(kr_str_t s, const uint8_t *base, size_t len)
 }
 
 /* liblz4's frame decoder must take what kring's took, and give the same bytes. */
-static void check_lz4f(const uint8_t *frame, size_t len, const uint8_t *records,
-                       size_t records_len)
+static void check_lz4f(const uint8_t *frame, size_t len, const uint8_t *records, size_t records_len)
 {
     static LZ4F_dctx *dctx;
     if (dctx == NULL)
@@ -154,9 +153,9 @@ static bool walk_records(const kr_batch_info_t *bi, kr_fuzz_recs_t *rs)
                 fits = false;
                 continue;
             }
-            rs->hdrs[rs->hdr_cnt++] = (kr_record_header_t){
-                k.len > 0 ? k.ptr : "", (size_t)k.len, v.len < 0 ? NULL : v.ptr,
-                v.len < 0 ? 0 : (size_t)v.len};
+            rs->hdrs[rs->hdr_cnt++] =
+                (kr_record_header_t){k.len > 0 ? k.ptr : "", (size_t)k.len,
+                                     v.len < 0 ? NULL : v.ptr, v.len < 0 ? 0 : (size_t)v.len};
             r->hdr_cnt++;
         }
         KR_FUZZ_CHECK(!kr_record_headers_next(&hi, &k, &v));
@@ -221,8 +220,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         KR_FUZZ_CHECK(bi.size <= len);
         KR_FUZZ_CHECK_EQ(bi.size, (int64_t)bi.batch_length + KR_RB_LOG_OVERHEAD);
         KR_FUZZ_CHECK_EQ(bi.magic, KR_RB_MAGIC);
-        KR_FUZZ_CHECK_EQ(bi.crc, kr_fuzz_crc32c_ref(buf + KR_RB_OF_Attributes,
-                                                    bi.size - KR_RB_OF_Attributes));
+        KR_FUZZ_CHECK_EQ(
+            bi.crc, kr_fuzz_crc32c_ref(buf + KR_RB_OF_Attributes, bi.size - KR_RB_OF_Attributes));
         KR_FUZZ_CHECK(bi.records_count >= 0);
         KR_FUZZ_CHECK((size_t)bi.records_count <= bi.records_len / 7);
         int codec = bi.attributes & KR_RB_ATTR_CODEC_MASK;

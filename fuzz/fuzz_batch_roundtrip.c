@@ -123,8 +123,7 @@ static void check_batch(const uint8_t *batch, size_t len, int codec, const prod_
 }
 
 /* liblz4's own frame decoder must give back the records from kring's frame. */
-static void check_lz4f(const uint8_t *frame, size_t len, const uint8_t *records,
-                       size_t records_len)
+static void check_lz4f(const uint8_t *frame, size_t len, const uint8_t *records, size_t records_len)
 {
     static LZ4F_dctx *dctx;
     if (dctx == NULL)
@@ -148,8 +147,8 @@ static void check_lz4f(const uint8_t *frame, size_t len, const uint8_t *records,
 }
 
 /* A builder of exactly the records' size takes them all, one byte less stops early. */
-static void check_fullness(kr_fuzz_in_t *in, const kr_fuzz_recs_t *rs,
-                           const uint8_t *records, size_t records_len)
+static void check_fullness(kr_fuzz_in_t *in, const kr_fuzz_recs_t *rs, const uint8_t *records,
+                           size_t records_len)
 {
     size_t cut = 1 + kr_fuzz_u16(in) % records_len;
     size_t cap = KR_RB_HEADER_SIZE + records_len - cut;
@@ -172,8 +171,8 @@ static void check_fullness(kr_fuzz_in_t *in, const kr_fuzz_recs_t *rs,
 static void check_inplace(size_t records_len, size_t lz4_len)
 {
     size_t need = KR_RB_HEADER_SIZE + records_len;
-    size_t lo = KR_RB_HEADER_SIZE, hi = need + KR_LZ4_FRAME_OVERHEAD + 8 +
-                                         4 * (records_len / KR_LZ4_BLOCK_SIZE + 1);
+    size_t lo = KR_RB_HEADER_SIZE,
+           hi = need + KR_LZ4_FRAME_OVERHEAD + 8 + 4 * (records_len / KR_LZ4_BLOCK_SIZE + 1);
     KR_FUZZ_CHECK(kr_batch_lz4_inplace_cap(hi) >= need);
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -247,12 +246,12 @@ static void check_foreign_frame(kr_fuzz_in_t *in, const uint8_t *hdr, const prod
 }
 
 /* Re-stamps the codec-none batch and reads it again. */
-static void check_restamp(kr_fuzz_in_t *in, uint8_t *batch, size_t len,
-                          const kr_fuzz_recs_t *rs, const uint8_t *records, size_t records_len,
-                          bool transactional)
+static void check_restamp(kr_fuzz_in_t *in, uint8_t *batch, size_t len, const kr_fuzz_recs_t *rs,
+                          const uint8_t *records, size_t records_len, bool transactional)
 {
-    prod_t pr = {true, {(int64_t)kr_fuzz_u64(in), (int16_t)kr_fuzz_u16(in),
-                        (int32_t)kr_fuzz_u32(in), transactional}};
+    prod_t pr = {true,
+                 {(int64_t)kr_fuzz_u64(in), (int16_t)kr_fuzz_u16(in), (int32_t)kr_fuzz_u32(in),
+                  transactional}};
     kr_batch_restamp(batch, len, pr.p.id, pr.p.epoch, pr.p.base_sequence);
     check_batch(batch, len, KR_CODEC_NONE, &pr, rs, records, records_len);
 }

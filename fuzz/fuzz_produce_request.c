@@ -170,7 +170,8 @@ static void check_frame(const kr_RequestHeader_t *h, const kr_ProduceRequest_t *
     size_t off = 0;
     for (size_t i = 0; i < n; i++) {
         KR_FUZZ_CHECK(iov[i].iov_len <= len - off);
-        KR_FUZZ_CHECK(iov[i].iov_len == 0 || memcmp(one + off, iov[i].iov_base, iov[i].iov_len) == 0);
+        KR_FUZZ_CHECK(iov[i].iov_len == 0 ||
+                      memcmp(one + off, iov[i].iov_base, iov[i].iov_len) == 0);
         off += iov[i].iov_len;
     }
     KR_FUZZ_CHECK_EQ(off, len);
@@ -211,8 +212,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t *frame = malloc(fsize);
         KR_FUZZ_CHECK(frame != NULL);
         kr_wbuf_init(&w, frame, fsize);
-        KR_FUZZ_CHECK_EQ(kr_ProduceRequest_write_frame(&w, &h, &req, gaps,
-                                                       MAX_TOPICS * MAX_PARTS),
+        KR_FUZZ_CHECK_EQ(kr_ProduceRequest_write_frame(&w, &h, &req, gaps, MAX_TOPICS * MAX_PARTS),
                          KR_ERANGE);
         free(frame);
         free(one);

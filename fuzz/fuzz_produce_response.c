@@ -70,8 +70,7 @@ static void check_capacities(const uint8_t *body, size_t len, int16_t v, const p
     int32_t exact[4] = {a->topic_cnt, a->part_used, a->record_error_used, big};
     KR_FUZZ_CHECK_EQ(decode(body, len, v, p, exact, &b), 0);
     KR_FUZZ_CHECK(kr_fuzz_eq_produce(a, &b));
-    int32_t counts[4] = {a->topic_cnt, a->part_used, a->record_error_used,
-                         a->node_endpoint_cnt};
+    int32_t counts[4] = {a->topic_cnt, a->part_used, a->record_error_used, a->node_endpoint_cnt};
     for (int i = 0; i < 4; i++) {
         if (counts[i] == 0)
             continue;

@@ -74,16 +74,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = decode(buf, len, flex, &cid, &used);
     size_t want = 0;
     if (len >= 4)
-        want = flex ? (walk_tags(buf + 4, len - 4) > 0 ? 4 + walk_tags(buf + 4, len - 4) : 0)
-                    : 4;
+        want = flex ? (walk_tags(buf + 4, len - 4) > 0 ? 4 + walk_tags(buf + 4, len - 4) : 0) : 4;
     if (want == 0) {
         KR_FUZZ_CHECK(rc != 0);
         return 0;
     }
     KR_FUZZ_CHECK_EQ(rc, 0);
     KR_FUZZ_CHECK_EQ(used, want);
-    uint32_t be = ((uint32_t)buf[0] << 24) | ((uint32_t)buf[1] << 16) |
-                  ((uint32_t)buf[2] << 8) | buf[3];
+    uint32_t be =
+        ((uint32_t)buf[0] << 24) | ((uint32_t)buf[1] << 16) | ((uint32_t)buf[2] << 8) | buf[3];
     KR_FUZZ_CHECK_EQ(cid, (int32_t)be);
     /* Proper prefixes of the header are refused (all of a short one, some of a long). */
     int32_t cid2;

@@ -61,8 +61,7 @@ static void fuzz_final(const char *m, size_t len)
 }
 
 /* Checks a client-final-message against the nonce the server sent. */
-static void check_client_final(const char *out, size_t n, const char *server_first,
-                               size_t len)
+static void check_client_final(const char *out, size_t n, const char *server_first, size_t len)
 {
     kr_scram_server_first_t f;
     KR_FUZZ_CHECK_EQ(kr_scram_parse_server_first(server_first, len, &f), 0);
@@ -76,8 +75,8 @@ static void check_client_final(const char *out, size_t n, const char *server_fir
     KR_FUZZ_CHECK(memcmp(out + 9 + nonce_len, ",p=", 3) == 0);
     uint8_t proof[KR_SCRAM_DIGEST_MAX];
     size_t proof_len;
-    KR_FUZZ_CHECK_EQ(kr_base64_decode(proof, sizeof(proof), out + 12 + nonce_len, b64,
-                                      &proof_len), 0);
+    KR_FUZZ_CHECK_EQ(kr_base64_decode(proof, sizeof(proof), out + 12 + nonce_len, b64, &proof_len),
+                     0);
     KR_FUZZ_CHECK_EQ(proof_len, KR_FUZZ_DIGEST_LEN);
 }
 
@@ -90,9 +89,9 @@ static void fuzz_exchange(const char *m, size_t len)
     kr_wbuf_t w;
     kr_scram_init(&s, &kr_fuzz_fake_crypto);
     kr_wbuf_init(&w, out, sizeof(out));
-    KR_FUZZ_CHECK_EQ(kr_scram_client_first(&s, &w, KR_FUZZ_SCRAM_USER,
-                                           strlen(KR_FUZZ_SCRAM_USER), KR_FUZZ_SCRAM_NONCE,
-                                           strlen(KR_FUZZ_SCRAM_NONCE)), 0);
+    KR_FUZZ_CHECK_EQ(kr_scram_client_first(&s, &w, KR_FUZZ_SCRAM_USER, strlen(KR_FUZZ_SCRAM_USER),
+                                           KR_FUZZ_SCRAM_NONCE, strlen(KR_FUZZ_SCRAM_NONCE)),
+                     0);
     kr_wbuf_init(&w, out, sizeof(out));
     int rc = kr_scram_client_final(&s, &w, m, first_len, "pencil", 6);
     KR_FUZZ_CHECK(rc == 0 || rc == KR_EMALFORMED || rc == KR_ERANGE || rc == KR_EAUTHSERVER);

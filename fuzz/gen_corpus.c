@@ -138,8 +138,8 @@ static void gen_headers(void)
 {
     static const uint8_t v0[] = {0x00, 0x00, 0x00, 0x00, 0x2a};
     static const uint8_t v1[] = {0x01, 0x7f, 0xff, 0xff, 0xff, 0x00};
-    static const uint8_t v1_tags[] = {0x01, 0x00, 0x00, 0x01, 0x00, 0x02,
-                                      0x00, 0x02, 0xaa, 0xbb, 0x81, 0x01, 0x00};
+    static const uint8_t v1_tags[] = {0x01, 0x00, 0x00, 0x01, 0x00, 0x02, 0x00,
+                                      0x02, 0xaa, 0xbb, 0x81, 0x01, 0x00};
     static const uint8_t v0_body[] = {0x00, 0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00};
     write_seed("response_header", "v0", v0, sizeof(v0));
     write_seed("response_header", "v1", v1, sizeof(v1));
@@ -229,13 +229,12 @@ static void gen_batches(void)
         prefs.frameInfo.blockChecksumFlag = k ? LZ4F_blockChecksumEnabled : 0;
         prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
         prefs.frameInfo.contentSize = k ? rec_len : 0;
-        size_t n = LZ4F_compressFrame(frame + KR_RB_HEADER_SIZE, sizeof(frame) - 61, rec,
-                                      rec_len, &prefs);
+        size_t n =
+            LZ4F_compressFrame(frame + KR_RB_HEADER_SIZE, sizeof(frame) - 61, rec, rec_len, &prefs);
         KR_FUZZ_CHECK(!LZ4F_isError(n));
         memcpy(frame, b.out, KR_RB_HEADER_SIZE);
         uint32_t bl = (uint32_t)(KR_RB_HEADER_SIZE + n - KR_RB_LOG_OVERHEAD);
-        uint8_t be[4] = {(uint8_t)(bl >> 24), (uint8_t)(bl >> 16), (uint8_t)(bl >> 8),
-                         (uint8_t)bl};
+        uint8_t be[4] = {(uint8_t)(bl >> 24), (uint8_t)(bl >> 16), (uint8_t)(bl >> 8), (uint8_t)bl};
         memcpy(frame + KR_RB_OF_BatchLength, be, 4);
         frame[KR_RB_OF_Attributes + 1] = KR_CODEC_LZ4;
         uint32_t crc = kr_fuzz_crc32c_ref(frame + KR_RB_OF_Attributes,
@@ -255,19 +254,26 @@ static void gen_batches(void)
 static void gen_big_records(void)
 {
     for (int random = 0; random < 2; random++) {
-        uint8_t seed[64] = {0x03,                   /* flags: producer, transactional */
-                            1, 2, 3, 4, 5, 6, 7, 8, /* ProducerId */
-                            0, 9, 0, 0, 0, 42,      /* ProducerEpoch, BaseSequence */
-                            0,                      /* BaseTimestamp 0 */
-                            0,                      /* record 0: timestamp = base */
-                            1,                      /* key empty */
-                            0xff, (uint8_t)random,  /* value: large */
-                            0x80, 0x00,             /* 32768 * 4 + 1 bytes */
-                            1, 2, 3, 4, 5, 6, 7, 8, /* fill seed */
-                            2};                     /* 2 headers */
+        uint8_t seed[64] = {0x03, /* flags: producer, transactional */
+                            1,    2,
+                            3,    4,
+                            5,    6,
+                            7,    8, /* ProducerId */
+                            0,    9,
+                            0,    0,
+                            0,    42,              /* ProducerEpoch, BaseSequence */
+                            0,                     /* BaseTimestamp 0 */
+                            0,                     /* record 0: timestamp = base */
+                            1,                     /* key empty */
+                            0xff, (uint8_t)random, /* value: large */
+                            0x80, 0x00,            /* 32768 * 4 + 1 bytes */
+                            1,    2,
+                            3,    4,
+                            5,    6,
+                            7,    8, /* fill seed */
+                            2};      /* 2 headers */
         fill_random(seed + 30, sizeof(seed) - 30, 900 + (uint64_t)random);
-        write_seed("batch_roundtrip", random ? "big-random" : "big-pattern", seed,
-                   sizeof(seed));
+        write_seed("batch_roundtrip", random ? "big-random" : "big-pattern", seed, sizeof(seed));
     }
 }
 
@@ -290,11 +296,10 @@ static void gen_crc(void)
 static void gen_sasl(void)
 {
     static uint8_t out[1024];
-    static const kr_str_t mechs[] = {{"PLAIN", 5}, {"SCRAM-SHA-256", 13},
-                                     {"SCRAM-SHA-512", 13}, {"OAUTHBEARER", 11}};
+    static const kr_str_t mechs[] = {
+        {"PLAIN", 5}, {"SCRAM-SHA-256", 13}, {"SCRAM-SHA-512", 13}, {"OAUTHBEARER", 11}};
     for (int16_t v = 0; v <= 1; v++) {
-        kr_SaslHandshakeResponse_t hs = {v == 0 ? 0 : 33, (kr_str_t *)mechs, 4,
-                                         v == 0 ? 4 : 1};
+        kr_SaslHandshakeResponse_t hs = {v == 0 ? 0 : 33, (kr_str_t *)mechs, 4, v == 0 ? 4 : 1};
         kr_wbuf_t w;
         kr_wbuf_init(&w, out, sizeof(out));
         kr_fuzz_enc_sasl_handshake(&w, &hs);
@@ -349,9 +354,9 @@ static void gen_scram(void)
     kr_wbuf_t w;
     kr_scram_init(&s, &kr_fuzz_fake_crypto);
     kr_wbuf_init(&w, out, sizeof(out));
-    KR_FUZZ_CHECK_EQ(kr_scram_client_first(&s, &w, KR_FUZZ_SCRAM_USER,
-                                           strlen(KR_FUZZ_SCRAM_USER), KR_FUZZ_SCRAM_NONCE,
-                                           strlen(KR_FUZZ_SCRAM_NONCE)), 0);
+    KR_FUZZ_CHECK_EQ(kr_scram_client_first(&s, &w, KR_FUZZ_SCRAM_USER, strlen(KR_FUZZ_SCRAM_USER),
+                                           KR_FUZZ_SCRAM_NONCE, strlen(KR_FUZZ_SCRAM_NONCE)),
+                     0);
     kr_wbuf_init(&w, out, sizeof(out));
     KR_FUZZ_CHECK_EQ(kr_scram_client_final(&s, &w, first, sizeof(first) - 1, "pencil", 6), 0);
     kr_wbuf_t m;

@@ -29,23 +29,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define KR_FUZZ_NO_COV __attribute__((no_sanitize("coverage")))
 
 /* A failed check is a crash for libFuzzer, in every build type (unlike assert()). */
-#define KR_FUZZ_CHECK(cond)                                                            \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
-            abort();                                                                   \
-        }                                                                              \
+#define KR_FUZZ_CHECK(cond)                                                                        \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 /* Like KR_FUZZ_CHECK(a == b) for integers, printing both sides. */
-#define KR_FUZZ_CHECK_EQ(a, b)                                                         \
-    do {                                                                               \
-        long long kr_fuzz_a_ = (long long)(a), kr_fuzz_b_ = (long long)(b);            \
-        if (kr_fuzz_a_ != kr_fuzz_b_) {                                                \
-            fprintf(stderr, "%s:%d: check failed: %s == %s (%lld != %lld)\n", __FILE__, \
-                    __LINE__, #a, #b, kr_fuzz_a_, kr_fuzz_b_);                         \
-            abort();                                                                   \
-        }                                                                              \
+#define KR_FUZZ_CHECK_EQ(a, b)                                                                     \
+    do {                                                                                           \
+        long long kr_fuzz_a_ = (long long)(a), kr_fuzz_b_ = (long long)(b);                        \
+        if (kr_fuzz_a_ != kr_fuzz_b_) {                                                            \
+            fprintf(stderr, "%s:%d: check failed: %s == %s (%lld != %lld)\n", __FILE__, __LINE__,  \
+                    #a, #b, kr_fuzz_a_, kr_fuzz_b_);                                               \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 /*
@@ -92,10 +92,7 @@ static inline uint64_t kr_fuzz_u64(kr_fuzz_in_t *in)
 static inline bool kr_fuzz_bool(kr_fuzz_in_t *in) { return (kr_fuzz_u8(in) & 1) != 0; }
 
 /* A value in 0..n-1 (n >= 1) from one byte. */
-static inline uint32_t kr_fuzz_below(kr_fuzz_in_t *in, uint32_t n)
-{
-    return kr_fuzz_u8(in) % n;
-}
+static inline uint32_t kr_fuzz_below(kr_fuzz_in_t *in, uint32_t n) { return kr_fuzz_u8(in) % n; }
 
 /*
  * Borrows up to max_len bytes of input, the length taken from one byte (0..255, capped
@@ -146,8 +143,7 @@ static inline unsigned kr_fuzz_touch(const void *p, size_t n)
  * A decoded string must be null (len -1, only where `nullable`), or lie inside the
  * input buf[0..len): strings borrow the input.
  */
-static inline void kr_fuzz_check_str(kr_str_t s, bool nullable, const uint8_t *buf,
-                                     size_t len)
+static inline void kr_fuzz_check_str(kr_str_t s, bool nullable, const uint8_t *buf, size_t len)
 {
     if (s.len == -1) {
         KR_FUZZ_CHECK(nullable);
@@ -183,8 +179,7 @@ static inline bool kr_fuzz_decode_error_ok(int rc)
  * (the body is consumed exactly); an error the cursor reports is the one returned;
  * the cursor never leaves the input.
  */
-static inline void kr_fuzz_check_cursor(const kr_rbuf_t *r, int rc, const uint8_t *buf,
-                                        size_t len)
+static inline void kr_fuzz_check_cursor(const kr_rbuf_t *r, int rc, const uint8_t *buf, size_t len)
 {
     KR_FUZZ_CHECK(r->pos >= buf);
     KR_FUZZ_CHECK(r->pos <= buf + len);

@@ -89,9 +89,8 @@ static inline kr_str_t kr_fuzz_gen_blob(kr_fuzz_in_t *in, kr_fuzz_recs_t *rs, bo
         return (kr_str_t){NULL, -1};
     if (sel % 8 == 1)
         return (kr_str_t){empty, 0};
-    uint8_t big = big_ok && sel == 0xff && rs->big != NULL && rs->big_used == 0
-                      ? kr_fuzz_u8(in)
-                      : 0xff;
+    uint8_t big =
+        big_ok && sel == 0xff && rs->big != NULL && rs->big_used == 0 ? kr_fuzz_u8(in) : 0xff;
     if (big < 64) {
         size_t n = 1 + (size_t)kr_fuzz_u16(in) * 4; /* up to 256 KB, one per input */
         if (n > KR_FUZZ_MAX_BIG - rs->big_used)
@@ -181,9 +180,9 @@ static inline int kr_fuzz_append_recs(kr_batch_builder_t *b, const kr_fuzz_recs_
         uint8_t *pos = b->pos;
         int32_t count = b->count;
         size_t space = kr_batch_space(b);
-        int rc = kr_batch_append(b, r->ts, kr_fuzz_str_ptr(r->key), kr_fuzz_str_len(r->key),
-                                 kr_fuzz_str_ptr(r->value), kr_fuzz_str_len(r->value), h,
-                                 r->hdr_cnt);
+        int rc =
+            kr_batch_append(b, r->ts, kr_fuzz_str_ptr(r->key), kr_fuzz_str_len(r->key),
+                            kr_fuzz_str_ptr(r->value), kr_fuzz_str_len(r->value), h, r->hdr_cnt);
         if (rc != 0) {
             KR_FUZZ_CHECK_EQ(rc, KR_EBATCHFULL);
             KR_FUZZ_CHECK(want > space);

@@ -129,8 +129,8 @@ static inline void kr_fuzz_gen_apiversions(kr_fuzz_in_t *in, int16_t v, kr_fuzz_
     for (int32_t i = 0; i < out->ApiKeysCount; i++) {
         kr_ApiVersion_t *k = &m->keys[i];
         /* Mostly keys kring speaks, so that version picks succeed. */
-        static const int16_t common[] = {KR_API_Produce, KR_API_Metadata,
-                                         KR_API_ApiVersions, KR_API_InitProducerId};
+        static const int16_t common[] = {KR_API_Produce, KR_API_Metadata, KR_API_ApiVersions,
+                                         KR_API_InitProducerId};
         uint8_t sel = kr_fuzz_u8(in);
         k->ApiKey = sel < 192 ? common[sel % 4] : (int16_t)kr_fuzz_u16(in);
         k->MinVersion = (int16_t)kr_fuzz_below(in, 16);
@@ -247,8 +247,7 @@ static inline void kr_fuzz_gen_uuid(kr_fuzz_in_t *in, uint8_t id[16])
         id[i] = kr_fuzz_u8(in);
 }
 
-static inline void kr_fuzz_gen_mpart(kr_fuzz_in_t *in, int16_t v,
-                                     kr_MetadataResponsePartition_t *p)
+static inline void kr_fuzz_gen_mpart(kr_fuzz_in_t *in, int16_t v, kr_MetadataResponsePartition_t *p)
 {
     p->ErrorCode = kr_fuzz_gen_error(in);
     p->PartitionIndex = (int32_t)kr_fuzz_u32(in);
@@ -298,9 +297,8 @@ static inline void kr_fuzz_gen_metadata(kr_fuzz_in_t *in, int16_t v, kr_fuzz_mod
         t->TopicAuthorizedOperations =
             v >= 8 ? (int32_t)kr_fuzz_u32(in) : KR_METADATA_AUTHORIZED_OPERATIONS_UNSET;
     }
-    out->ClusterAuthorizedOperations = v >= 8 && v <= 10
-                                           ? (int32_t)kr_fuzz_u32(in)
-                                           : KR_METADATA_AUTHORIZED_OPERATIONS_UNSET;
+    out->ClusterAuthorizedOperations =
+        v >= 8 && v <= 10 ? (int32_t)kr_fuzz_u32(in) : KR_METADATA_AUTHORIZED_OPERATIONS_UNSET;
     out->ErrorCode = v >= 13 ? kr_fuzz_gen_error(in) : 0;
 }
 
@@ -393,8 +391,7 @@ static inline void kr_fuzz_check_metadata(const kr_MetadataResponse_t *m, int16_
         if (v < 10)
             KR_FUZZ_CHECK(memcmp(t->TopicId, kr_fuzz_zero_uuid, 16) == 0);
         if (v < 8)
-            KR_FUZZ_CHECK_EQ(t->TopicAuthorizedOperations,
-                             KR_METADATA_AUTHORIZED_OPERATIONS_UNSET);
+            KR_FUZZ_CHECK_EQ(t->TopicAuthorizedOperations, KR_METADATA_AUTHORIZED_OPERATIONS_UNSET);
         KR_FUZZ_CHECK_EQ(t->PartitionsFirst, next);
         KR_FUZZ_CHECK(t->PartitionsCount >= 0);
         KR_FUZZ_CHECK(t->PartitionsCount <= m->PartitionsCount - t->PartitionsFirst);
@@ -416,8 +413,7 @@ static inline void kr_fuzz_check_metadata(const kr_MetadataResponse_t *m, int16_
             KR_FUZZ_CHECK_EQ(p->OfflineReplicasCount, 0);
     }
     if (v < 8 || v > 10)
-        KR_FUZZ_CHECK_EQ(m->ClusterAuthorizedOperations,
-                         KR_METADATA_AUTHORIZED_OPERATIONS_UNSET);
+        KR_FUZZ_CHECK_EQ(m->ClusterAuthorizedOperations, KR_METADATA_AUTHORIZED_OPERATIONS_UNSET);
     if (v < 13)
         KR_FUZZ_CHECK_EQ(m->ErrorCode, 0);
 }
@@ -433,16 +429,15 @@ static inline bool kr_fuzz_eq_metadata(const kr_MetadataResponse_t *a,
         return false;
     for (int32_t i = 0; i < a->BrokersCount; i++) {
         const kr_MetadataResponseBroker_t *x = &a->Brokers[i], *y = &b->Brokers[i];
-        if (x->NodeId != y->NodeId || !kr_fuzz_str_eq(x->Host, y->Host) ||
-            x->Port != y->Port || !kr_fuzz_str_eq(x->Rack, y->Rack))
+        if (x->NodeId != y->NodeId || !kr_fuzz_str_eq(x->Host, y->Host) || x->Port != y->Port ||
+            !kr_fuzz_str_eq(x->Rack, y->Rack))
             return false;
     }
     for (int32_t i = 0; i < a->TopicsCount; i++) {
         const kr_MetadataResponseTopic_t *x = &a->Topics[i], *y = &b->Topics[i];
         if (x->ErrorCode != y->ErrorCode || !kr_fuzz_str_eq(x->Name, y->Name) ||
             memcmp(x->TopicId, y->TopicId, 16) != 0 || x->IsInternal != y->IsInternal ||
-            x->PartitionsFirst != y->PartitionsFirst ||
-            x->PartitionsCount != y->PartitionsCount ||
+            x->PartitionsFirst != y->PartitionsFirst || x->PartitionsCount != y->PartitionsCount ||
             x->TopicAuthorizedOperations != y->TopicAuthorizedOperations)
             return false;
     }
@@ -450,8 +445,7 @@ static inline bool kr_fuzz_eq_metadata(const kr_MetadataResponse_t *a,
         const kr_MetadataResponsePartition_t *x = &a->Partitions[i], *y = &b->Partitions[i];
         if (x->ErrorCode != y->ErrorCode || x->PartitionIndex != y->PartitionIndex ||
             x->LeaderId != y->LeaderId || x->LeaderEpoch != y->LeaderEpoch ||
-            x->ReplicaNodesCount != y->ReplicaNodesCount ||
-            x->IsrNodesCount != y->IsrNodesCount ||
+            x->ReplicaNodesCount != y->ReplicaNodesCount || x->IsrNodesCount != y->IsrNodesCount ||
             x->OfflineReplicasCount != y->OfflineReplicasCount)
             return false;
     }
@@ -461,8 +455,7 @@ static inline bool kr_fuzz_eq_metadata(const kr_MetadataResponse_t *a,
 /* ---------------------------------------------------------------- Produce */
 
 static inline void kr_fuzz_gen_ppart(kr_fuzz_in_t *in, int16_t v, kr_fuzz_model_t *m,
-                                     kr_ProduceResponse_t *out,
-                                     kr_ProducePartitionResponse_t *p)
+                                     kr_ProduceResponse_t *out, kr_ProducePartitionResponse_t *p)
 {
     p->Index = (int32_t)kr_fuzz_u32(in);
     p->ErrorCode = kr_fuzz_gen_error(in);
@@ -705,9 +698,9 @@ static inline void kr_fuzz_check_produce(const kr_ProduceResponse_t *r, int16_t 
 static inline bool kr_fuzz_eq_ppart(const kr_ProducePartitionResponse_t *x,
                                     const kr_ProducePartitionResponse_t *y)
 {
-    if (x->Index != y->Index || x->ErrorCode != y->ErrorCode ||
-        x->BaseOffset != y->BaseOffset || x->LogAppendTimeMs != y->LogAppendTimeMs ||
-        x->LogStartOffset != y->LogStartOffset || x->record_error_cnt != y->record_error_cnt ||
+    if (x->Index != y->Index || x->ErrorCode != y->ErrorCode || x->BaseOffset != y->BaseOffset ||
+        x->LogAppendTimeMs != y->LogAppendTimeMs || x->LogStartOffset != y->LogStartOffset ||
+        x->record_error_cnt != y->record_error_cnt ||
         !kr_fuzz_str_eq(x->ErrorMessage, y->ErrorMessage) ||
         x->CurrentLeader.LeaderId != y->CurrentLeader.LeaderId ||
         x->CurrentLeader.LeaderEpoch != y->CurrentLeader.LeaderEpoch)
@@ -720,8 +713,7 @@ static inline bool kr_fuzz_eq_ppart(const kr_ProducePartitionResponse_t *x,
     return true;
 }
 
-static inline bool kr_fuzz_eq_produce(const kr_ProduceResponse_t *a,
-                                      const kr_ProduceResponse_t *b)
+static inline bool kr_fuzz_eq_produce(const kr_ProduceResponse_t *a, const kr_ProduceResponse_t *b)
 {
     if (a->topic_cnt != b->topic_cnt || a->ThrottleTimeMs != b->ThrottleTimeMs ||
         a->node_endpoint_cnt != b->node_endpoint_cnt || a->part_used != b->part_used ||
@@ -738,8 +730,8 @@ static inline bool kr_fuzz_eq_produce(const kr_ProduceResponse_t *a,
     }
     for (int32_t i = 0; i < a->node_endpoint_cnt; i++) {
         const kr_ProduceNodeEndpoint_t *x = &a->NodeEndpoints[i], *y = &b->NodeEndpoints[i];
-        if (x->NodeId != y->NodeId || !kr_fuzz_str_eq(x->Host, y->Host) ||
-            x->Port != y->Port || !kr_fuzz_str_eq(x->Rack, y->Rack))
+        if (x->NodeId != y->NodeId || !kr_fuzz_str_eq(x->Host, y->Host) || x->Port != y->Port ||
+            !kr_fuzz_str_eq(x->Rack, y->Rack))
             return false;
     }
     return true;

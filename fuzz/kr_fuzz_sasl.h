@@ -35,16 +35,15 @@ static inline void kr_fuzz_enc_sasl_auth(kr_wbuf_t *w, kr_fuzz_in_t *in, int16_t
     bool flex = v >= 2;
     kr_wbuf_i16(w, m->ErrorCode);
     kr_fuzz_put_nstr(w, flex, m->ErrorMessage);
-    kr_wbuf_bytes(w, flex, m->AuthBytes.len > 0 ? m->AuthBytes.ptr : "",
-                  (size_t)m->AuthBytes.len);
+    kr_wbuf_bytes(w, flex, m->AuthBytes.len > 0 ? m->AuthBytes.ptr : "", (size_t)m->AuthBytes.len);
     if (v >= 1)
         kr_wbuf_i64(w, m->SessionLifetimeMs);
     kr_fuzz_tags(w, in, flex);
 }
 
 /* A stand-in digest: 64-bit FNV-1a lanes over the input, spread over `out`. */
-static inline void kr_fuzz_mix(const void *a, size_t an, const void *b, size_t bn,
-                               uint64_t tweak, uint8_t *out, size_t out_len)
+static inline void kr_fuzz_mix(const void *a, size_t an, const void *b, size_t bn, uint64_t tweak,
+                               uint8_t *out, size_t out_len)
 {
     for (size_t lane = 0; lane < out_len; lane += 8) {
         uint64_t h = 0xcbf29ce484222325ULL ^ (tweak + lane);
@@ -65,8 +64,7 @@ static inline int kr_fuzz_fake_hash(const void *d, size_t n, uint8_t *out)
     return 0;
 }
 
-static inline int kr_fuzz_fake_hmac(const void *k, size_t kn, const void *d, size_t n,
-                                    uint8_t *out)
+static inline int kr_fuzz_fake_hmac(const void *k, size_t kn, const void *d, size_t n, uint8_t *out)
 {
     kr_fuzz_mix(k, kn, d, n, 2, out, KR_FUZZ_DIGEST_LEN);
     return 0;
@@ -81,8 +79,7 @@ static inline int kr_fuzz_fake_pbkdf2(const void *p, size_t pn, const void *s, s
 }
 
 static const kr_scram_crypto_t kr_fuzz_fake_crypto = {
-    "SCRAM-FAKE", KR_FUZZ_DIGEST_LEN, kr_fuzz_fake_hash, kr_fuzz_fake_hmac,
-    kr_fuzz_fake_pbkdf2};
+    "SCRAM-FAKE", KR_FUZZ_DIGEST_LEN, kr_fuzz_fake_hash, kr_fuzz_fake_hmac, kr_fuzz_fake_pbkdf2};
 
 /* The client side fuzz_scram plays: its nonce, which server nonces must extend. */
 #define KR_FUZZ_SCRAM_USER "fuzz,user="

@@ -111,8 +111,7 @@ const kr_ApiVersion_t *kr_apiversions_find(const kr_ApiVersionsResponse_t *resp,
 }
 
 /* Intersects the two ranges; returns 0 with the top of the intersection, or KR_EVERSION. */
-int kr_api_version_pick(const kr_ApiVersion_t *broker, const kr_api_range_t *ours,
-                        int16_t *version)
+int kr_api_version_pick(const kr_ApiVersion_t *broker, const kr_api_range_t *ours, int16_t *version)
 {
     assert(broker != NULL);
     assert(ours != NULL);

@@ -11,7 +11,7 @@
 
 /* LZ4 frame format (lz4_Frame_format.md). */
 #define LZ4F_MAGIC 0x184D2204u
-#define LZ4F_FLG_VERSION 0x40   /* version 01 in bits 7-6 */
+#define LZ4F_FLG_VERSION 0x40 /* version 01 in bits 7-6 */
 #define LZ4F_FLG_VERSION_MASK 0xc0
 #define LZ4F_FLG_BLOCK_INDEP 0x20
 #define LZ4F_FLG_BLOCK_CSUM 0x10
@@ -19,7 +19,7 @@
 #define LZ4F_FLG_CONTENT_CSUM 0x04
 #define LZ4F_FLG_RESERVED 0x02
 #define LZ4F_FLG_DICT_ID 0x01
-#define LZ4F_BD_64KB 0x40       /* block max size id 4 in bits 6-4 */
+#define LZ4F_BD_64KB 0x40 /* block max size id 4 in bits 6-4 */
 #define LZ4F_BD_RESERVED 0x8f
 #define LZ4F_BLOCK_RAW 0x80000000u
 /* Below this block size, skip the full state reset LZ4_compress_fast_extState does. */
@@ -66,8 +66,7 @@ static inline void put_le32(uint8_t *p, uint32_t v)
 
 static inline uint32_t get_le32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 static inline uint64_t zigzag64(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
@@ -155,9 +154,8 @@ typedef struct rec_plan {
 } rec_plan_t;
 
 static inline void rec_plan(rec_plan_t *rp, const kr_batch_builder_t *b, int64_t ts,
-                            const void *key, size_t key_len, const void *value,
-                            size_t value_len, const kr_record_header_t *headers,
-                            size_t header_count)
+                            const void *key, size_t key_len, const void *value, size_t value_len,
+                            const kr_record_header_t *headers, size_t header_count)
 {
     assert(headers != NULL || header_count == 0);
     size_t kl = key != NULL ? len_clamp(key_len) : 0;
@@ -284,13 +282,12 @@ kr_lz4_ws_t *kr_lz4_ws_init(void *mem, size_t size)
  * blocks fall outside the window); big ones take the full reset, which is what
  * liblz4 does for them anyway. Returns the compressed size, 0 if it did not fit.
  */
-static int lz4_block_compress(kr_lz4_ws_t *ws, const uint8_t *src, uint8_t *dst, int len,
-                              int cap)
+static int lz4_block_compress(kr_lz4_ws_t *ws, const uint8_t *src, uint8_t *dst, int len, int cap)
 {
     if (len < LZ4_SMALL_BLOCK) {
         LZ4_resetStream_fast((LZ4_stream_t *)ws);
-        return LZ4_compress_fast_continue((LZ4_stream_t *)ws, (const char *)src, (char *)dst,
-                                          len, cap, 1);
+        return LZ4_compress_fast_continue((LZ4_stream_t *)ws, (const char *)src, (char *)dst, len,
+                                          cap, 1);
     }
     return LZ4_compress_fast_extState(ws, (const char *)src, (char *)dst, len, cap, 1);
 }
@@ -299,8 +296,8 @@ static int lz4_block_compress(kr_lz4_ws_t *ws, const uint8_t *src, uint8_t *dst,
  * Writes one block (size word and data) at *pp, before `end`: compressed if that
  * is smaller, else raw. Returns 0 or KR_ENOSPC.
  */
-static int lz4_block_put(kr_lz4_ws_t *ws, uint8_t **pp, const uint8_t *end,
-                         const uint8_t *src, size_t len)
+static int lz4_block_put(kr_lz4_ws_t *ws, uint8_t **pp, const uint8_t *end, const uint8_t *src,
+                         size_t len)
 {
     uint8_t *p = *pp;
     size_t room = (size_t)(end - p);
@@ -324,8 +321,8 @@ static int lz4_block_put(kr_lz4_ws_t *ws, uint8_t **pp, const uint8_t *end,
 }
 
 /* Writes src[0..len) as one LZ4 frame into dst[0..cap); *out_len gets its size. */
-static int lz4_frame_put(kr_lz4_ws_t *ws, uint8_t *dst, size_t cap, const uint8_t *src,
-                         size_t len, size_t *out_len)
+static int lz4_frame_put(kr_lz4_ws_t *ws, uint8_t *dst, size_t cap, const uint8_t *src, size_t len,
+                         size_t *out_len)
 {
     if (cap < KR_LZ4_FRAME_OVERHEAD)
         return KR_ENOSPC;
@@ -527,8 +524,7 @@ static int lz4_block_read(const lz4_frame_info_t *fi, const uint8_t *data, uint3
 }
 
 /* Decompresses the LZ4 frame src[0..len) into dst[0..cap); *out_len gets the size. */
-static int lz4_frame_read(const uint8_t *src, size_t len, uint8_t *dst, size_t cap,
-                          size_t *out_len)
+static int lz4_frame_read(const uint8_t *src, size_t len, uint8_t *dst, size_t cap, size_t *out_len)
 {
     kr_rbuf_t r;
     lz4_frame_info_t fi = {0, 0, 0};

@@ -115,7 +115,7 @@ enum kr_codec {
  * its caller's array through.
  */
 typedef struct kr_record_header {
-    const char *key;   /* never NULL */
+    const char *key; /* never NULL */
     size_t key_len;
     const void *value; /* NULL: null value */
     size_t value_len;
@@ -142,7 +142,7 @@ typedef struct kr_batch_builder {
     int64_t max_timestamp;  /* MaxTimestamp so far */
     int32_t count;          /* records so far, and the next OffsetDelta */
     bool closed;
-    uint8_t *out;           /* after close: base (codec none) or dst (LZ4, ZSTD) */
+    uint8_t *out; /* after close: base (codec none) or dst (LZ4, ZSTD) */
     size_t out_len;
 } kr_batch_builder_t;
 
@@ -289,8 +289,8 @@ typedef struct kr_batch_info {
  * KR_ECRC (batch CRC or an LZ4/zstd frame checksum), KR_ECODEC (unsupported codec,
  * a corrupt frame, or ZSTD without zd), KR_ENOSPC (out too small for the records).
  */
-int kr_batch_read(kr_batch_info_t *info, const void *data, size_t len, void *out,
-                  size_t out_cap, kr_zstd_dws_t *zd);
+int kr_batch_read(kr_batch_info_t *info, const void *data, size_t len, void *out, size_t out_cap,
+                  kr_zstd_dws_t *zd);
 
 /* One record. key/value borrow the records section; len -1 means null. */
 typedef struct kr_batch_record {

@@ -105,7 +105,7 @@ uint32_t kr_rbuf_u32(kr_rbuf_t *r);
 int64_t kr_rbuf_i64(kr_rbuf_t *r);
 bool kr_rbuf_bool(kr_rbuf_t *r);
 void kr_rbuf_uuid(kr_rbuf_t *r, uint8_t out[16]);
-uint64_t kr_rbuf_uvarint(kr_rbuf_t *r);  /* at most 10 bytes */
+uint64_t kr_rbuf_uvarint(kr_rbuf_t *r);   /* at most 10 bytes */
 uint32_t kr_rbuf_uvarint32(kr_rbuf_t *r); /* at most 5 bytes, fits 32 bits */
 int32_t kr_rbuf_varint(kr_rbuf_t *r);
 int64_t kr_rbuf_varlong(kr_rbuf_t *r);

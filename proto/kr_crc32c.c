@@ -41,9 +41,9 @@
 
 typedef uint32_t (*crc_fn)(uint32_t crc, const void *buf, size_t len);
 
-static uint32_t crc_table[8][256];   /* slice-by-8 */
-static uint32_t crc_long[4][256];    /* shift a raw CRC over CRC_LONG zero bytes */
-static uint32_t crc_short[4][256];   /* shift a raw CRC over CRC_SHORT zero bytes */
+static uint32_t crc_table[8][256]; /* slice-by-8 */
+static uint32_t crc_long[4][256];  /* shift a raw CRC over CRC_LONG zero bytes */
+static uint32_t crc_short[4][256]; /* shift a raw CRC over CRC_SHORT zero bytes */
 static uint32_t crc_x2n[CRC_X2N];
 static bool crc_hw;
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
@@ -148,8 +148,8 @@ crc32c_x86_3way(uint64_t c0, const uint8_t *p, size_t n, const uint32_t t[4][256
     return crc_shift(t, (uint32_t)c0) ^ c2;
 }
 
-__attribute__((target("sse4.2"))) static uint32_t
-crc32c_x86(uint32_t crc, const void *buf, size_t len)
+__attribute__((target("sse4.2"))) static uint32_t crc32c_x86(uint32_t crc, const void *buf,
+                                                             size_t len)
 {
     const uint8_t *p = buf;
     uint64_t c = (uint32_t)~crc;
@@ -181,8 +181,8 @@ static bool crc32c_hw_probe(void)
 /* ---- aarch64: ARMv8 CRC32 extension ---- */
 
 #if defined(KR_CRC_ARM)
-KR_CRC_ARM_TARGET static uint32_t
-crc32c_arm_3way(uint32_t c0, const uint8_t *p, size_t n, const uint32_t t[4][256])
+KR_CRC_ARM_TARGET static uint32_t crc32c_arm_3way(uint32_t c0, const uint8_t *p, size_t n,
+                                                  const uint32_t t[4][256])
 {
     uint32_t c1 = 0, c2 = 0;
     for (size_t i = 0; i < n; i += 8) {

@@ -9,8 +9,8 @@ const char *kr_strerror(int err)
     if (err == 0)
         return "success";
     switch (err) {
-#define KR_ERROR_MSG_(name, value, msg) \
-    case value:                         \
+#define KR_ERROR_MSG_(name, value, msg)                                                            \
+    case value:                                                                                    \
         return msg;
         KR_ERRORS(KR_ERROR_MSG_)
 #undef KR_ERROR_MSG_
@@ -27,8 +27,8 @@ const char *kr_errname(int err)
     if (err == 0)
         return "OK";
     switch (err) {
-#define KR_ERROR_NAME_(name, value, msg) \
-    case value:                          \
+#define KR_ERROR_NAME_(name, value, msg)                                                           \
+    case value:                                                                                    \
         return #name;
         KR_ERRORS(KR_ERROR_NAME_)
 #undef KR_ERROR_NAME_

@@ -13,6 +13,7 @@
 extern "C" {
 #endif
 
+/* clang-format off */
 /* X(name, value, message). Values sit far below -4095 so they never collide with -errno. */
 #define KR_ERRORS(X)                                                                   \
     X(KR_ENOSPC,       -10001, "output buffer too small")                              \
@@ -40,6 +41,7 @@ extern "C" {
     X(KR_EAUTHSERVER,  -10023, "SASL server failed verification")                      \
     X(KR_ECRYPTO,      -10024, "crypto provider failed")                               \
     X(KR_ETLS,         -10025, "TLS failed")
+/* clang-format on */
 
 enum kr_error {
 #define KR_ERROR_ENUM_(name, value, msg) name = value,

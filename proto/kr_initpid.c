@@ -44,8 +44,7 @@ int kr_InitProducerIdRequest_write(kr_wbuf_t *w, int16_t version,
  * Reads the response body (see kr_initpid.h) into out. Returns 0, KR_ETRUNC,
  * KR_EMALFORMED or KR_EVERSION.
  */
-int kr_InitProducerIdResponse_read(kr_rbuf_t *r, int16_t version,
-                                   kr_InitProducerIdResponse_t *out)
+int kr_InitProducerIdResponse_read(kr_rbuf_t *r, int16_t version, kr_InitProducerIdResponse_t *out)
 {
     assert(r != NULL);
     assert(r->err == 0);

@@ -51,7 +51,6 @@ int kr_InitProducerIdRequest_write(kr_wbuf_t *w, int16_t version,
  * Reads an InitProducerIdResponse body of `version` (0..5) into `out`. Returns 0,
  * KR_ETRUNC, KR_EMALFORMED (bytes left over) or KR_EVERSION.
  */
-int kr_InitProducerIdResponse_read(kr_rbuf_t *r, int16_t version,
-                                   kr_InitProducerIdResponse_t *out);
+int kr_InitProducerIdResponse_read(kr_rbuf_t *r, int16_t version, kr_InitProducerIdResponse_t *out);
 
 #endif

@@ -10,7 +10,7 @@ typedef struct kr_kerr_entry {
 
 /* Indexed by code - KR_KERR_MIN. The list is dense (the unit test checks), so no slot is empty. */
 static const kr_kerr_entry_t kr_kerr_table[] = {
-#define KR_KERR_ENTRY_(name, code, retriable) [(code) - KR_KERR_MIN] = {#name, (retriable) != 0},
+#define KR_KERR_ENTRY_(name, code, retriable) [(code)-KR_KERR_MIN] = {#name, (retriable) != 0},
     KR_KERRS(KR_KERR_ENTRY_)
 #undef KR_KERR_ENTRY_
 };

@@ -22,6 +22,7 @@
 extern "C" {
 #endif
 
+/* clang-format off */
 /* X(NAME, code, retriable). Dense and ascending from -1; the table in kr_kerr.c relies on it. */
 #define KR_KERRS(X) \
     X(UNKNOWN_SERVER_ERROR,                      -1, 0) \
@@ -159,6 +160,7 @@ extern "C" {
     X(STREAMS_INVALID_TOPOLOGY_EPOCH,           131, 0) \
     X(STREAMS_TOPOLOGY_FENCED,                  132, 0) \
     X(SHARE_SESSION_LIMIT_REACHED,              133, 1)
+/* clang-format on */
 
 enum kr_kerr {
 #define KR_KERR_ENUM_(name, code, retriable) KR_KERR_##name = (code),

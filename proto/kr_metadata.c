@@ -82,8 +82,7 @@ int kr_MetadataRequest_write(kr_wbuf_t *w, int16_t version, const kr_MetadataReq
  * Reads the count of a non-nullable array whose elements take at least min_elem bytes,
  * into *n. Returns 0, the cursor's error, or KR_ETOOMANY if the count exceeds room.
  */
-static int metadata_read_count(kr_rbuf_t *r, bool flex, size_t min_elem, int32_t room,
-                               int32_t *n)
+static int metadata_read_count(kr_rbuf_t *r, bool flex, size_t min_elem, int32_t room, int32_t *n)
 {
     int32_t c = kr_rbuf_arraylen(r, flex, min_elem);
     if (r->err != 0)
@@ -191,8 +190,8 @@ static int metadata_read_partitions(kr_rbuf_t *r, int16_t version, bool flex,
 }
 
 /* Reads one MetadataResponseTopic and its partitions. Returns 0 or an error. */
-static int metadata_read_topic(kr_rbuf_t *r, int16_t version, bool flex,
-                               kr_MetadataResponse_t *out, kr_MetadataResponseTopic_t *t)
+static int metadata_read_topic(kr_rbuf_t *r, int16_t version, bool flex, kr_MetadataResponse_t *out,
+                               kr_MetadataResponseTopic_t *t)
 {
     t->ErrorCode = kr_rbuf_i16(r);
     t->Name = version >= 12 ? kr_rbuf_nstr(r, flex) : kr_rbuf_str(r, flex);

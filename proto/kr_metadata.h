@@ -80,7 +80,7 @@ typedef struct kr_MetadataResponsePartition {
 /* A topic's partitions are Partitions[PartitionsFirst .. PartitionsFirst + PartitionsCount). */
 typedef struct kr_MetadataResponseTopic {
     int16_t ErrorCode;
-    kr_str_t Name; /* len -1 (v12+): null, for a topic asked for by an unknown id */
+    kr_str_t Name;       /* len -1 (v12+): null, for a topic asked for by an unknown id */
     uint8_t TopicId[16]; /* v10+, else zero */
     bool IsInternal;
     int32_t PartitionsFirst;
@@ -106,7 +106,7 @@ typedef struct kr_MetadataResponse {
     int32_t PartitionsCap;
     int32_t PartitionsCount;
     int32_t ClusterAuthorizedOperations; /* v8..v10, else ..._UNSET */
-    int16_t ErrorCode; /* v13+, else 0 */
+    int16_t ErrorCode;                   /* v13+, else 0 */
 } kr_MetadataResponse_t;
 
 /* Node id i of a ReplicaNodes or IsrNodes array (i < its count). */

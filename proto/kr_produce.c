@@ -116,8 +116,7 @@ size_t kr_ProduceRequest_size(const kr_RequestHeader_t *h, const kr_ProduceReque
     return n + records;
 }
 
-size_t kr_ProduceRequest_frame_size(const kr_RequestHeader_t *h,
-                                    const kr_ProduceRequest_t *req)
+size_t kr_ProduceRequest_frame_size(const kr_RequestHeader_t *h, const kr_ProduceRequest_t *req)
 {
     check_request(h, req);
     if (!version_ok(h->ApiVersion))
@@ -223,8 +222,7 @@ int kr_ProduceRequest_write(kr_wbuf_t *w, const kr_RequestHeader_t *h,
 }
 
 int kr_ProduceRequest_write_frame(kr_wbuf_t *w, const kr_RequestHeader_t *h,
-                                  const kr_ProduceRequest_t *req, size_t *gaps,
-                                  size_t gap_cap)
+                                  const kr_ProduceRequest_t *req, size_t *gaps, size_t gap_cap)
 {
     assert(w != NULL);
     check_request(h, req);
@@ -234,14 +232,16 @@ int kr_ProduceRequest_write_frame(kr_wbuf_t *w, const kr_RequestHeader_t *h,
         return KR_EVERSION;
     /* A request without partitions may pass no gap array; non-NULL marks frame mode. */
     size_t none[1];
-    produce_wctx_t c = {.w = w, .version = h->ApiVersion, .flex = version_flex(h->ApiVersion),
-                        .gaps = gaps != NULL ? gaps : none, .gap_cap = gap_cap};
+    produce_wctx_t c = {.w = w,
+                        .version = h->ApiVersion,
+                        .flex = version_flex(h->ApiVersion),
+                        .gaps = gaps != NULL ? gaps : none,
+                        .gap_cap = gap_cap};
     return produce_write(&c, h, req);
 }
 
 size_t kr_ProduceRequest_iov(const void *frame, size_t frame_len, const size_t *gaps,
-                             const kr_ProduceRequest_t *req, struct iovec *iov,
-                             size_t iov_cap)
+                             const kr_ProduceRequest_t *req, struct iovec *iov, size_t iov_cap)
 {
     assert(frame != NULL);
     assert(iov != NULL);
@@ -288,7 +288,7 @@ static size_t partition_min(int16_t v)
     return n;
 }
 
-#define RECORD_ERROR_MIN 6           /* BatchIndex + null message (+ tags when flexible) */
+#define RECORD_ERROR_MIN 6 /* BatchIndex + null message (+ tags when flexible) */
 #define NODE_ENDPOINT_MIN (4 + 1 + 4 + 1 + 1)
 
 /*

@@ -96,8 +96,7 @@ size_t kr_ProduceRequest_part_cnt(const kr_ProduceRequest_t *req);
 size_t kr_ProduceRequest_size(const kr_RequestHeader_t *h, const kr_ProduceRequest_t *req);
 
 /* The same without the records bytes: what kr_ProduceRequest_write_frame() writes. */
-size_t kr_ProduceRequest_frame_size(const kr_RequestHeader_t *h,
-                                    const kr_ProduceRequest_t *req);
+size_t kr_ProduceRequest_frame_size(const kr_RequestHeader_t *h, const kr_ProduceRequest_t *req);
 
 /*
  * Appends the whole request (Size, header h, body, records copied) to w, for version
@@ -116,8 +115,7 @@ int kr_ProduceRequest_write(kr_wbuf_t *w, const kr_RequestHeader_t *h,
  * alive until sent. Returns as kr_ProduceRequest_write().
  */
 int kr_ProduceRequest_write_frame(kr_wbuf_t *w, const kr_RequestHeader_t *h,
-                                  const kr_ProduceRequest_t *req, size_t *gaps,
-                                  size_t gap_cap);
+                                  const kr_ProduceRequest_t *req, size_t *gaps, size_t gap_cap);
 
 /*
  * Fills iov with the 2n+1 pieces of a framed request, n = kr_ProduceRequest_part_cnt:
@@ -127,8 +125,7 @@ int kr_ProduceRequest_write_frame(kr_wbuf_t *w, const kr_RequestHeader_t *h,
  * iovecs borrow the frame and the records.
  */
 size_t kr_ProduceRequest_iov(const void *frame, size_t frame_len, const size_t *gaps,
-                             const kr_ProduceRequest_t *req, struct iovec *iov,
-                             size_t iov_cap);
+                             const kr_ProduceRequest_t *req, struct iovec *iov, size_t iov_cap);
 
 /* ---- response ---- */
 

@@ -31,8 +31,7 @@ int kr_SaslHandshakeRequest_write(kr_wbuf_t *w, int16_t version,
  * Reads the response body (see kr_sasl.h) into out. Returns 0, KR_ETRUNC,
  * KR_EMALFORMED, KR_ETOOMANY or KR_EVERSION.
  */
-int kr_SaslHandshakeResponse_read(kr_rbuf_t *r, int16_t version,
-                                  kr_SaslHandshakeResponse_t *out)
+int kr_SaslHandshakeResponse_read(kr_rbuf_t *r, int16_t version, kr_SaslHandshakeResponse_t *out)
 {
     assert(r != NULL);
     assert(r->err == 0);

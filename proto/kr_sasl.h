@@ -73,8 +73,7 @@ int kr_SaslHandshakeRequest_write(kr_wbuf_t *w, int16_t version,
  * out->Mechanisms and out->MechanismsCap first. Returns 0, KR_ETRUNC, KR_EMALFORMED
  * (bytes left over, a null array or string), KR_ETOOMANY or KR_EVERSION.
  */
-int kr_SaslHandshakeResponse_read(kr_rbuf_t *r, int16_t version,
-                                  kr_SaslHandshakeResponse_t *out);
+int kr_SaslHandshakeResponse_read(kr_rbuf_t *r, int16_t version, kr_SaslHandshakeResponse_t *out);
 
 /* True if a decoded response lists `mech` (exact, case-sensitive: Kafka's names). */
 bool kr_sasl_mechanism_listed(const kr_SaslHandshakeResponse_t *resp, const char *mech,

@@ -84,7 +84,10 @@ int kr_sasl_oauthbearer_write(kr_wbuf_t *w, const char *token, size_t token_len,
             return KR_ECONFIG;
     }
     /* gs2-header "n,," (no channel binding, no authzid), then kvsep-separated pairs. */
-    kr_wbuf_raw(w, "n,,\x01" "auth=Bearer ", 16);
+    kr_wbuf_raw(w,
+                "n,,\x01"
+                "auth=Bearer ",
+                16);
     kr_wbuf_raw(w, token, token_len);
     kr_wbuf_raw(w, "\x01", 1);
     for (size_t i = 0; i < n_ext; i++) {

@@ -37,8 +37,8 @@ static bool scram_printable(const char *p, size_t n)
 
 static bool scram_is_b64char(uint8_t c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '/' || c == '=';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/' || c == '=';
 }
 
 void kr_scram_init(kr_scram_t *s, const kr_scram_crypto_t *crypto)
@@ -207,8 +207,8 @@ int kr_scram_parse_server_first(const char *msg, size_t len, kr_scram_server_fir
     scram_cur_t c = {msg, len, 0};
     kr_str_t iter;
     /* A reserved "m=" mandatory extension in front is a reason to fail (RFC 5802 5.1). */
-    if (!scram_attr(&c, 'r', &out->nonce) || !scram_sep(&c) ||
-        !scram_attr(&c, 's', &out->salt) || !scram_sep(&c) || !scram_attr(&c, 'i', &iter))
+    if (!scram_attr(&c, 'r', &out->nonce) || !scram_sep(&c) || !scram_attr(&c, 's', &out->salt) ||
+        !scram_sep(&c) || !scram_attr(&c, 'i', &iter))
         return KR_EMALFORMED;
     if (!scram_skip_extensions(&c))
         return KR_EMALFORMED;
@@ -244,9 +244,8 @@ int kr_scram_parse_server_final(const char *msg, size_t len, kr_scram_server_fin
  * AuthMessage in s->auth), computes ClientProof into proof and stores ServerSignature
  * in s. Every intermediate key is wiped. Returns 0 or KR_ECRYPTO.
  */
-static int scram_derive(kr_scram_t *s, const char *pass, size_t pass_len,
-                        const uint8_t *salt, size_t salt_len, uint32_t iterations,
-                        uint8_t proof[KR_SCRAM_DIGEST_MAX])
+static int scram_derive(kr_scram_t *s, const char *pass, size_t pass_len, const uint8_t *salt,
+                        size_t salt_len, uint32_t iterations, uint8_t proof[KR_SCRAM_DIGEST_MAX])
 {
     const kr_scram_crypto_t *c = s->crypto;
     size_t dl = c->digest_len;
@@ -278,22 +277,20 @@ static int scram_derive(kr_scram_t *s, const char *pass, size_t pass_len,
  * without its proof; stores where the latter starts in *final_off. Returns 0 or
  * KR_ERANGE.
  */
-static int scram_auth_finish(kr_scram_t *s, const char *server_first, size_t len,
-                             kr_str_t nonce, size_t *final_off)
+static int scram_auth_finish(kr_scram_t *s, const char *server_first, size_t len, kr_str_t nonce,
+                             size_t *final_off)
 {
     bool ok = scram_auth_add(s, ",", 1) && scram_auth_add(s, server_first, len) &&
               scram_auth_add(s, ",", 1);
     *final_off = s->auth_len;
     /* "biws" is base64("n,,"), the gs2-header of the client-first-message. */
-    ok = ok && scram_auth_add(s, "c=biws,r=", 9) &&
-         scram_auth_add(s, nonce.ptr, (size_t)nonce.len);
+    ok = ok && scram_auth_add(s, "c=biws,r=", 9) && scram_auth_add(s, nonce.ptr, (size_t)nonce.len);
     return ok ? 0 : KR_ERANGE;
 }
 
 /* Parses the server-first-message, checks its nonce and decodes the salt. */
 static int scram_take_server_first(kr_scram_t *s, const char *msg, size_t len,
-                                   kr_scram_server_first_t *sf, uint8_t *salt,
-                                   size_t *salt_len)
+                                   kr_scram_server_first_t *sf, uint8_t *salt, size_t *salt_len)
 {
     int rc = kr_scram_parse_server_first(msg, len, sf);
     if (rc != 0)
@@ -302,8 +299,7 @@ static int scram_take_server_first(kr_scram_t *s, const char *msg, size_t len,
     if ((size_t)sf->nonce.len <= s->cnonce_len ||
         memcmp(sf->nonce.ptr, s->auth + s->cnonce_off, s->cnonce_len) != 0)
         return KR_EAUTHSERVER;
-    rc = kr_base64_decode(salt, KR_SCRAM_SALT_MAX, sf->salt.ptr, (size_t)sf->salt.len,
-                          salt_len);
+    rc = kr_base64_decode(salt, KR_SCRAM_SALT_MAX, sf->salt.ptr, (size_t)sf->salt.len, salt_len);
     return rc == KR_ENOSPC ? KR_ERANGE : rc;
 }
 
@@ -325,8 +321,7 @@ int kr_scram_client_final(kr_scram_t *s, kr_wbuf_t *w, const char *server_first,
     if (rc != 0)
         return rc;
     uint8_t proof[KR_SCRAM_DIGEST_MAX];
-    rc = scram_derive(s, pass != NULL ? pass : "", pass_len, salt, salt_len, sf.iterations,
-                      proof);
+    rc = scram_derive(s, pass != NULL ? pass : "", pass_len, salt, salt_len, sf.iterations, proof);
     if (rc == 0) {
         kr_wbuf_raw(w, s->auth + final_off, s->auth_len - final_off);
         kr_wbuf_raw(w, ",p=", 3);
@@ -358,8 +353,7 @@ int kr_scram_server_final(kr_scram_t *s, const char *msg, size_t len, kr_str_t *
     }
     uint8_t sig[KR_SCRAM_DIGEST_MAX];
     size_t sig_len;
-    rc = kr_base64_decode(sig, sizeof(sig), sf.verifier.ptr, (size_t)sf.verifier.len,
-                          &sig_len);
+    rc = kr_base64_decode(sig, sizeof(sig), sf.verifier.ptr, (size_t)sf.verifier.len, &sig_len);
     if (rc != 0)
         return KR_EMALFORMED;
     /* The length is public; only the contents are compared in constant time. */

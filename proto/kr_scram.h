@@ -30,11 +30,11 @@
 
 #include "kr_buf.h"
 
-#define KR_SCRAM_DIGEST_MAX 64   /* SHA-512 */
-#define KR_SCRAM_USER_MAX 255    /* user name bytes, before escaping */
-#define KR_SCRAM_NONCE_MAX 128   /* client nonce characters */
-#define KR_SCRAM_SALT_MAX 128    /* decoded salt bytes */
-#define KR_SCRAM_AUTH_MAX 2048   /* the AuthMessage, all three messages together */
+#define KR_SCRAM_DIGEST_MAX 64 /* SHA-512 */
+#define KR_SCRAM_USER_MAX 255  /* user name bytes, before escaping */
+#define KR_SCRAM_NONCE_MAX 128 /* client nonce characters */
+#define KR_SCRAM_SALT_MAX 128  /* decoded salt bytes */
+#define KR_SCRAM_AUTH_MAX 2048 /* the AuthMessage, all three messages together */
 /*
  * Iteration counts kring accepts from a server. 4096 is RFC 7677's floor and the least
  * Kafka stores; a lower count from a server is a downgrade. The ceiling keeps a hostile

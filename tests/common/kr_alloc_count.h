@@ -19,7 +19,7 @@
 typedef struct kr_alloc_counts {
     uint64_t allocs;
     uint64_t frees;
-    size_t seen_size[KR_ALLOC_SEEN_MAX];      /* the first allocations in the window */
+    size_t seen_size[KR_ALLOC_SEEN_MAX];        /* the first allocations in the window */
     const void *seen_caller[KR_ALLOC_SEEN_MAX]; /* their callers (NULL under a sanitizer) */
 } kr_alloc_counts_t;
 

@@ -78,14 +78,14 @@ typedef struct drive {
     /* state */
     FILE *reports;
     uint8_t *state;
-    int64_t *last_offset;   /* per partition */
-    int64_t *last_id;       /* per key */
+    int64_t *last_offset; /* per partition */
+    int64_t *last_id;     /* per key */
     char *bigbuf;
     /* counts */
     uint64_t produced;
     uint64_t acked;
     uint64_t acked_no_offset;
-    uint64_t failed;        /* in delivery reports */
+    uint64_t failed;         /* in delivery reports */
     uint64_t produce_failed; /* kr_produce() refused them */
     uint64_t queue_full;
     uint64_t dup_reports;
@@ -294,12 +294,12 @@ static void on_acked(drive_t *d, const kr_delivery_t *dr, uint64_t id)
     }
     uint32_t k = (uint32_t)(id % d->keys);
     if (d->last_id[k] >= 0 && (uint64_t)d->last_id[k] > id && d->key_regress++ < DRIVE_SHOW)
-        fprintf(stderr, "kr_drive: key k%" PRIu32 ": id %" PRIu64 " reported after id %" PRId64
-                        "\n", k, id, d->last_id[k]);
+        fprintf(stderr,
+                "kr_drive: key k%" PRIu32 ": id %" PRIu64 " reported after id %" PRId64 "\n", k, id,
+                d->last_id[k]);
     d->last_id[k] = (int64_t)id;
     if (d->reports != NULL)
-        fprintf(d->reports, "%" PRIu64 " %" PRId32 " %" PRId64 "\n", id, dr->partition,
-                dr->offset);
+        fprintf(d->reports, "%" PRIu64 " %" PRId32 " %" PRId64 "\n", id, dr->partition, dr->offset);
 }
 
 static void on_delivery(const kr_delivery_t *dr, void *ctx)
@@ -330,13 +330,13 @@ static void on_delivery(const kr_delivery_t *dr, void *ctx)
     const char *name = dr->error_name != NULL ? dr->error_name : kr_errname(dr->err);
     count_error(d, name, id);
     if (d->failed <= DRIVE_SHOW)
-        fprintf(stderr, "kr_drive: id %" PRIu64 " failed: %s (err %s, broker error %d)\n", id,
-                name, kr_errname(dr->err), dr->broker_error);
+        fprintf(stderr, "kr_drive: id %" PRIu64 " failed: %s (err %s, broker error %d)\n", id, name,
+                kr_errname(dr->err), dr->broker_error);
 }
 
 /* OAUTHBEARER: the first line of --oauth-token-file. */
-static int drive_token(char *token, size_t cap, int64_t *lifetime_ms, char *errstr,
-                       size_t errlen, void *ctx)
+static int drive_token(char *token, size_t cap, int64_t *lifetime_ms, char *errstr, size_t errlen,
+                       void *ctx)
 {
     const drive_t *d = ctx;
     FILE *f = fopen(d->oauth_token_file, "r");
@@ -420,13 +420,12 @@ static void print_progress(drive_t *d, kr_producer_t *p, int64_t t0)
 {
     kr_stats_t s;
     kr_stats(p, &s);
-    fprintf(stderr,
-            "kr_drive: +%.1fs produced=%" PRIu64 " acked=%" PRIu64 " failed=%" PRIu64
-            " sent=%" PRIu64 " retries=%" PRIu64 " inflight=%d buf=%" PRIu64 "/%" PRIu64
-            " meta=%" PRIu64 " brokers:",
-            (double)(now_us() - t0) / 1e6, d->produced, d->acked, d->failed, s.records_sent,
-            s.retries, s.requests_in_flight, s.buffer_bytes_used, s.buffer_bytes_max,
-            s.metadata_refreshes);
+    fprintf(
+        stderr,
+        "kr_drive: +%.1fs produced=%" PRIu64 " acked=%" PRIu64 " failed=%" PRIu64 " sent=%" PRIu64
+        " retries=%" PRIu64 " inflight=%d buf=%" PRIu64 "/%" PRIu64 " meta=%" PRIu64 " brokers:",
+        (double)(now_us() - t0) / 1e6, d->produced, d->acked, d->failed, s.records_sent, s.retries,
+        s.requests_in_flight, s.buffer_bytes_used, s.buffer_bytes_max, s.metadata_refreshes);
     for (int i = 0; i < s.broker_cnt; i++)
         fprintf(stderr, " %d%s/%d", s.brokers[i].node_id, s.brokers[i].connected ? "" : "(down)",
                 s.brokers[i].in_flight);
@@ -516,11 +515,11 @@ static void drive_alloc_stop(drive_t *d)
     const kr_alloc_counts_t *c = kr_alloc_counts();
     uint64_t records = d->alloc_to - d->alloc_from;
     d->alloc_bad = d->alloc_per == 0 ? c->allocs + c->frees > 0
-                                     : c->allocs > records / d->alloc_per ||
-                                           c->frees != c->allocs;
-    fprintf(stderr, "kr_drive: records %" PRIu64 "..%" PRIu64 ": %" PRIu64 " allocations, %"
-            PRIu64 " frees on the producing thread\n", d->alloc_from, d->alloc_to, c->allocs,
-            c->frees);
+                                     : c->allocs > records / d->alloc_per || c->frees != c->allocs;
+    fprintf(stderr,
+            "kr_drive: records %" PRIu64 "..%" PRIu64 ": %" PRIu64 " allocations, %" PRIu64
+            " frees on the producing thread\n",
+            d->alloc_from, d->alloc_to, c->allocs, c->frees);
     for (uint64_t i = 0; i < c->allocs && i < KR_ALLOC_SEEN_MAX; i++)
         fprintf(stderr, "kr_drive: allocation %" PRIu64 ": %zu bytes, called from %p\n", i,
                 c->seen_size[i], c->seen_caller[i]);
@@ -605,8 +604,7 @@ static bool judge_outcome(const drive_t *d, uint64_t missing)
         uint64_t shown = 0;
         for (uint64_t id = 0; id < d->n && shown < DRIVE_SHOW; id++)
             if (d->state[id] == REC_PENDING)
-                fprintf(stderr, "kr_drive: no delivery report for id %" PRIu64 "\n", id),
-                    shown++;
+                fprintf(stderr, "kr_drive: no delivery report for id %" PRIu64 "\n", id), shown++;
         ok = false;
     }
     return ok;
@@ -630,8 +628,8 @@ static int report(drive_t *d, double secs, int flush_rc)
            ",\"acked_no_offset\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"produce_failed\":%" PRIu64
            ",\"missing\":%" PRIu64 ",\"dup_reports\":%" PRIu64 ",\"bad_opaque\":%" PRIu64
            ",\"offset_regressions\":%" PRIu64 ",\"key_regressions\":%" PRIu64
-           ",\"bad_partition\":%" PRIu64 ",\"reports_in_close\":%" PRIu64
-           ",\"queue_full\":%" PRIu64 ",\"flush\":\"%s\",\"seconds\":%.3f,",
+           ",\"bad_partition\":%" PRIu64 ",\"reports_in_close\":%" PRIu64 ",\"queue_full\":%" PRIu64
+           ",\"flush\":\"%s\",\"seconds\":%.3f,",
            ok ? "true" : "false", d->topic, d->n, d->acked, d->acked_no_offset, d->failed,
            d->produce_failed, missing, d->dup_reports, d->bad_opaque, d->offset_regress,
            d->key_regress, d->bad_partition, d->reports_in_close, d->queue_full,
@@ -654,8 +652,8 @@ static void print_stats(kr_producer_t *p)
     kr_stats_t s;
     kr_stats(p, &s);
     fprintf(stderr,
-            "kr_drive: stats queued=%" PRIu64 " sent=%" PRIu64 " acked=%" PRIu64
-            " failed=%" PRIu64 " retries=%" PRIu64 " requests=%" PRIu64 " bytes_sent=%" PRIu64
+            "kr_drive: stats queued=%" PRIu64 " sent=%" PRIu64 " acked=%" PRIu64 " failed=%" PRIu64
+            " retries=%" PRIu64 " requests=%" PRIu64 " bytes_sent=%" PRIu64
             " metadata_refreshes=%" PRIu64 "\n",
             s.records_queued, s.records_sent, s.records_acked, s.records_failed, s.retries,
             s.requests_sent, s.bytes_sent, s.metadata_refreshes);

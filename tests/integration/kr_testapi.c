@@ -12,12 +12,12 @@
 #include "kr_testenv.h"
 
 /* Fails the test when a transport or decoder call did not return 0. */
-#define CHECK_RC(rc, what, version)                                                      \
-    do {                                                                                 \
-        int rc_ = (rc);                                                                  \
-        if (rc_ != 0)                                                                    \
-            fail_msg("%s v%d: %s (%s)", (what), (int)(version), kr_errname(rc_),        \
-                     kr_strerror(rc_));                                                  \
+#define CHECK_RC(rc, what, version)                                                                \
+    do {                                                                                           \
+        int rc_ = (rc);                                                                            \
+        if (rc_ != 0)                                                                              \
+            fail_msg("%s v%d: %s (%s)", (what), (int)(version), kr_errname(rc_),                   \
+                     kr_strerror(rc_));                                                            \
     } while (0)
 
 int kr_testapi_conn_setup(void **state)
@@ -85,8 +85,7 @@ void kr_testapi_metadata_req(kr_testconn_t *c, int16_t version, const kr_Metadat
     CHECK_RC(kr_MetadataResponse_read(&r, version, &m->resp), "Metadata read", version);
 }
 
-void kr_testapi_metadata(kr_testconn_t *c, int16_t version, const char *topic,
-                         kr_testapi_meta_t *m)
+void kr_testapi_metadata(kr_testconn_t *c, int16_t version, const char *topic, kr_testapi_meta_t *m)
 {
     kr_MetadataRequestTopic_t t = {.Name = topic, .NameLen = strlen(topic)};
     kr_MetadataRequest_t req = {.Topics = &t, .TopicsCount = 1};
@@ -118,8 +117,7 @@ void kr_testapi_initpid(kr_testconn_t *c, int16_t version, const kr_InitProducer
 
 /* Checks that a Produce response answers exactly target t and copies its partition. */
 static void produce_check_response(const kr_ProduceResponse_t *resp, int16_t version,
-                                   const kr_testapi_target_t *t,
-                                   kr_ProducePartitionResponse_t *out)
+                                   const kr_testapi_target_t *t, kr_ProducePartitionResponse_t *out)
 {
     assert_int_equal(resp->topic_cnt, 1);
     const kr_ProduceTopicResponse_t *tr = &resp->Responses[0];
@@ -162,9 +160,14 @@ void kr_testapi_produce(kr_testconn_t *c, int16_t version, int16_t acks,
     kr_ProduceRecordError_t rerrs[16];
     kr_ProduceNodeEndpoint_t eps[16];
     kr_ProduceResponse_t resp = {
-        .topic_pool = topics, .topic_cap = 1, .part_pool = parts, .part_cap = 1,
-        .record_error_pool = rerrs, .record_error_cap = 16,
-        .node_endpoint_pool = eps, .node_endpoint_cap = 16,
+        .topic_pool = topics,
+        .topic_cap = 1,
+        .part_pool = parts,
+        .part_cap = 1,
+        .record_error_pool = rerrs,
+        .record_error_cap = 16,
+        .node_endpoint_pool = eps,
+        .node_endpoint_cap = 16,
     };
     CHECK_RC(kr_ProduceResponse_read(&r, version, &resp), "Produce read", version);
     produce_check_response(&resp, version, t, out);

@@ -27,7 +27,7 @@
  */
 int kr_testapi_conn_setup(void **state);
 int kr_testapi_conn_teardown(void **state);
-#define KR_TESTAPI_CONN_TEST(f) \
+#define KR_TESTAPI_CONN_TEST(f)                                                                    \
     cmocka_unit_test_setup_teardown(f, kr_testapi_conn_setup, kr_testapi_conn_teardown)
 
 /* ApiVersions at `version` into resp (ApiKeys, ApiKeysCap set by the caller). */

@@ -119,8 +119,8 @@ static void render_headers(const kr_test_record_t *r, char *buf, size_t cap)
         const kr_record_header_t *h = &r->headers[i];
         const char *v = h->value != NULL ? h->value : "NULL";
         int vlen = h->value != NULL ? (int)h->value_len : 4;
-        n += (size_t)snprintf(buf + n, cap - n, "%s%.*s=%.*s", i > 0 ? "," : "",
-                              (int)h->key_len, h->key, vlen, v);
+        n += (size_t)snprintf(buf + n, cap - n, "%s%.*s=%.*s", i > 0 ? "," : "", (int)h->key_len,
+                              h->key, vlen, v);
     }
 }
 
@@ -139,8 +139,8 @@ static void check_bytes(const char *what, const char *field, const uint8_t *got,
     fail_msg("%s: %s differs at byte %zu of %d", what, field, i, got_len);
 }
 
-void kr_test_check_record(const kr_test_msg_t *got, const kr_test_record_t *want,
-                          int64_t offset, const char *what)
+void kr_test_check_record(const kr_test_msg_t *got, const kr_test_record_t *want, int64_t offset,
+                          const char *what)
 {
     if (got->offset != offset)
         fail_msg("%s: offset %lld, want %lld", what, (long long)got->offset, (long long)offset);

@@ -43,7 +43,7 @@ void kr_test_batch_free(kr_test_batch_t *b);
  * timestamp, key and value (null vs empty, every byte) and headers (in kcat's text
  * form, see kr_test_kcat_consume()). `what` names the record in the failure message.
  */
-void kr_test_check_record(const kr_test_msg_t *got, const kr_test_record_t *want,
-                          int64_t offset, const char *what);
+void kr_test_check_record(const kr_test_msg_t *got, const kr_test_record_t *want, int64_t offset,
+                          const char *what);
 
 #endif

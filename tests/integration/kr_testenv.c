@@ -29,8 +29,10 @@ static const char *require_env(const char *name)
 {
     const char *v = getenv(name);
     if (v == NULL || *v == '\0') {
-        fprintf(stderr, "KR_TEST_BOOTSTRAP is set but %s is not: "
-                        "eval \"$(tests/cluster/cluster.sh env single)\"\n", name);
+        fprintf(stderr,
+                "KR_TEST_BOOTSTRAP is set but %s is not: "
+                "eval \"$(tests/cluster/cluster.sh env single)\"\n",
+                name);
         exit(1);
     }
     return v;
@@ -207,8 +209,9 @@ int kr_test_create_topic(const char *topic, int partitions, const char *const *c
     char parts[16], rf[16];
     snprintf(parts, sizeof(parts), "%d", partitions);
     snprintf(rf, sizeof(rf), "%d", e->brokers >= 3 ? 3 : 1);
-    char *argv[40] = {"bash", (char *)e->cluster_sh, "create-topic", (char *)e->cluster,
-                      (char *)topic, parts, rf};
+    char *argv[40] = {
+        "bash", (char *)e->cluster_sh, "create-topic", (char *)e->cluster, (char *)topic, parts,
+        rf};
     size_t n = 7;
     for (size_t i = 0; configs != NULL && configs[i] != NULL && n < 39; i++)
         argv[n++] = (char *)configs[i];
@@ -231,8 +234,8 @@ static int parse_msg(char **pos, char *end, kr_test_msg_t *m)
     *nl = '\0';
     int used = -1;
     if (sscanf(*pos, "%" SCNd32 " %" SCNd64 " %" SCNd64 " %" SCNd32 " %" SCNd32 " %n",
-               &m->partition, &m->offset, &m->timestamp, &m->key_len, &m->value_len,
-               &used) != 5 || used < 0)
+               &m->partition, &m->offset, &m->timestamp, &m->key_len, &m->value_len, &used) != 5 ||
+        used < 0)
         return KR_EMALFORMED;
     m->headers = *pos + used;
     size_t klen = m->key_len > 0 ? (size_t)m->key_len : 0;
@@ -272,10 +275,23 @@ int kr_test_kcat_consume(const char *topic, int32_t partition, kr_test_msgs_t *o
 {
     char part[16];
     snprintf(part, sizeof(part), "%" PRId32, partition);
-    char *argv[] = {"kcat", "-C", "-q", "-b", (char *)kr_testenv()->bootstrap,
-                    "-t", (char *)topic, "-p", part, "-o", "beginning", "-e",
-                    "-X", "check.crcs=true",
-                    "-f", "%p %o %T %K %S %h\\n%k%s\\n", NULL};
+    char *argv[] = {"kcat",
+                    "-C",
+                    "-q",
+                    "-b",
+                    (char *)kr_testenv()->bootstrap,
+                    "-t",
+                    (char *)topic,
+                    "-p",
+                    part,
+                    "-o",
+                    "beginning",
+                    "-e",
+                    "-X",
+                    "check.crcs=true",
+                    "-f",
+                    "%p %o %T %K %S %h\\n%k%s\\n",
+                    NULL};
     memset(out, 0, sizeof(*out));
     int rc = kr_test_run(argv, &out->raw, &out->raw_len);
     if (rc != 0)
@@ -414,8 +430,12 @@ int kr_test_dump_batches(const char *topic, int32_t partition, kr_test_batches_t
     char *files = find_segments(topic, partition);
     if (files == NULL)
         return -ENOENT;
-    char *argv[] = {(char *)kr_testenv()->kafka_tool, "kafka.tools.DumpLogSegments",
-                    "--deep-iteration", "--files", files, NULL};
+    char *argv[] = {(char *)kr_testenv()->kafka_tool,
+                    "kafka.tools.DumpLogSegments",
+                    "--deep-iteration",
+                    "--files",
+                    files,
+                    NULL};
     size_t len;
     int rc = kr_test_run(argv, &out->raw, &len);
     free(files);
@@ -455,9 +475,15 @@ int64_t kr_test_log_end_offset(const char *topic, int32_t partition)
 {
     char part[16];
     snprintf(part, sizeof(part), "%" PRId32, partition);
-    char *argv[] = {(char *)kr_testenv()->kafka_tool, "org.apache.kafka.tools.GetOffsetShell",
-                    "--bootstrap-server", (char *)kr_testenv()->bootstrap,
-                    "--topic", (char *)topic, "--partitions", part, NULL};
+    char *argv[] = {(char *)kr_testenv()->kafka_tool,
+                    "org.apache.kafka.tools.GetOffsetShell",
+                    "--bootstrap-server",
+                    (char *)kr_testenv()->bootstrap,
+                    "--topic",
+                    (char *)topic,
+                    "--partitions",
+                    part,
+                    NULL};
     char *out = NULL;
     size_t len;
     if (kr_test_run(argv, &out, &len) != 0)

@@ -32,7 +32,7 @@
 #include "kr_testenv.h"
 
 #define PER_BATCH 3
-#define IN_ORDER 5                         /* batches with sequences 0..14 */
+#define IN_ORDER 5 /* batches with sequences 0..14 */
 #define MAX_RECORDS 64
 
 static char topic[200];
@@ -57,8 +57,9 @@ static kr_test_record_t record(int n)
     char *key = rec_text[n][0], *val = rec_text[n][1];
     snprintf(key, 32, "idem-%d", n);
     snprintf(val, 32, "seq-%d", n);
-    kr_test_record_t r = {base_ts + n, key, strlen(key), val, strlen(val),
-                          n % 3 == 0 ? hdr_seq : NULL, n % 3 == 0 ? 1 : 0};
+    kr_test_record_t r = {
+        base_ts + n,       key, strlen(key), val, strlen(val), n % 3 == 0 ? hdr_seq : NULL,
+        n % 3 == 0 ? 1 : 0};
     return r;
 }
 
@@ -231,10 +232,8 @@ int main(void)
 {
     kr_testenv_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sequences),
-        cmocka_unit_test(test_epoch_bump),
-        cmocka_unit_test(test_log_end_offset),
-        cmocka_unit_test(test_read_back_kcat),
+        cmocka_unit_test(test_sequences),         cmocka_unit_test(test_epoch_bump),
+        cmocka_unit_test(test_log_end_offset),    cmocka_unit_test(test_read_back_kcat),
         cmocka_unit_test(test_dump_log_segments),
     };
     return cmocka_run_group_tests(tests, setup, kr_testapi_conn_teardown);

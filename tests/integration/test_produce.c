@@ -43,8 +43,8 @@ typedef struct produce_case {
 } produce_case_t;
 
 static produce_case_t cases[N_CASES] = {
-    {3, KR_CODEC_NONE}, {3, KR_CODEC_LZ4}, {7, KR_CODEC_NONE}, {7, KR_CODEC_LZ4},
-    {9, KR_CODEC_NONE}, {9, KR_CODEC_LZ4}, {0, KR_CODEC_NONE}, {0, KR_CODEC_LZ4},
+    {3, KR_CODEC_NONE}, {3, KR_CODEC_LZ4},  {7, KR_CODEC_NONE}, {7, KR_CODEC_LZ4},
+    {9, KR_CODEC_NONE}, {9, KR_CODEC_LZ4},  {0, KR_CODEC_NONE}, {0, KR_CODEC_LZ4},
     {7, KR_CODEC_ZSTD}, {9, KR_CODEC_ZSTD}, {0, KR_CODEC_ZSTD},
 };
 
@@ -327,12 +327,12 @@ static void multi_records(size_t vi, size_t t, size_t p, kr_test_record_t r[MULT
         char *key = multi_text[vi][t][p][k][0], *val = multi_text[vi][t][p][k][1];
         snprintf(key, 48, "t%zu-p%zu-v%zu-k%zu", t, p, vi, k);
         snprintf(val, 48, "value of t%zu p%zu v%zu r%zu", t, p, vi, k);
-        kr_test_record_t rec = {multi_ts + (int64_t)(vi * 10 + k), key, strlen(key), val,
-                                strlen(val), k == 0 ? hdr_one : NULL, k == 0 ? 1 : 0};
+        kr_test_record_t rec = {
+            multi_ts + (int64_t)(vi * 10 + k), key,           strlen(key), val, strlen(val),
+            k == 0 ? hdr_one : NULL,           k == 0 ? 1 : 0};
         r[k] = rec;
     }
 }
-
 
 #define MULTI_GAPS (MULTI_TOPICS * MULTI_PARTS)
 
@@ -434,8 +434,8 @@ static void multi_build(size_t vi, kr_test_batch_t b[MULTI_TOPICS][MULTI_PARTS],
             kr_ProducePartition_t part = {(int32_t)p, b[t][p].data, b[t][p].len};
             parts[t][p] = part;
         }
-        kr_ProduceTopic_t topic_data = {multi_topic[t], strlen(multi_topic[t]), {0},
-                                        MULTI_PARTS, parts[t]};
+        kr_ProduceTopic_t topic_data = {
+            multi_topic[t], strlen(multi_topic[t]), {0}, MULTI_PARTS, parts[t]};
         memcpy(topic_data.TopicId, multi_id[t], 16);
         topics[t] = topic_data;
     }
@@ -458,8 +458,10 @@ static void multi_send(kr_testconn_t *c, size_t vi, int16_t version)
     assert_int_equal(rc, 0);
     kr_ProduceTopicResponse_t tr[MULTI_TOPICS];
     kr_ProducePartitionResponse_t pr[MULTI_TOPICS * MULTI_PARTS];
-    kr_ProduceResponse_t resp = {.topic_pool = tr, .topic_cap = MULTI_TOPICS,
-                                 .part_pool = pr, .part_cap = MULTI_TOPICS * MULTI_PARTS};
+    kr_ProduceResponse_t resp = {.topic_pool = tr,
+                                 .topic_cap = MULTI_TOPICS,
+                                 .part_pool = pr,
+                                 .part_cap = MULTI_TOPICS * MULTI_PARTS};
     assert_int_equal(kr_ProduceResponse_read(&r, version, &resp), 0);
     multi_check_response(&resp, version, (int64_t)(vi * MULTI_RECS));
     for (size_t t = 0; t < MULTI_TOPICS; t++)

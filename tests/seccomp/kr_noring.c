@@ -47,7 +47,7 @@
 #define LOAD(field) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, field))
 #define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
 /* if A == nr: go to the EPERM return (at index `deny`), else go on */
-#define DENY_IF(nr, here, deny) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), (deny) - (here) - 1, 0)
+#define DENY_IF(nr, here, deny) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), (deny) - (here)-1, 0)
 
 static int install_filter(void)
 {

@@ -55,8 +55,7 @@ static inline int kr_decode_copy(kr_decode_fn fn, void *ctx, const uint8_t *buf,
 }
 
 /* Every proper prefix of a valid body must be rejected with KR_ETRUNC or KR_EMALFORMED. */
-static inline void kr_check_truncations(kr_decode_fn fn, void *ctx, const uint8_t *buf,
-                                        size_t len)
+static inline void kr_check_truncations(kr_decode_fn fn, void *ctx, const uint8_t *buf, size_t len)
 {
     assert_int_equal(kr_decode_copy(fn, ctx, buf, len), 0);
     for (size_t cut = 0; cut < len; cut++) {

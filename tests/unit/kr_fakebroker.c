@@ -23,11 +23,11 @@
 
 #define FB_CONNS_MAX 512
 #define FB_SCRIPT_MAX 64
-#define FB_PRODUCERS_MAX 4    /* producer ids remembered per partition */
-#define FB_CACHE 5            /* batches remembered per producer, as Kafka does */
-#define FB_RBUF (4u << 20)    /* largest request frame */
-#define FB_ZBUF (17u << 20)   /* decompressed records of one batch */
-#define FB_WBUF (256u << 10)  /* largest response */
+#define FB_PRODUCERS_MAX 4   /* producer ids remembered per partition */
+#define FB_CACHE 5           /* batches remembered per producer, as Kafka does */
+#define FB_RBUF (4u << 20)   /* largest request frame */
+#define FB_ZBUF (17u << 20)  /* decompressed records of one batch */
+#define FB_WBUF (256u << 10) /* largest response */
 #define FB_REQ_PARTS_MAX 512
 
 /* Kafka error codes the fake answers with. */
@@ -52,14 +52,14 @@ typedef struct fb_producer {
     int64_t id;
     int16_t epoch;
     int32_t next_seq;
-    int cached;            /* entries in cache, newest last */
+    int cached; /* entries in cache, newest last */
     fb_cached_t cache[FB_CACHE];
 } fb_producer_t;
 
 typedef struct fb_part {
     int leader;
     int64_t next_offset;
-    uint64_t *ids;         /* log_cap entries */
+    uint64_t *ids; /* log_cap entries */
     int nprod;
     fb_producer_t prod[FB_PRODUCERS_MAX];
 } fb_part_t;
@@ -75,7 +75,7 @@ typedef struct fb_conn {
     kr_fb_t *fb;
     int fd;
     int node;
-    bool live;             /* fd open; set false under the lock before close */
+    bool live; /* fd open; set false under the lock before close */
     bool mute;
     pthread_t thread;
     bool joinable;
@@ -84,7 +84,7 @@ typedef struct fb_conn {
 typedef struct fb_script {
     int16_t api_key;
     kr_fb_action_t a;
-    int left;              /* -1 forever */
+    int left; /* -1 forever */
 } fb_script_t;
 
 struct kr_fb {
@@ -467,7 +467,7 @@ static void fb_md_partition(kr_wbuf_t *w, int16_t v, int16_t err, int32_t idx, i
     kr_wbuf_i32(w, idx);
     kr_wbuf_i32(w, leader);
     if (v >= 7)
-        kr_wbuf_i32(w, 0); /* LeaderEpoch */
+        kr_wbuf_i32(w, 0);                          /* LeaderEpoch */
     kr_wbuf_arraylen(w, flex, leader >= 0 ? 1 : 0); /* ReplicaNodes */
     if (leader >= 0)
         kr_wbuf_i32(w, leader);
@@ -589,14 +589,14 @@ static size_t fb_initpid(kr_fb_t *fb, const fb_req_t *q, kr_wbuf_t *w, const kr_
 /* ================= Produce ================= */
 
 typedef struct fb_pres {
-    int entry;            /* the request's topic entry: the response groups by it */
-    int topic;            /* -1: unknown (name/id below) */
+    int entry; /* the request's topic entry: the response groups by it */
+    int topic; /* -1: unknown (name/id below) */
     kr_str_t name;
     uint8_t id[16];
     int32_t index;
     int16_t error;
     int64_t base_offset;
-    bool omit;            /* left out of the response */
+    bool omit; /* left out of the response */
 } fb_pres_t;
 
 static fb_producer_t *fb_producer(fb_part_t *pt, int64_t id)
@@ -671,8 +671,8 @@ static int64_t fb_append(kr_fb_t *fb, fb_part_t *pt, const kr_batch_info_t *bi)
             memmove(pr->cache, pr->cache + 1, (FB_CACHE - 1) * sizeof(pr->cache[0]));
             pr->cached--;
         }
-        pr->cache[pr->cached++] = (fb_cached_t){bi->base_sequence,
-                                                bi->base_sequence + bi->records_count - 1, base};
+        pr->cache[pr->cached++] =
+            (fb_cached_t){bi->base_sequence, bi->base_sequence + bi->records_count - 1, base};
         pr->next_seq = bi->base_sequence + bi->records_count;
     }
     return base;
@@ -683,9 +683,16 @@ static void fb_journal(kr_fb_t *fb, int node, int t, int32_t p, const kr_batch_i
 {
     if (fb->njournal == KR_FB_JOURNAL_MAX)
         return;
-    fb->journal[fb->njournal++] = (kr_fb_batch_t){
-        node, t, p, bi ? bi->producer_id : -1, bi ? bi->producer_epoch : -1,
-        bi ? bi->base_sequence : -1, bi ? bi->records_count : 0, err, off, appended};
+    fb->journal[fb->njournal++] = (kr_fb_batch_t){node,
+                                                  t,
+                                                  p,
+                                                  bi ? bi->producer_id : -1,
+                                                  bi ? bi->producer_epoch : -1,
+                                                  bi ? bi->base_sequence : -1,
+                                                  bi ? bi->records_count : 0,
+                                                  err,
+                                                  off,
+                                                  appended};
 }
 
 /* Handles one partition's Records (lock held); fills res. */
@@ -767,7 +774,7 @@ static void fb_produce_resp_part(kr_wbuf_t *w, int16_t v, const fb_pres_t *r)
     if (v >= 5)
         kr_wbuf_i64(w, 0); /* LogStartOffset */
     if (v >= 8) {
-        kr_wbuf_arraylen(w, flex, 0); /* RecordErrors */
+        kr_wbuf_arraylen(w, flex, 0);   /* RecordErrors */
         kr_wbuf_nstr(w, flex, NULL, 0); /* ErrorMessage */
     }
     kr_wbuf_tags(w, flex);
@@ -849,8 +856,8 @@ static size_t fb_produce_resp(kr_fb_t *fb, const fb_req_t *q, kr_wbuf_t *w, cons
 
 /* Handles a Produce request (lock held). Returns the response length; *acks0 if none. */
 static size_t fb_produce(kr_fb_t *fb, fb_conn_t *c, const fb_req_t *q, kr_wbuf_t *w,
-                         const kr_fb_action_t *a, uint8_t *zbuf, kr_zstd_dws_t *zd,
-                         fb_pres_t *res, bool *acks0)
+                         const kr_fb_action_t *a, uint8_t *zbuf, kr_zstd_dws_t *zd, fb_pres_t *res,
+                         bool *acks0)
 {
     int16_t v = q->version;
     bool flex = v >= 9;
@@ -956,8 +963,9 @@ static bool fb_act(kr_fb_t *fb, fb_conn_t *c, const kr_fb_action_t *a, uint8_t *
     case KR_FB_CLOSE:
         return false;
     case KR_FB_BAD_CORR:
-        fb_put_be32(f + 4, ((uint32_t)f[4] << 24 | (uint32_t)f[5] << 16 | (uint32_t)f[6] << 8 |
-                            f[7]) + 1000);
+        fb_put_be32(f + 4,
+                    ((uint32_t)f[4] << 24 | (uint32_t)f[5] << 16 | (uint32_t)f[6] << 8 | f[7]) +
+                        1000);
         return fb_send_all(c->fd, f, len);
     case KR_FB_OVERSIZE:
         fb_put_be32(f, 0x7fffffff);
@@ -1050,8 +1058,8 @@ static void *fb_conn_main(void *arg)
         uint8_t sz[4];
         if (!fb_recv_all(c->fd, sz, 4))
             break;
-        uint32_t flen = (uint32_t)sz[0] << 24 | (uint32_t)sz[1] << 16 | (uint32_t)sz[2] << 8 |
-                        sz[3];
+        uint32_t flen =
+            (uint32_t)sz[0] << 24 | (uint32_t)sz[1] << 16 | (uint32_t)sz[2] << 8 | sz[3];
         if (flen < 8 || flen > FB_RBUF) {
             pthread_mutex_lock(&fb->mu);
             fb_violate(fb, "a request frame of %u bytes", flen);
@@ -1344,11 +1352,27 @@ int kr_fbh_open(kr_fbh_t *h, kr_fb_t *fb, size_t dr_cap, const char *const *sett
 int kr_fbh_open_stats(kr_fbh_t *h, kr_fb_t *fb, size_t dr_cap, const char *const *settings,
                       kr_stats_cb_t *stats_cb, void *stats_ctx)
 {
-    static const char *const base[] = {
-        "request.timeout.ms", "1000", "delivery.timeout.ms", "10000", "linger.ms", "2",
-        "retry.backoff.ms", "10", "retry.backoff.max.ms", "100", "reconnect.backoff.ms", "10",
-        "reconnect.backoff.max.ms", "100", "batch.size", "16384", "buffer.memory", "4194304",
-        "socket.connection.setup.timeout.ms", "1000", NULL};
+    static const char *const base[] = {"request.timeout.ms",
+                                       "1000",
+                                       "delivery.timeout.ms",
+                                       "10000",
+                                       "linger.ms",
+                                       "2",
+                                       "retry.backoff.ms",
+                                       "10",
+                                       "retry.backoff.max.ms",
+                                       "100",
+                                       "reconnect.backoff.ms",
+                                       "10",
+                                       "reconnect.backoff.max.ms",
+                                       "100",
+                                       "batch.size",
+                                       "16384",
+                                       "buffer.memory",
+                                       "4194304",
+                                       "socket.connection.setup.timeout.ms",
+                                       "1000",
+                                       NULL};
     memset(h, 0, sizeof(*h));
     h->fb = fb;
     h->dr_cap = dr_cap;
@@ -1385,8 +1409,7 @@ void kr_fbh_close(kr_fbh_t *h, int timeout_ms)
     h->dr = NULL;
 }
 
-int kr_fbh_produce(kr_fbh_t *h, const char *topic, int32_t partition, uint64_t id,
-                   size_t value_len)
+int kr_fbh_produce(kr_fbh_t *h, const char *topic, int32_t partition, uint64_t id, size_t value_len)
 {
     uint8_t value[4096];
     if (value_len < 8)
@@ -1396,8 +1419,16 @@ int kr_fbh_produce(kr_fbh_t *h, const char *topic, int32_t partition, uint64_t i
     kr_fb_id_put(value, id);
     for (size_t i = 8; i < value_len; i++)
         value[i] = (uint8_t)('a' + (id + i) % 26);
-    kr_record_t rec = {topic, partition, NULL, 0, value, value_len, NULL, 0,
-                       KR_TIMESTAMP_NOW, (void *)(uintptr_t)id};
+    kr_record_t rec = {topic,
+                       partition,
+                       NULL,
+                       0,
+                       value,
+                       value_len,
+                       NULL,
+                       0,
+                       KR_TIMESTAMP_NOW,
+                       (void *)(uintptr_t)id};
     return kr_produce_wait(h->p, &rec, 5000);
 }
 
@@ -1410,15 +1441,14 @@ const kr_fbh_dr_t *kr_fbh_report(const kr_fbh_t *h, uint64_t id)
     return NULL;
 }
 
-#define FBH_FAIL(...)                                                                      \
-    do {                                                                                   \
-        snprintf(msg, len, __VA_ARGS__);                                                   \
-        free(seen);                                                                        \
-        return -1;                                                                         \
+#define FBH_FAIL(...)                                                                              \
+    do {                                                                                           \
+        snprintf(msg, len, __VA_ARGS__);                                                           \
+        free(seen);                                                                                \
+        return -1;                                                                                 \
     } while (0)
 
-int kr_fbh_check_exact(kr_fbh_t *h, int topic, const char *name, uint64_t n, char *msg,
-                       size_t len)
+int kr_fbh_check_exact(kr_fbh_t *h, int topic, const char *name, uint64_t n, char *msg, size_t len)
 {
     uint8_t *seen = calloc(n > 0 ? n : 1, 1);
     uint64_t last[KR_FB_PARTS_MAX];
@@ -1466,15 +1496,15 @@ int kr_fbh_check_exact(kr_fbh_t *h, int topic, const char *name, uint64_t n, cha
                 FBH_FAIL("%s: record %llu written twice (again at %d@%lld)", name,
                          (unsigned long long)id, p, (long long)o);
             if (prev != UINT64_MAX && id < prev)
-                FBH_FAIL("%s/%d: record %llu written after %llu", name, p,
-                         (unsigned long long)id, (unsigned long long)prev);
+                FBH_FAIL("%s/%d: record %llu written after %llu", name, p, (unsigned long long)id,
+                         (unsigned long long)prev);
             prev = id;
             total++;
         }
     }
     if (total != n)
-        FBH_FAIL("%s: the log holds %llu records, %llu produced", name,
-                 (unsigned long long)total, (unsigned long long)n);
+        FBH_FAIL("%s: the log holds %llu records, %llu produced", name, (unsigned long long)total,
+                 (unsigned long long)n);
     free(seen);
     return 0;
 }

@@ -47,7 +47,7 @@
 
 #define KR_FB_NODES_MAX 4
 #define KR_FB_TOPICS_MAX 8
-#define KR_FB_PARTS_MAX 64  /* per topic */
+#define KR_FB_PARTS_MAX 64 /* per topic */
 #define KR_FB_PERR_MAX 16
 #define KR_FB_JOURNAL_MAX 8192
 #define KR_FB_PIDLOG_MAX 64
@@ -86,14 +86,14 @@ typedef struct kr_fb_perr {
 } kr_fb_perr_t;
 
 typedef struct kr_fb_action {
-    int kind;          /* enum kr_fb_act_kind */
-    int count;         /* requests it applies to: 0 or 1 once, n, or -1 forever */
-    int node;          /* only on this node id; 0: any */
-    int delay_ms;      /* KR_FB_DELAY */
-    size_t piece;      /* KR_FB_PIECES: bytes per piece (0: 1) */
-    int pause_ms;      /* KR_FB_PIECES: pause between pieces */
-    bool no_apply;     /* Produce: do not append to the log */
-    int order;         /* Produce: enum kr_fb_order of the response */
+    int kind;      /* enum kr_fb_act_kind */
+    int count;     /* requests it applies to: 0 or 1 once, n, or -1 forever */
+    int node;      /* only on this node id; 0: any */
+    int delay_ms;  /* KR_FB_DELAY */
+    size_t piece;  /* KR_FB_PIECES: bytes per piece (0: 1) */
+    int pause_ms;  /* KR_FB_PIECES: pause between pieces */
+    bool no_apply; /* Produce: do not append to the log */
+    int order;     /* Produce: enum kr_fb_order of the response */
     int perr_cnt;
     kr_fb_perr_t perr[KR_FB_PERR_MAX];
 } kr_fb_action_t;
@@ -104,31 +104,31 @@ typedef struct kr_fb_topic_conf {
 } kr_fb_topic_conf_t;
 
 typedef struct kr_fb_conf {
-    int nodes;                  /* 1..KR_FB_NODES_MAX, ids 1..nodes */
+    int nodes; /* 1..KR_FB_NODES_MAX, ids 1..nodes */
     int topic_cnt;
     kr_fb_topic_conf_t topics[KR_FB_TOPICS_MAX];
-    int16_t produce_max;        /* versions advertised in ApiVersions */
+    int16_t produce_max; /* versions advertised in ApiVersions */
     int16_t metadata_max;
     int16_t apiversions_max;
     int16_t initpid_max;
-    bool dup_error;             /* duplicates get DUPLICATE_SEQUENCE_NUMBER, not their offset */
-    bool strict_new_producer;   /* an unknown producer id must start at sequence 0 */
-    int32_t max_batch_bytes;    /* larger batches get MESSAGE_TOO_LARGE; 0: no limit */
-    int16_t first_epoch;        /* the epoch InitProducerId hands out with a new id */
-    size_t log_cap;             /* record ids kept per partition (counts go on past it) */
+    bool dup_error;           /* duplicates get DUPLICATE_SEQUENCE_NUMBER, not their offset */
+    bool strict_new_producer; /* an unknown producer id must start at sequence 0 */
+    int32_t max_batch_bytes;  /* larger batches get MESSAGE_TOO_LARGE; 0: no limit */
+    int16_t first_epoch;      /* the epoch InitProducerId hands out with a new id */
+    size_t log_cap;           /* record ids kept per partition (counts go on past it) */
 } kr_fb_conf_t;
 
 /* One batch the fake saw in a Produce request, and what it answered for it. */
 typedef struct kr_fb_batch {
     int node;
-    int topic;        /* index in the conf */
+    int topic; /* index in the conf */
     int32_t partition;
     int64_t producer_id;
     int16_t producer_epoch;
     int32_t base_sequence;
     int32_t count;
-    int16_t error;    /* what the response said for this partition */
-    int64_t offset;   /* base offset answered, -1 if none */
+    int16_t error;  /* what the response said for this partition */
+    int64_t offset; /* base offset answered, -1 if none */
     bool appended;
 } kr_fb_batch_t;
 
@@ -217,12 +217,12 @@ typedef struct kr_fbh_dr {
 typedef struct kr_fbh {
     kr_fb_t *fb;
     kr_producer_t *p;
-    kr_fbh_dr_t *dr;    /* dr_cap reports kept, in report order */
+    kr_fbh_dr_t *dr; /* dr_cap reports kept, in report order */
     size_t dr_cap;
-    size_t dr_cnt;      /* reports seen (may pass dr_cap) */
-    uint64_t ok;        /* reports without error */
+    size_t dr_cnt; /* reports seen (may pass dr_cap) */
+    uint64_t ok;   /* reports without error */
     uint64_t failed;
-    char errstr[512];   /* kr_producer_new's message */
+    char errstr[512]; /* kr_producer_new's message */
 } kr_fbh_t;
 
 /*
@@ -253,8 +253,7 @@ const kr_fbh_dr_t *kr_fbh_report(const kr_fbh_t *h, uint64_t id);
  * offsets that the fake's log agrees with, and the fake's log of the topic holding
  * exactly those records, each once. Returns 0, or -1 with the first difference in msg.
  */
-int kr_fbh_check_exact(kr_fbh_t *h, int topic, const char *name, uint64_t n, char *msg,
-                       size_t len);
+int kr_fbh_check_exact(kr_fbh_t *h, int topic, const char *name, uint64_t n, char *msg, size_t len);
 
 /* Kills the process with a message if the test is not over in `seconds` (0: cancel). */
 void kr_fbh_watchdog(unsigned seconds, const char *what);

@@ -52,8 +52,7 @@ static inline kr_fb_t *fbh_start(int nodes, int32_t parts)
 }
 
 /* kr_fbh_open, which must succeed: h->fb is fb (NULL: bootstrap from settings). */
-static inline void fbh_open(kr_fbh_t *h, kr_fb_t *fb, size_t dr_cap,
-                            const char *const *settings)
+static inline void fbh_open(kr_fbh_t *h, kr_fb_t *fb, size_t dr_cap, const char *const *settings)
 {
     int rc = kr_fbh_open(h, fb, dr_cap, settings);
     if (rc != 0)
@@ -65,8 +64,7 @@ static inline void fbh_produce_range(kr_fbh_t *h, uint64_t from, uint64_t to, in
                                      size_t value_len)
 {
     for (uint64_t i = from; i < to; i++)
-        assert_int_equal(kr_fbh_produce(h, "t", (int32_t)(i % (uint64_t)parts), i, value_len),
-                         0);
+        assert_int_equal(kr_fbh_produce(h, "t", (int32_t)(i % (uint64_t)parts), i, value_len), 0);
 }
 
 /*

@@ -58,15 +58,15 @@ static void test_request_v3_framed(void **state)
 {
     (void)state;
     const uint8_t want[] = {
-        0x00, 0x00, 0x00, 0x1a,        /* Size: 26 bytes follow */
-        0x00, 0x12,                    /* ApiKey 18 */
-        0x00, 0x03,                    /* ApiVersion 3 */
-        0x00, 0x00, 0x00, 0x01,        /* CorrelationId 1 */
-        0x00, 0x02, 'k', 'r',          /* ClientId: int16 length (never compact) "kr" */
-        0x00,                          /* header tagged fields: none */
-        0x06, 'k', 'r', 'i', 'n', 'g', /* ClientSoftwareName */
-        0x06, '0', '.', '1', '.', '0', /* ClientSoftwareVersion */
-        0x00,                          /* body tagged fields: none */
+        0x00, 0x00, 0x00, 0x1a,           /* Size: 26 bytes follow */
+        0x00, 0x12,                       /* ApiKey 18 */
+        0x00, 0x03,                       /* ApiVersion 3 */
+        0x00, 0x00, 0x00, 0x01,           /* CorrelationId 1 */
+        0x00, 0x02, 'k',  'r',            /* ClientId: int16 length (never compact) "kr" */
+        0x00,                             /* header tagged fields: none */
+        0x06, 'k',  'r',  'i',  'n', 'g', /* ClientSoftwareName */
+        0x06, '0',  '.',  '1',  '.', '0', /* ClientSoftwareVersion */
+        0x00,                             /* body tagged fields: none */
     };
     uint8_t mem[64];
     kr_wbuf_t w;
@@ -117,26 +117,26 @@ static const uint8_t resp_v1[] = {
 };
 
 static const uint8_t resp_v3[] = {
-    0x00, 0x00,             /* ErrorCode 0 */
-    0x03,                   /* ApiKeys: compact count 2+1 */
-    0x00, 0x00,             /*   [0] ApiKey 0 */
-    0x00, 0x03,             /*       MinVersion 3 */
-    0x00, 0x0b,             /*       MaxVersion 11 */
-    0x00,                   /*       tagged fields: none */
-    0x00, 0x12,             /*   [1] ApiKey 18 */
-    0x00, 0x00,             /*       MinVersion 0 */
-    0x00, 0x04,             /*       MaxVersion 4 */
-    0x01,                   /*       tagged fields: 1 (unknown, skipped) */
-    0x05, 0x01, 0xaa,       /*         tag 5, size 1, 0xaa */
-    0x00, 0x00, 0x00, 0x64, /* ThrottleTimeMs 100 */
-    0x02,                   /* tagged fields: 2 */
-    0x00, 0x09,             /*   tag 0 SupportedFeatures, size 9 */
-    0x02,                   /*     compact count 1+1 */
-    0x03, 'm', 'v',         /*     [0] Name "mv" */
-    0x00, 0x01,             /*         MinVersion 1 */
-    0x00, 0x15,             /*         MaxVersion 21 */
-    0x00,                   /*         tagged fields: none */
-    0x01, 0x08,             /*   tag 1 FinalizedFeaturesEpoch, size 8 */
+    0x00, 0x00,                                     /* ErrorCode 0 */
+    0x03,                                           /* ApiKeys: compact count 2+1 */
+    0x00, 0x00,                                     /*   [0] ApiKey 0 */
+    0x00, 0x03,                                     /*       MinVersion 3 */
+    0x00, 0x0b,                                     /*       MaxVersion 11 */
+    0x00,                                           /*       tagged fields: none */
+    0x00, 0x12,                                     /*   [1] ApiKey 18 */
+    0x00, 0x00,                                     /*       MinVersion 0 */
+    0x00, 0x04,                                     /*       MaxVersion 4 */
+    0x01,                                           /*       tagged fields: 1 (unknown, skipped) */
+    0x05, 0x01, 0xaa,                               /*         tag 5, size 1, 0xaa */
+    0x00, 0x00, 0x00, 0x64,                         /* ThrottleTimeMs 100 */
+    0x02,                                           /* tagged fields: 2 */
+    0x00, 0x09,                                     /*   tag 0 SupportedFeatures, size 9 */
+    0x02,                                           /*     compact count 1+1 */
+    0x03, 'm',  'v',                                /*     [0] Name "mv" */
+    0x00, 0x01,                                     /*         MinVersion 1 */
+    0x00, 0x15,                                     /*         MaxVersion 21 */
+    0x00,                                           /*         tagged fields: none */
+    0x01, 0x08,                                     /*   tag 1 FinalizedFeaturesEpoch, size 8 */
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a, /* int64 42 */
 };
 
@@ -150,8 +150,8 @@ static const uint8_t resp_unsupported[] = {
 };
 
 /* Reads body at version into out with `cap` entries of storage. */
-static int read_resp(const uint8_t *buf, size_t len, int16_t version,
-                     kr_ApiVersionsResponse_t *out, kr_ApiVersion_t *store, int32_t cap)
+static int read_resp(const uint8_t *buf, size_t len, int16_t version, kr_ApiVersionsResponse_t *out,
+                     kr_ApiVersion_t *store, int32_t cap)
 {
     kr_rbuf_t r;
     kr_rbuf_init(&r, buf, len);
@@ -320,7 +320,9 @@ static void test_pick_from_response(void **state)
 {
     (void)state;
     kr_ApiVersion_t store[] = {
-        {KR_API_Produce, 0, 12}, {KR_API_Metadata, 0, 13}, {KR_API_ApiVersions, 0, 4},
+        {KR_API_Produce, 0, 12},
+        {KR_API_Metadata, 0, 13},
+        {KR_API_ApiVersions, 0, 4},
     };
     kr_ApiVersionsResponse_t resp = {0, 0, store, 3, 3, 0};
     int16_t v = -1;
@@ -432,18 +434,15 @@ static void test_truncations_and_corruptions(void **state)
         size_t len;
         int16_t version;
     } cases[] = {
-        {resp_v0, sizeof(resp_v0), 0},
-        {resp_v1, sizeof(resp_v1), 1},
-        {resp_v1, sizeof(resp_v1), 2},
-        {resp_v3, sizeof(resp_v3), 3},
-        {resp_v3, sizeof(resp_v3), 4},
-        {resp_unsupported, sizeof(resp_unsupported), 3},
+        {resp_v0, sizeof(resp_v0), 0}, {resp_v1, sizeof(resp_v1), 1},
+        {resp_v1, sizeof(resp_v1), 2}, {resp_v3, sizeof(resp_v3), 3},
+        {resp_v3, sizeof(resp_v3), 4}, {resp_unsupported, sizeof(resp_unsupported), 3},
     };
     for (size_t i = 0; i < N_ELEMS(cases); i++) {
         decode_ctx_t c = {cases[i].version};
         kr_check_truncations(decode_any, &c, cases[i].buf, cases[i].len);
-        unsigned ok = kr_check_corruptions(decode_any, &c, cases[i].buf, cases[i].len, 3000,
-                                           0xa11ce + i);
+        unsigned ok =
+            kr_check_corruptions(decode_any, &c, cases[i].buf, cases[i].len, 3000, 0xa11ce + i);
         assert_true(ok > 0);
     }
     for (int16_t v = 0; v <= 4; v++) {

@@ -23,7 +23,7 @@
 #include "kr_crc32c.h"
 
 #define BASE_TS 1700000000000LL /* 0x0000018BCFE56800 */
-#define OUT_CAP (8u << 20)     /* decompression room for the reader */
+#define OUT_CAP (8u << 20)      /* decompression room for the reader */
 
 /* ---- helpers ---- */
 
@@ -125,8 +125,8 @@ static void build(kr_batch_builder_t *b, uint8_t *mem, size_t cap, const trec_t 
 {
     kr_batch_open(b, mem, cap, BASE_TS);
     for (size_t i = 0; i < n; i++) {
-        size_t want = kr_batch_record_size(b, r[i].ts, r[i].key, r[i].klen, r[i].val,
-                                           r[i].vlen, r[i].h, r[i].hcnt);
+        size_t want = kr_batch_record_size(b, r[i].ts, r[i].key, r[i].klen, r[i].val, r[i].vlen,
+                                           r[i].h, r[i].hcnt);
         size_t before = kr_batch_records_len(b);
         assert_int_equal(append(b, &r[i]), 0);
         assert_int_equal(kr_batch_records_len(b) - before, want);
@@ -264,33 +264,33 @@ static const uint8_t golden[] = {
     0xff, 0xff, 0xff, 0xff,                         /* BaseSequence -1 */
     0x00, 0x00, 0x00, 0x03,                         /* RecordsCount 3 */
     /* record 0: ts base, key "k1", value "v1", header h1=x */
-    0x1e,                   /* Length 15 */
-    0x00,                   /* Attributes */
-    0x00,                   /* TimestampDelta 0 */
-    0x00,                   /* OffsetDelta 0 */
-    0x04, 'k', '1',         /* Key (2) */
-    0x04, 'v', '1',         /* Value (2) */
-    0x02,                   /* HeaderCount 1 */
-    0x04, 'h', '1',         /* HeaderKey (2) */
-    0x02, 'x',              /* HeaderValue (1) */
+    0x1e,           /* Length 15 */
+    0x00,           /* Attributes */
+    0x00,           /* TimestampDelta 0 */
+    0x00,           /* OffsetDelta 0 */
+    0x04, 'k', '1', /* Key (2) */
+    0x04, 'v', '1', /* Value (2) */
+    0x02,           /* HeaderCount 1 */
+    0x04, 'h', '1', /* HeaderKey (2) */
+    0x02, 'x',      /* HeaderValue (1) */
     /* record 1: ts base + 5, null key, value "hello", no headers */
-    0x16,                   /* Length 11 */
-    0x00,                   /* Attributes */
-    0x0a,                   /* TimestampDelta 5 */
-    0x02,                   /* OffsetDelta 1 */
-    0x01,                   /* Key null (-1) */
+    0x16,                          /* Length 11 */
+    0x00,                          /* Attributes */
+    0x0a,                          /* TimestampDelta 5 */
+    0x02,                          /* OffsetDelta 1 */
+    0x01,                          /* Key null (-1) */
     0x0a, 'h', 'e', 'l', 'l', 'o', /* Value (5) */
-    0x00,                   /* HeaderCount 0 */
+    0x00,                          /* HeaderCount 0 */
     /* record 2: ts base + 2, key "k3", empty value, header n=null */
-    0x16,                   /* Length 11 */
-    0x00,                   /* Attributes */
-    0x04,                   /* TimestampDelta 2 */
-    0x04,                   /* OffsetDelta 2 */
-    0x04, 'k', '3',         /* Key (2) */
-    0x00,                   /* Value (0): empty, not null */
-    0x02,                   /* HeaderCount 1 */
-    0x02, 'n',              /* HeaderKey (1) */
-    0x01,                   /* HeaderValue null (-1) */
+    0x16,           /* Length 11 */
+    0x00,           /* Attributes */
+    0x04,           /* TimestampDelta 2 */
+    0x04,           /* OffsetDelta 2 */
+    0x04, 'k', '3', /* Key (2) */
+    0x00,           /* Value (0): empty, not null */
+    0x02,           /* HeaderCount 1 */
+    0x02, 'n',      /* HeaderKey (1) */
+    0x01,           /* HeaderValue null (-1) */
 };
 
 static const trec_t golden_recs[3] = {
@@ -385,8 +385,8 @@ static size_t lz4_blocks_decode_alone(const uint8_t *f, size_t len, uint8_t *dst
     size_t pos = 7, out = 0;
     for (;;) {
         assert_true(pos + 4 <= len);
-        uint32_t w = (uint32_t)f[pos] | ((uint32_t)f[pos + 1] << 8) |
-                     ((uint32_t)f[pos + 2] << 16) | ((uint32_t)f[pos + 3] << 24);
+        uint32_t w = (uint32_t)f[pos] | ((uint32_t)f[pos + 1] << 8) | ((uint32_t)f[pos + 2] << 16) |
+                     ((uint32_t)f[pos + 3] << 24);
         pos += 4;
         if (w == 0)
             break;
@@ -589,8 +589,7 @@ static void test_batch_full_boundary(void **state)
     }
     /* Absurd lengths do not wrap the size computation: they just never fit. */
     kr_batch_open(&b, mem, 65536, BASE_TS);
-    assert_int_equal(kr_batch_append(&b, BASE_TS, "k", SIZE_MAX, "v", 1, NULL, 0),
-                     KR_EBATCHFULL);
+    assert_int_equal(kr_batch_append(&b, BASE_TS, "k", SIZE_MAX, "v", 1, NULL, 0), KR_EBATCHFULL);
     assert_int_equal(kr_batch_append(&b, BASE_TS, "k", 1, "v", SIZE_MAX - 5, NULL, 0),
                      KR_EBATCHFULL);
     kr_record_header_t huge = {"h", 1, "v", SIZE_MAX};
@@ -638,8 +637,7 @@ static void test_record_size_varint_edges(void **state)
 static void test_lz4_inplace_cap(void **state)
 {
     (void)state;
-    static const size_t slots[] = {80, 200, 1000, 65536 + 76, 65536 + 77, 70000, 200000,
-                                   1 << 20};
+    static const size_t slots[] = {80, 200, 1000, 65536 + 76, 65536 + 77, 70000, 200000, 1 << 20};
     for (size_t s = 0; s < sizeof(slots) / sizeof(slots[0]); s++) {
         size_t slot = slots[s], cap = kr_batch_lz4_inplace_cap(slot);
         assert_true(cap >= 61 && cap <= slot);
@@ -796,8 +794,7 @@ static int exercise(const uint8_t *batch, size_t len, uint8_t *out, size_t out_c
  * The records of an uncompressed batch, compressed by liblz4's frame API with every
  * optional feature on, in a batch with the same header fields.
  */
-static size_t lz4f_batch(uint8_t *out, const uint8_t *none, size_t none_len,
-                         LZ4F_blockMode_t mode)
+static size_t lz4f_batch(uint8_t *out, const uint8_t *none, size_t none_len, LZ4F_blockMode_t mode)
 {
     LZ4F_preferences_t pr;
     memset(&pr, 0, sizeof(pr));
@@ -888,9 +885,11 @@ static void test_read_rejects(void **state)
     b[22] = 1; /* gzip */
     fix_crc(b, n);
     expect_read(b, n, KR_ECODEC, 0);
-    static const struct { int32_t count; int read, iter; } counts[] = {
-        {4, 0, KR_ETRUNC}, {2, 0, KR_EMALFORMED}, {0, 0, KR_EMALFORMED},
-        {-1, KR_EMALFORMED, 0}, {6, KR_EMALFORMED, 0}, {INT32_MAX, KR_EMALFORMED, 0}};
+    static const struct {
+        int32_t count;
+        int read, iter;
+    } counts[] = {{4, 0, KR_ETRUNC},      {2, 0, KR_EMALFORMED}, {0, 0, KR_EMALFORMED},
+                  {-1, KR_EMALFORMED, 0}, {6, KR_EMALFORMED, 0}, {INT32_MAX, KR_EMALFORMED, 0}};
     for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
         memcpy(b, golden, n);
         put32(b + KR_RB_OF_RecordsCount, (uint32_t)counts[i].count);

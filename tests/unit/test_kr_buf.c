@@ -19,8 +19,7 @@ static void test_fixed_width_big_endian(void **state)
     kr_wbuf_i16(&w, 0x0102);
     kr_wbuf_i32(&w, -1);
     kr_wbuf_i64(&w, 0x0102030405060708LL);
-    const uint8_t want[] = {0xfe, 0x01, 0x02, 0xff, 0xff, 0xff, 0xff,
-                            1, 2, 3, 4, 5, 6, 7, 8};
+    const uint8_t want[] = {0xfe, 0x01, 0x02, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5, 6, 7, 8};
     assert_int_equal(w.err, 0);
     assert_int_equal(kr_wbuf_len(&w), sizeof(want));
     assert_memory_equal(mem, want, sizeof(want));
@@ -46,9 +45,14 @@ static void test_varints(void **state)
         uint8_t bytes[10];
         size_t n;
     } zz[] = {
-        {0, {0x00}, 1},         {-1, {0x01}, 1},        {1, {0x02}, 1},
-        {-64, {0x7f}, 1},       {63, {0x7e}, 1},        {64, {0x80, 0x01}, 2},
-        {-65, {0x81, 0x01}, 2}, {300, {0xd8, 0x04}, 2},
+        {0, {0x00}, 1},
+        {-1, {0x01}, 1},
+        {1, {0x02}, 1},
+        {-64, {0x7f}, 1},
+        {63, {0x7e}, 1},
+        {64, {0x80, 0x01}, 2},
+        {-65, {0x81, 0x01}, 2},
+        {300, {0xd8, 0x04}, 2},
         {INT32_MAX, {0xfe, 0xff, 0xff, 0xff, 0x0f}, 5},
         {INT32_MIN, {0xff, 0xff, 0xff, 0xff, 0x0f}, 5},
     };
@@ -116,8 +120,8 @@ static void test_strings_classic_and_compact(void **state)
     kr_wbuf_arraylen(&w, true, -1);
     kr_wbuf_tags(&w, true);
     kr_wbuf_tags(&w, false);
-    const uint8_t want[] = {0, 2, 'a', 'b', 0xff, 0xff, 3, 'a', 'b', 0, 0, 0, 0, 1, 'x', 0,
-                            0, 0, 0, 3, 4, 0, 0};
+    const uint8_t want[] = {0, 2, 'a', 'b', 0xff, 0xff, 3, 'a', 'b', 0, 0, 0,
+                            0, 1, 'x', 0,   0,    0,    0, 3,   4,   0, 0};
     assert_int_equal(w.err, 0);
     assert_int_equal(kr_wbuf_len(&w), sizeof(want));
     assert_memory_equal(mem, want, sizeof(want));

@@ -88,7 +88,7 @@ static void test_merge_delta(void **state)
     kr_hist_init(&h2);
     for (uint64_t i = 1; i <= 1000; i++)
         kr_hist_record(&h, i * 1000);
-    memcpy(&d, &h, sizeof(h));  /* a snapshot */
+    memcpy(&d, &h, sizeof(h)); /* a snapshot */
     for (uint64_t i = 1; i <= 10; i++)
         kr_hist_record(&h, 5000000);
     kr_hist_record(&h2, 7);

@@ -77,8 +77,8 @@ static void test_instance(void **state)
     assert_int_equal(PRODUCE("--instance", "0/1"), 0);
     assert_int_equal(o.instances, 1);
     assert_int_equal(PRODUCE("--instance", "65535/65536"), 0);
-    static const char *const bad[] = {"5/5", "1/0", "0/65537", "1", "/2", "1/", "-1/2",
-                                      "1/2/3", "a/2", "1/2x", ""};
+    static const char *const bad[] = {"5/5",  "1/0",   "0/65537", "1",    "/2", "1/",
+                                      "-1/2", "1/2/3", "a/2",     "1/2x", ""};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         expect_fail(PRODUCE("--instance", bad[i]), "--instance");
     expect_fail(PRODUCE("--source", "-", "--instance", "0/2"), "not stdin");
@@ -143,13 +143,12 @@ static void test_defaults(void **state)
 static void test_every_flag(void **state)
 {
     (void)state;
-    assert_int_equal(PARSE(KR_CLI_CMD_PRODUCE, "--bootstrap", "a:1,b:2", "--topic", "x",
-                           "--count", "5k", "--duration", "1.5s", "--rate", "2m",
-                           "--record-size", "1k", "--acks", "all", "--compression", "lz4",
-                           "--linger-ms", "5", "--batch-size", "64k", "--partition", "3",
-                           "--key", "callsign", "--threads", "2", "--seed", "0x10",
-                           "--fleet", "100", "--report-json", "r.json", "--quiet",
-                           "-X", "client.id=me", "--dry-run"),
+    assert_int_equal(PARSE(KR_CLI_CMD_PRODUCE, "--bootstrap", "a:1,b:2", "--topic", "x", "--count",
+                           "5k", "--duration", "1.5s", "--rate", "2m", "--record-size", "1k",
+                           "--acks", "all", "--compression", "lz4", "--linger-ms", "5",
+                           "--batch-size", "64k", "--partition", "3", "--key", "callsign",
+                           "--threads", "2", "--seed", "0x10", "--fleet", "100", "--report-json",
+                           "r.json", "--quiet", "-X", "client.id=me", "--dry-run"),
                      0);
     assert_string_equal(o.bootstrap, "a:1,b:2");
     assert_string_equal(o.topic, "x");
@@ -203,8 +202,8 @@ static void test_every_flag(void **state)
 static void test_settings_order(void **state)
 {
     (void)state;
-    assert_int_equal(PRODUCE("-X", "linger.ms=1", "--linger-ms", "7", "-X", "acks=0",
-                             "-X", "x.y=a=b", "-X", "empty="),
+    assert_int_equal(PRODUCE("-X", "linger.ms=1", "--linger-ms", "7", "-X", "acks=0", "-X",
+                             "x.y=a=b", "-X", "empty="),
                      0);
     assert_int_equal(o.setting_cnt, 6);
     assert_string_equal(o.settings[0].key, "bootstrap.servers");
@@ -321,8 +320,8 @@ static void test_metadata(void **state)
     assert_null(o.topic);
     assert_int_equal(o.timeout_ms, KR_CLI_META_TIMEOUT_MS);
     assert_int_equal(o.json, 0);
-    assert_int_equal(PARSE(KR_CLI_CMD_METADATA, "-b", "h:1", "-t", "x", "-J", "--timeout-ms",
-                           "500", "-X", "client.id=a"),
+    assert_int_equal(PARSE(KR_CLI_CMD_METADATA, "-b", "h:1", "-t", "x", "-J", "--timeout-ms", "500",
+                           "-X", "client.id=a"),
                      0);
     assert_string_equal(o.topic, "x");
     assert_int_equal(o.timeout_ms, 500);
@@ -341,8 +340,8 @@ static void test_generate(void **state)
     assert_int_equal(o.count, KR_CLI_GENERATE_DEFAULT);
     assert_int_equal(o.key, KR_FLIGHTS_KEY_ICAO24);
     assert_string_equal(o.key_delim, "\t");
-    assert_int_equal(PARSE(KR_CLI_CMD_GENERATE, "-K", "|", "--record-size", "500", "--seed",
-                           "9", "--fleet", "10"),
+    assert_int_equal(PARSE(KR_CLI_CMD_GENERATE, "-K", "|", "--record-size", "500", "--seed", "9",
+                           "--fleet", "10"),
                      0);
     assert_int_equal(o.key, KR_FLIGHTS_KEY_ICAO24);
     assert_string_equal(o.key_delim, "|");
@@ -399,8 +398,8 @@ static void test_value_parsers(void **state)
 static void test_kcat_flags(void **state)
 {
     (void)state;
-    assert_int_equal(PRODUCE("-p", "3", "-z", "zstd", "-k", "K1", "-H", "a=1", "-H", "b=",
-                             "-H", "c=x=y", "--throughput", "-1"),
+    assert_int_equal(PRODUCE("-p", "3", "-z", "zstd", "-k", "K1", "-H", "a=1", "-H", "b=", "-H",
+                             "c=x=y", "--throughput", "-1"),
                      0);
     assert_int_equal(o.partition, 3);
     assert_string_equal(setting("compression.type"), "zstd");
@@ -416,9 +415,11 @@ static void test_kcat_flags(void **state)
     assert_int_equal(PRODUCE("--throughput", "5000"), 0);
     assert_int_equal(o.rate, 5000);
     assert_int_equal(o.rec_delim, '\n');
-    static const struct { const char *arg; char want; } delims[] = {
-        {",", ','}, {"\\0", '\0'}, {"\\t", '\t'}, {"\\x1e", 0x1e}, {"\\n", '\n'},
-        {"\\\\", '\\'},
+    static const struct {
+        const char *arg;
+        char want;
+    } delims[] = {
+        {",", ','}, {"\\0", '\0'}, {"\\t", '\t'}, {"\\x1e", 0x1e}, {"\\n", '\n'}, {"\\\\", '\\'},
     };
     for (size_t i = 0; i < sizeof(delims) / sizeof(delims[0]); i++) {
         assert_int_equal(PRODUCE("--source", "-", "-D", delims[i].arg), 0);
@@ -457,8 +458,8 @@ static void test_config_file(void **state)
     assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
     close(fd);
     assert_int_equal(PRODUCE("-X", "linger.ms=1", "-F", path, "-X", "acks=all"), 0);
-    assert_string_equal(setting("linger.ms"), "9");  /* the file came after -X linger.ms */
-    assert_string_equal(setting("acks"), "all");     /* -X after -F wins */
+    assert_string_equal(setting("linger.ms"), "9"); /* the file came after -X linger.ms */
+    assert_string_equal(setting("acks"), "all");    /* -X after -F wins */
     const kr_cli_setting_t *pw = NULL;
     for (size_t i = 0; i < o.setting_cnt; i++)
         if (strcmp(o.settings[i].key, "sasl.password") == 0)

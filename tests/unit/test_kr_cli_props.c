@@ -15,7 +15,7 @@
 typedef struct got {
     char text[4096]; /* "key=value@line;" for every setting */
     size_t n;
-    int stop_at;     /* make the callback refuse the n-th setting (1-based), 0: never */
+    int stop_at; /* make the callback refuse the n-th setting (1-based), 0: never */
     int calls;
 } got_t;
 
@@ -25,8 +25,7 @@ static int collect(void *ctx, const char *key, const char *value, int line)
     g->calls++;
     if (g->stop_at == g->calls)
         return 1;
-    g->n += (size_t)snprintf(g->text + g->n, sizeof(g->text) - g->n, "%s=%s@%d;", key, value,
-                             line);
+    g->n += (size_t)snprintf(g->text + g->n, sizeof(g->text) - g->n, "%s=%s@%d;", key, value, line);
     return 0;
 }
 
@@ -54,7 +53,7 @@ static void test_syntax(void **state)
     expect("a = 1 \n b:2\nc 3\n", "a=1@1;b=2@2;c=3@3;");
     expect("# comment\n! also\n\n   \n\tk\t=\tv\t\n", "k=v@5;");
     expect("k=v=w:x", "k=v=w:x@1;");
-    expect("k:=v", "k==v@1;");         /* only the first separator is one */
+    expect("k:=v", "k==v@1;"); /* only the first separator is one */
     expect("empty=\nbare\n", "empty=@1;bare=@2;");
     expect("a=1\r\nb=2\rc=3", "a=1@1;b=2@2;c=3@3;");
     expect("long=one \\\n    two \\\n three\nnext=x", "long=one two three@1;next=x@4;");
@@ -63,7 +62,8 @@ static void test_syntax(void **state)
     expect("k\\ ey=a\\tb\\nc", "k ey=a\tb\nc@1;");
     expect("k\\=x=1", "k=x=1@1;");
     expect("k\\:x:1", "k:x=1@1;");
-    expect("u=\\u00e9\\u20ac\\u0041", "u=\xc3\xa9\xe2\x82\xac" "A@1;");
+    expect("u=\\u00e9\\u20ac\\u0041", "u=\xc3\xa9\xe2\x82\xac"
+                                      "A@1;");
     expect("t=trailing\\ ", "t=trailing @1;");
     expect("cont=\\\n", "cont=@1;");
     expect("sasl.jaas.config=org.Mod required \\\n  username=\"u\" password=\"p\";",
@@ -107,8 +107,7 @@ static void test_errors_hide_values(void **state)
     assert_null(strstr(err, "SSS"));
     free(text);
     /* a NUL byte */
-    assert_int_equal(kr_cli_props_parse("f", "a=1\nb=\0x", 8, collect, &g, err, sizeof(err)),
-                     -1);
+    assert_int_equal(kr_cli_props_parse("f", "a=1\nb=\0x", 8, collect, &g, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "f:2: a NUL byte"));
 }
 

@@ -79,12 +79,12 @@ static void test_json_empty(void **state)
     kr_cli_report_t r;
     memset(&r, 0, sizeof(r));
     char *s = capture(kr_cli_report_json, &r);
-    assert_string_equal(
-        s, "{\"records_sent\":0,\"records_acked\":0,\"records_failed\":0,\"bytes\":0,"
-           "\"wall_s\":0.000000,\"records_per_s\":0.0,\"mb_per_s\":0.000,"
-           "\"cpu_user_s\":0.000000,\"cpu_sys_s\":0.000000,\"cpu_ns_per_record\":0.0,"
-           "\"latency_ms\":{\"p50\":null,\"p99\":null,\"p999\":null,\"max\":null},"
-           "\"transport\":null,\"errors\":{}}\n");
+    assert_string_equal(s,
+                        "{\"records_sent\":0,\"records_acked\":0,\"records_failed\":0,\"bytes\":0,"
+                        "\"wall_s\":0.000000,\"records_per_s\":0.0,\"mb_per_s\":0.000,"
+                        "\"cpu_user_s\":0.000000,\"cpu_sys_s\":0.000000,\"cpu_ns_per_record\":0.0,"
+                        "\"latency_ms\":{\"p50\":null,\"p99\":null,\"p999\":null,\"max\":null},"
+                        "\"transport\":null,\"errors\":{}}\n");
     free(s);
 }
 
@@ -173,9 +173,13 @@ static void test_status_line(void **state)
 {
     (void)state;
     kr_cli_status_snap_t a = {.t_ns = 1000000000, .acked = 0, .bytes = 0};
-    kr_cli_status_snap_t b = {.t_ns = 3000000000, .sent = 2100000, .acked = 2000000,
-                              .failed = 3, .in_flight = 100000,
-                              .bytes = 2000000ull * 1048576 / 1000, .p99_ns = 4200000};
+    kr_cli_status_snap_t b = {.t_ns = 3000000000,
+                              .sent = 2100000,
+                              .acked = 2000000,
+                              .failed = 3,
+                              .in_flight = 100000,
+                              .bytes = 2000000ull * 1048576 / 1000,
+                              .p99_ns = 4200000};
     char line[256];
     size_t n = kr_cli_status_format(line, sizeof(line), &a, &b);
     assert_int_equal(n, strlen(line));
@@ -193,12 +197,9 @@ static void test_status_line(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_json_fields),
-        cmocka_unit_test(test_json_empty),
-        cmocka_unit_test(test_text),
-        cmocka_unit_test(test_errs),
-        cmocka_unit_test(test_json_escapes),
-        cmocka_unit_test(test_exit),
+        cmocka_unit_test(test_json_fields),  cmocka_unit_test(test_json_empty),
+        cmocka_unit_test(test_text),         cmocka_unit_test(test_errs),
+        cmocka_unit_test(test_json_escapes), cmocka_unit_test(test_exit),
         cmocka_unit_test(test_status_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

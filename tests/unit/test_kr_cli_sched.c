@@ -11,8 +11,7 @@
 static void test_planned_times(void **state)
 {
     (void)state;
-    const uint64_t rates[] = {1, 3, 7, 1000, 333333, 1000000, 999999937, 1000000000,
-                              3000000000ull};
+    const uint64_t rates[] = {1, 3, 7, 1000, 333333, 1000000, 999999937, 1000000000, 3000000000ull};
     for (size_t k = 0; k < sizeof(rates) / sizeof(rates[0]); k++) {
         kr_sched_t s;
         int64_t start = 123456789;

@@ -43,8 +43,7 @@ static size_t drain_src(kr_src_t *s, char *out, size_t cap)
             n += (size_t)snprintf(out + n, cap - n, "-|");
         else
             n += (size_t)snprintf(out + n, cap - n, "%.*s|", (int)r.key_len, (const char *)r.key);
-        n += (size_t)snprintf(out + n, cap - n, "%.*s\n", (int)r.value_len,
-                              (const char *)r.value);
+        n += (size_t)snprintf(out + n, cap - n, "%.*s\n", (int)r.value_len, (const char *)r.value);
         assert_true(n < cap);
         recs++;
     }
@@ -331,14 +330,10 @@ static void test_flights_source(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lines_and_keys),
-        cmocka_unit_test(test_open_errors),
-        cmocka_unit_test(test_split),
-        cmocka_unit_test(test_limit),
-        cmocka_unit_test(test_stream),
-        cmocka_unit_test(test_files),
-        cmocka_unit_test(test_payloads),
-        cmocka_unit_test(test_flights_source),
+        cmocka_unit_test(test_lines_and_keys), cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_split),          cmocka_unit_test(test_limit),
+        cmocka_unit_test(test_stream),         cmocka_unit_test(test_files),
+        cmocka_unit_test(test_payloads),       cmocka_unit_test(test_flights_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

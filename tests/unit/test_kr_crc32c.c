@@ -114,9 +114,24 @@ static void test_every_length_and_alignment(void **state)
 static void test_long_inputs(void **state)
 {
     (void)state;
-    static const size_t lens[] = {767,   768,   769,   775,    776,     1536,    1543,
-                                  24575, 24576, 24577, 24583,  25344,   49152,   65536,
-                                  65599, 99999, 24576 * 3 + 768 * 2 + 13, (1 << 20) + 7};
+    static const size_t lens[] = {767,
+                                  768,
+                                  769,
+                                  775,
+                                  776,
+                                  1536,
+                                  1543,
+                                  24575,
+                                  24576,
+                                  24577,
+                                  24583,
+                                  25344,
+                                  49152,
+                                  65536,
+                                  65599,
+                                  99999,
+                                  24576 * 3 + 768 * 2 + 13,
+                                  (1 << 20) + 7};
     size_t max = (1 << 20) + 7 + 8;
     uint8_t *buf = malloc(max);
     assert_non_null(buf);

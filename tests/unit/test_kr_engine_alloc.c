@@ -35,7 +35,6 @@
 #define RECORDS 1000000
 #define PARTS 4
 
-
 /*
  * The counting itself works: creating and closing a producer (which allocates its
  * arenas, and whose connect calls getaddrinfo) is seen, and nothing is counted while
@@ -61,8 +60,9 @@ static void test_counter_counts(void **state)
     kr_alloc_count_stop();
     assert_int_equal(rc, 0);
     print_message("allocations: %llu creating the producer, %llu to connect, produce and "
-                  "close; frees: %llu\n", (unsigned long long)created,
-                  (unsigned long long)(c->allocs - created), (unsigned long long)c->frees);
+                  "close; frees: %llu\n",
+                  (unsigned long long)created, (unsigned long long)(c->allocs - created),
+                  (unsigned long long)c->frees);
     assert_true(created >= 4);
     assert_true(c->allocs > created); /* getaddrinfo, at least */
     assert_true(c->frees >= created);
@@ -101,9 +101,9 @@ static void steady_state(const char *codec)
     kr_fb_conf_topic(&fc, "t", PARTS);
     kr_fb_t *fb = fbh_start_conf(&fc);
     kr_fbh_t h;
-    const char *const set[] = {"batch.size", "65536", "buffer.memory", "16777216",
-                               "linger.ms", "5", "compression.type", codec,
-                               "statistics.interval.ms", "100", NULL};
+    const char *const set[] = {
+        "batch.size",       "65536", "buffer.memory",          "16777216", "linger.ms", "5",
+        "compression.type", codec,   "statistics.interval.ms", "100",      NULL};
     assert_int_equal(kr_fbh_open_stats(&h, fb, 0, set, on_stats, NULL), 0);
     produce_range(&h, 0, WARMUP);
     assert_int_equal(kr_flush(h.p, 30000), 0);
@@ -116,8 +116,7 @@ static void steady_state(const char *codec)
     int rc = kr_flush(h.p, 120000);
     kr_alloc_count_stop();
     const kr_alloc_counts_t *c = kr_alloc_counts();
-    print_message("statistics documents in the window: %llu\n",
-                  (unsigned long long)stats_docs);
+    print_message("statistics documents in the window: %llu\n", (unsigned long long)stats_docs);
     assert_true(stats_docs > 0);
 
     assert_int_equal(rc, 0);
@@ -138,8 +137,8 @@ static void steady_state(const char *codec)
         for (int64_t o = 0; o < n; o++) {
             uint64_t id = kr_fb_log_id(fb, 0, p, o);
             if (id % PARTS != (uint64_t)p || (o > 0 && id <= prev))
-                fail_msg("partition %d offset %lld holds record %llu after %llu", p,
-                         (long long)o, (unsigned long long)id, (unsigned long long)prev);
+                fail_msg("partition %d offset %lld holds record %llu after %llu", p, (long long)o,
+                         (unsigned long long)id, (unsigned long long)prev);
             prev = id;
         }
         total += n;

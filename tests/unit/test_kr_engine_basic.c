@@ -132,8 +132,7 @@ static void test_partitions_added(void **state)
     kr_fb_add_partitions(fb, 0, 8);
     /* Records keep flowing to the old partitions until a refresh shows the new ones. */
     int rc = KR_EUNKNOWNPART;
-    for (int64_t until = kr_fbh_now_ms() + 20000; id < N / 2 && kr_fbh_now_ms() < until;
-         id++) {
+    for (int64_t until = kr_fbh_now_ms() + 20000; id < N / 2 && kr_fbh_now_ms() < until; id++) {
         rc = kr_fbh_produce(&h, "t", 6, id, 60);
         if (rc != KR_EUNKNOWNPART)
             break;
@@ -168,8 +167,8 @@ static void test_versions(void **state)
         fc.metadata_max = metadata[i];
         fc.initpid_max = (int16_t)(i % 6);
         kr_fb_conf_topic(&fc, "t", 3);
-        print_message("Produce v%d, Metadata v%d, InitProducerId v%d\n", produce[i],
-                      metadata[i], fc.initpid_max);
+        print_message("Produce v%d, Metadata v%d, InitProducerId v%d\n", produce[i], metadata[i],
+                      fc.initpid_max);
         run_simple(&fc, NULL, 3, 300);
     }
 }
@@ -194,11 +193,11 @@ static void test_acks_1_and_codecs(void **state)
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
     static const char *const acks1[] = {"acks", "1", NULL};
     static const char *const none[] = {"compression.type", "none", NULL};
-    static const char *const both[] = {"acks", "1", "compression.type", "none",
-                                       "enable.idempotence", "false", NULL};
+    static const char *const both[] = {
+        "acks", "1", "compression.type", "none", "enable.idempotence", "false", NULL};
     static const char *const zstd[] = {"compression.type", "zstd", NULL};
-    static const char *const zstd9[] = {"compression.type", "zstd", "compression.level", "9",
-                                        "acks", "1", NULL};
+    static const char *const zstd9[] = {
+        "compression.type", "zstd", "compression.level", "9", "acks", "1", NULL};
     const char *const *sets[] = {acks1, none, both, zstd, zstd9};
     for (int i = 0; i < 5; i++) {
         kr_fb_conf_t fc;

@@ -21,9 +21,9 @@
 
 typedef struct conf_case {
     const char *key;
-    const char *alias;  /* or NULL */
-    const char *good;   /* a value to set */
-    const char *back;   /* what kr_conf_get gives back for it */
+    const char *alias;         /* or NULL */
+    const char *good;          /* a value to set */
+    const char *back;          /* what kr_conf_get gives back for it */
     const char *bad[BADS_MAX]; /* NULL-terminated */
 } conf_case_t;
 
@@ -32,15 +32,16 @@ static char long_id[300];
 static char long_debug[200];
 
 static const conf_case_t cases[] = {
-    {"bootstrap.servers", "metadata.broker.list", "h1:9092,h2:9093", "h1:9092,h2:9093",
-     {long_str}},
+    {"bootstrap.servers", "metadata.broker.list", "h1:9092,h2:9093", "h1:9092,h2:9093", {long_str}},
     {"client.id", NULL, "my-client", "my-client", {long_id}},
     {"acks", "request.required.acks", "1", "1", {"2", "-2", "al", "", "none"}},
     {"enable.idempotence", NULL, "false", "false", {"yes", "2", ""}},
-    {"compression.type", "compression.codec", "zstd", "zstd",
+    {"compression.type",
+     "compression.codec",
+     "zstd",
+     "zstd",
      {"gzip2", "", "lz5", "gzip", "snappy", "zstd5"}},
-    {"compression.level", "compression.zstd.level", "-7", "-7",
-     {"23", "-131073", "x", "", "3.5"}},
+    {"compression.level", "compression.zstd.level", "-7", "-7", {"23", "-131073", "x", "", "3.5"}},
     {"linger.ms", "queue.buffering.max.ms", "7", "7", {"-1", "900001", "x", "", "7ms"}},
     {"batch.size", NULL, "65536", "65536", {"1023", "16777217", "1e5"}},
     {"max.in.flight.requests.per.connection", "max.in.flight", "3", "3", {"0", "65"}},
@@ -54,7 +55,10 @@ static const conf_case_t cases[] = {
     {"metadata.max.age.ms", NULL, "60000", "60000", {"999", "-5"}},
     {"partitioner", NULL, "murmur2_random", "murmur2_random", {"random", "", "crc32"}},
     {"send.buffer.bytes", "socket.send.buffer.bytes", "131072", "131072", {"-1", "1073741825"}},
-    {"receive.buffer.bytes", "socket.receive.buffer.bytes", "131072", "131072",
+    {"receive.buffer.bytes",
+     "socket.receive.buffer.bytes",
+     "131072",
+     "131072",
      {"-1", "1073741825"}},
     {"socket.connection.setup.timeout.ms", NULL, "5000", "5000", {"99", "900001"}},
     {"reconnect.backoff.ms", NULL, "20", "20", {"0", "300001"}},
@@ -117,8 +121,8 @@ static void test_every_key_bad_values(void **state)
                 if (rc != KR_ECONFIG)
                     fail_msg("%s=\"%.40s\" accepted (rc %d)", key, c->bad[k], rc);
                 if (strstr(err, key) == NULL)
-                    fail_msg("the message for %s=\"%.40s\" does not name it: %s", key,
-                             c->bad[k], err);
+                    fail_msg("the message for %s=\"%.40s\" does not name it: %s", key, c->bad[k],
+                             err);
                 /* a refused value leaves the setting as it was */
                 assert_int_equal(kr_conf_get(conf, c->key, after, sizeof(after)), 0);
                 assert_string_equal(before, after);
@@ -152,9 +156,9 @@ static void test_codec_refusals(void **state)
 static void test_unknown_keys(void **state)
 {
     (void)state;
-    static const char *const unknown[] = {"bootstrap.server", "lingerms", "", "ACKS",
-                                          "queue.buffering.max.messages", "linger.ms ",
-                                          "transactional.id"};
+    static const char *const unknown[] = {
+        "bootstrap.server", "lingerms",        "", "ACKS", "queue.buffering.max.messages",
+        "linger.ms ",       "transactional.id"};
     kr_conf_t *conf = kr_conf_new();
     for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
         char err[256] = "";
@@ -210,13 +214,18 @@ static void test_errstr_bounds(void **state)
 static void test_defaults(void **state)
 {
     (void)state;
-    static const char *const want[][2] = {
-        {"acks", "all"}, {"compression.type", "lz4"}, {"linger.ms", "5"},
-        {"max.in.flight.requests.per.connection", "5"}, {"retry.backoff.ms", "100"},
-        {"retry.backoff.max.ms", "1000"}, {"request.timeout.ms", "30000"},
-        {"delivery.timeout.ms", "120000"}, {"partitioner", "murmur2"},
-        {"enable.idempotence", "default"}, {"bootstrap.servers", ""},
-        {"compression.level", "3"}};
+    static const char *const want[][2] = {{"acks", "all"},
+                                          {"compression.type", "lz4"},
+                                          {"linger.ms", "5"},
+                                          {"max.in.flight.requests.per.connection", "5"},
+                                          {"retry.backoff.ms", "100"},
+                                          {"retry.backoff.max.ms", "1000"},
+                                          {"request.timeout.ms", "30000"},
+                                          {"delivery.timeout.ms", "120000"},
+                                          {"partitioner", "murmur2"},
+                                          {"enable.idempotence", "default"},
+                                          {"bootstrap.servers", ""},
+                                          {"compression.level", "3"}};
     kr_conf_t *conf = kr_conf_new();
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
         char buf[64];
@@ -261,8 +270,8 @@ static void test_producer_new_conflicts(void **state)
         kr_conf_t *conf = kr_conf_new();
         char err[512] = "";
         for (int k = 0; cases_[i].set[k] != NULL; k += 2)
-            assert_int_equal(kr_conf_set(conf, cases_[i].set[k], cases_[i].set[k + 1], err,
-                                         sizeof(err)), 0);
+            assert_int_equal(
+                kr_conf_set(conf, cases_[i].set[k], cases_[i].set[k + 1], err, sizeof(err)), 0);
         kr_producer_t *p = NULL;
         int rc = kr_producer_new(&p, conf, err, sizeof(err));
         if (rc != KR_ECONFIG)
@@ -270,8 +279,7 @@ static void test_producer_new_conflicts(void **state)
         assert_null(p);
         for (int k = 0; k < 2; k++)
             if (cases_[i].names[k] != NULL && strstr(err, cases_[i].names[k]) == NULL)
-                fail_msg("case %zu: the message does not name %s: %s", i, cases_[i].names[k],
-                         err);
+                fail_msg("case %zu: the message does not name %s: %s", i, cases_[i].names[k], err);
         kr_conf_destroy(conf);
     }
 }
@@ -295,13 +303,13 @@ static void test_conf_copied(void **state)
 static void test_io_engine(void **state)
 {
     (void)state;
-    static const char *const engines[][2] = {{"poll", "poll"}, {"io_uring", "io_uring"},
-                                           {"auto", NULL}};
+    static const char *const engines[][2] = {
+        {"poll", "poll"}, {"io_uring", "io_uring"}, {"auto", NULL}};
     for (size_t i = 0; i < sizeof(engines) / sizeof(engines[0]); i++) {
         kr_conf_t *conf = kr_conf_new();
         char err[256];
-        assert_int_equal(kr_conf_set(conf, "bootstrap.servers", "127.0.0.1:9", err,
-                                     sizeof(err)), 0);
+        assert_int_equal(kr_conf_set(conf, "bootstrap.servers", "127.0.0.1:9", err, sizeof(err)),
+                         0);
         assert_int_equal(kr_conf_set(conf, "io.engine", engines[i][0], err, sizeof(err)), 0);
         kr_producer_t *p = NULL;
         assert_int_equal(kr_producer_new(&p, conf, err, sizeof(err)), 0);

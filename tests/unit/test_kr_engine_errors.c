@@ -49,11 +49,11 @@ static void test_retriable_any_order(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S * 2, __func__);
-    static const int16_t errs[] = {
-        KR_KERR_NOT_LEADER_OR_FOLLOWER, KR_KERR_LEADER_NOT_AVAILABLE,
-        KR_KERR_UNKNOWN_TOPIC_OR_PARTITION, KR_KERR_REQUEST_TIMED_OUT,
-        KR_KERR_NOT_ENOUGH_REPLICAS, KR_KERR_CORRUPT_MESSAGE, KR_KERR_NETWORK_EXCEPTION,
-        KR_KERR_KAFKA_STORAGE_ERROR, KR_KERR_CONCURRENT_TRANSACTIONS};
+    static const int16_t errs[] = {KR_KERR_NOT_LEADER_OR_FOLLOWER,     KR_KERR_LEADER_NOT_AVAILABLE,
+                                   KR_KERR_UNKNOWN_TOPIC_OR_PARTITION, KR_KERR_REQUEST_TIMED_OUT,
+                                   KR_KERR_NOT_ENOUGH_REPLICAS,        KR_KERR_CORRUPT_MESSAGE,
+                                   KR_KERR_NETWORK_EXCEPTION,          KR_KERR_KAFKA_STORAGE_ERROR,
+                                   KR_KERR_CONCURRENT_TRANSACTIONS};
     for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
         for (int order = KR_FB_ORDER_REVERSED; order <= KR_FB_ORDER_SHUFFLED; order++) {
             print_message("%s, order %d\n", kr_kerr_name(errs[i]), order);
@@ -87,7 +87,9 @@ static void test_error_after_append_keeps_order(void **state)
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
     kr_fb_t *fb = fbh_start(1, 2);
-    kr_fb_action_t a = {.kind = KR_FB_DELAY, .delay_ms = 100, .perr_cnt = 1,
+    kr_fb_action_t a = {.kind = KR_FB_DELAY,
+                        .delay_ms = 100,
+                        .perr_cnt = 1,
                         .perr = {{"t", 0, KR_KERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND}}};
     kr_fb_script(fb, KR_API_Produce, &a);
     kr_fbh_t h;
@@ -168,16 +170,21 @@ static void test_non_retriable_fails_that_partition(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S * 2, __func__);
-    static const int16_t errs[] = {
-        KR_KERR_INVALID_RECORD, KR_KERR_TOPIC_AUTHORIZATION_FAILED, KR_KERR_INVALID_TIMESTAMP,
-        KR_KERR_RECORD_LIST_TOO_LARGE, KR_KERR_UNSUPPORTED_FOR_MESSAGE_FORMAT,
-        KR_KERR_UNSUPPORTED_COMPRESSION_TYPE, KR_KERR_INVALID_REQUIRED_ACKS,
-        KR_KERR_CLUSTER_AUTHORIZATION_FAILED};
+    static const int16_t errs[] = {KR_KERR_INVALID_RECORD,
+                                   KR_KERR_TOPIC_AUTHORIZATION_FAILED,
+                                   KR_KERR_INVALID_TIMESTAMP,
+                                   KR_KERR_RECORD_LIST_TOO_LARGE,
+                                   KR_KERR_UNSUPPORTED_FOR_MESSAGE_FORMAT,
+                                   KR_KERR_UNSUPPORTED_COMPRESSION_TYPE,
+                                   KR_KERR_INVALID_REQUIRED_ACKS,
+                                   KR_KERR_CLUSTER_AUTHORIZATION_FAILED};
     for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
         print_message("%s\n", kr_kerr_name(errs[i]));
         kr_fb_t *fb = fbh_start(1, 4);
-        kr_fb_action_t first = {.kind = KR_FB_ANSWER, .order = KR_FB_ORDER_SHUFFLED,
-                                .perr_cnt = 1, .perr = {{"t", 2, errs[i]}}};
+        kr_fb_action_t first = {.kind = KR_FB_ANSWER,
+                                .order = KR_FB_ORDER_SHUFFLED,
+                                .perr_cnt = 1,
+                                .perr = {{"t", 2, errs[i]}}};
         kr_fb_script(fb, KR_API_Produce, &first);
         kr_fbh_t h;
         /* A long linger: the flush sends every partition in one request, the scripted one. */
@@ -221,7 +228,9 @@ static void test_retries_exhausted(void **state)
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
     kr_fb_t *fb = fbh_start(1, 2);
-    kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = -1, .perr_cnt = 1,
+    kr_fb_action_t a = {.kind = KR_FB_ANSWER,
+                        .count = -1,
+                        .perr_cnt = 1,
                         .perr = {{"t", 0, KR_KERR_NOT_ENOUGH_REPLICAS}}};
     kr_fb_script(fb, KR_API_Produce, &a);
     kr_fbh_t h;
@@ -253,8 +262,7 @@ static void test_retries_exhausted(void **state)
  * follow carry producer `id` and epoch `epoch`, and each partition's first one under
  * them has sequence 0 (the refused partition among them).
  */
-static void check_restart(kr_fb_t *fb, int16_t e, int32_t refused_part, int64_t id,
-                          int16_t epoch)
+static void check_restart(kr_fb_t *fb, int16_t e, int32_t refused_part, int64_t id, int16_t epoch)
 {
     int n = kr_fb_batches(fb, journal, KR_FB_JOURNAL_MAX), refused = -1;
     for (int i = 0; i < n && refused < 0; i++)
@@ -292,7 +300,9 @@ static void test_sequence_error_bumps_epoch(void **state)
         fbh_open(&h, fb, 3000, NULL);
         produce_range(&h, 0, 1500, 3);
         assert_int_equal(kr_flush(h.p, 30000), 0);
-        kr_fb_action_t a = {.kind = KR_FB_ANSWER, .order = KR_FB_ORDER_SHUFFLED, .perr_cnt = 1,
+        kr_fb_action_t a = {.kind = KR_FB_ANSWER,
+                            .order = KR_FB_ORDER_SHUFFLED,
+                            .perr_cnt = 1,
                             .perr = {{"t", 1, errs[e]}}};
         kr_fb_script(fb, KR_API_Produce, &a);
         produce_range(&h, 1500, 3000, 3);
@@ -319,7 +329,8 @@ static void test_epoch_exhausted_new_id(void **state)
     kr_fb_t *fb = fbh_start_conf(&fc);
     kr_fbh_t h;
     fbh_open(&h, fb, 3000, NULL);
-    kr_fb_action_t a = {.kind = KR_FB_ANSWER, .perr_cnt = 1,
+    kr_fb_action_t a = {.kind = KR_FB_ANSWER,
+                        .perr_cnt = 1,
                         .perr = {{"t", 0, KR_KERR_OUT_OF_ORDER_SEQUENCE_NUMBER}}};
     produce_range(&h, 0, 1000, 2);
     assert_int_equal(kr_flush(h.p, 30000), 0);
@@ -385,7 +396,9 @@ static void test_out_of_order_after_gap_no_bump(void **state)
     produce_range(&h, 0, 20, 1);
     assert_int_equal(kr_flush(h.p, 30000), 0);
     /* the next answer is late, so the requests after it are in flight when it refuses */
-    kr_fb_action_t a = {.kind = KR_FB_DELAY, .delay_ms = 100, .perr_cnt = 1,
+    kr_fb_action_t a = {.kind = KR_FB_DELAY,
+                        .delay_ms = 100,
+                        .perr_cnt = 1,
                         .perr = {{"t", 0, KR_KERR_NOT_LEADER_OR_FOLLOWER}}};
     kr_fb_script(fb, KR_API_Produce, &a);
     produce_range(&h, 20, 2000, 1);
@@ -472,7 +485,9 @@ static void test_metadata_partition_without_leader(void **state)
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
     kr_fb_t *fb = fbh_start(1, 3);
-    kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = 3, .perr_cnt = 1,
+    kr_fb_action_t a = {.kind = KR_FB_ANSWER,
+                        .count = 3,
+                        .perr_cnt = 1,
                         .perr = {{"t", 1, KR_KERR_LEADER_NOT_AVAILABLE}}};
     kr_fb_script(fb, KR_API_Metadata, &a);
     kr_fbh_t h;
@@ -489,7 +504,9 @@ static void test_metadata_topic_being_created(void **state)
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
     kr_fb_t *fb = fbh_start(1, 2);
-    kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = 2, .perr_cnt = 1,
+    kr_fb_action_t a = {.kind = KR_FB_ANSWER,
+                        .count = 2,
+                        .perr_cnt = 1,
                         .perr = {{"t", -1, KR_KERR_LEADER_NOT_AVAILABLE}}};
     kr_fb_script(fb, KR_API_Metadata, &a);
     kr_fbh_t h;
@@ -505,7 +522,9 @@ static void test_initpid_retriable(void **state)
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
     kr_fb_t *fb = fbh_start(1, 1);
-    kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = 3, .perr_cnt = 1,
+    kr_fb_action_t a = {.kind = KR_FB_ANSWER,
+                        .count = 3,
+                        .perr_cnt = 1,
                         .perr = {{NULL, -1, KR_KERR_COORDINATOR_LOAD_IN_PROGRESS}}};
     kr_fb_script(fb, KR_API_InitProducerId, &a);
     kr_fbh_t h;
@@ -529,7 +548,9 @@ static void test_initpid_retriable_backs_off(void **state)
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
     kr_fb_t *fb = fbh_start(1, 1);
-    kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = -1, .perr_cnt = 1,
+    kr_fb_action_t a = {.kind = KR_FB_ANSWER,
+                        .count = -1,
+                        .perr_cnt = 1,
                         .perr = {{NULL, -1, KR_KERR_COORDINATOR_LOAD_IN_PROGRESS}}};
     kr_fb_script(fb, KR_API_InitProducerId, &a);
     kr_fbh_t h;
@@ -550,7 +571,9 @@ static void test_initpid_fatal(void **state)
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
     kr_fb_t *fb = fbh_start(1, 1);
-    kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = -1, .perr_cnt = 1,
+    kr_fb_action_t a = {.kind = KR_FB_ANSWER,
+                        .count = -1,
+                        .perr_cnt = 1,
                         .perr = {{NULL, -1, KR_KERR_CLUSTER_AUTHORIZATION_FAILED}}};
     kr_fb_script(fb, KR_API_InitProducerId, &a);
     kr_fbh_t h;
@@ -581,8 +604,7 @@ static void test_connections_max(void **state)
     kr_fb_t *fb = kr_fb_start(&fc);
     assert_non_null(fb);
     kr_fbh_t h;
-    const char *const settings[] = {"connections.max", "2", "delivery.timeout.ms", "3000",
-                                    NULL};
+    const char *const settings[] = {"connections.max", "2", "delivery.timeout.ms", "3000", NULL};
     assert_int_equal(kr_fbh_open(&h, fb, 30, settings), 0);
     for (uint64_t i = 0; i < 30; i++)
         assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % 3), i, 20), 0);

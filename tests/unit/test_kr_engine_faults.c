@@ -27,9 +27,9 @@
 
 static const char *kind_name(int k)
 {
-    static const char *const names[] = {"ANSWER", "DELAY", "NO_ANSWER", "PIECES", "GARBAGE",
-                                        "GARBAGE_RAW", "TRUNCATE", "CLOSE", "BAD_CORR",
-                                        "OVERSIZE"};
+    static const char *const names[] = {"ANSWER",   "DELAY",       "NO_ANSWER", "PIECES",
+                                        "GARBAGE",  "GARBAGE_RAW", "TRUNCATE",  "CLOSE",
+                                        "BAD_CORR", "OVERSIZE"};
     return k >= 0 && k <= KR_FB_OVERSIZE ? names[k] : "?";
 }
 
@@ -106,8 +106,8 @@ static void test_produce_response_lost(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S * 3, __func__);
-    static const int kinds[] = {KR_FB_GARBAGE, KR_FB_GARBAGE_RAW, KR_FB_TRUNCATE, KR_FB_CLOSE,
-                                KR_FB_BAD_CORR, KR_FB_OVERSIZE, KR_FB_NO_ANSWER};
+    static const int kinds[] = {KR_FB_GARBAGE,  KR_FB_GARBAGE_RAW, KR_FB_TRUNCATE, KR_FB_CLOSE,
+                                KR_FB_BAD_CORR, KR_FB_OVERSIZE,    KR_FB_NO_ANSWER};
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         for (int no_apply = 0; no_apply <= 1; no_apply++) {
             print_message("Produce response: %s, %s\n", kind_name(kinds[i]),
@@ -124,8 +124,8 @@ static void test_produce_fault_mid_stream(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S * 3, __func__);
-    static const int kinds[] = {KR_FB_GARBAGE, KR_FB_TRUNCATE, KR_FB_CLOSE, KR_FB_BAD_CORR,
-                                KR_FB_OVERSIZE, KR_FB_NO_ANSWER};
+    static const int kinds[] = {KR_FB_GARBAGE,  KR_FB_TRUNCATE, KR_FB_CLOSE,
+                                KR_FB_BAD_CORR, KR_FB_OVERSIZE, KR_FB_NO_ANSWER};
     static const char *const set[] = {"batch.size", "4096", "linger.ms", "20", NULL};
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         print_message("Produce response mid-stream: %s\n", kind_name(kinds[i]));
@@ -149,8 +149,8 @@ static void test_control_responses_lost(void **state)
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S * 3, __func__);
     static const int16_t apis[] = {KR_API_ApiVersions, KR_API_Metadata, KR_API_InitProducerId};
-    static const int kinds[] = {KR_FB_GARBAGE, KR_FB_GARBAGE_RAW, KR_FB_TRUNCATE, KR_FB_CLOSE,
-                                KR_FB_BAD_CORR, KR_FB_OVERSIZE, KR_FB_NO_ANSWER};
+    static const int kinds[] = {KR_FB_GARBAGE,  KR_FB_GARBAGE_RAW, KR_FB_TRUNCATE, KR_FB_CLOSE,
+                                KR_FB_BAD_CORR, KR_FB_OVERSIZE,    KR_FB_NO_ANSWER};
     for (size_t i = 0; i < sizeof(apis) / sizeof(apis[0]); i++) {
         for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
             print_message("api %d: %s\n", apis[i], kind_name(kinds[k]));
@@ -238,8 +238,13 @@ static void test_unreachable_bootstrap(void **state)
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
     char boot[64];
     snprintf(boot, sizeof(boot), "127.0.0.1:%d", closed_port());
-    const char *const set[] = {"bootstrap.servers", boot, "request.timeout.ms", "300",
-                               "delivery.timeout.ms", "1200", NULL};
+    const char *const set[] = {"bootstrap.servers",
+                               boot,
+                               "request.timeout.ms",
+                               "300",
+                               "delivery.timeout.ms",
+                               "1200",
+                               NULL};
     kr_fbh_t h;
     fbh_open(&h, NULL, 100, set);
     for (uint64_t i = 0; i < 50; i++)
@@ -290,9 +295,15 @@ static void test_connect_blackhole(void **state)
     }
     char boot[64];
     snprintf(boot, sizeof(boot), "127.0.0.1:%d", ntohs(a.sin_port));
-    const char *const set[] = {"bootstrap.servers", boot, "request.timeout.ms", "300",
-                               "socket.connection.setup.timeout.ms", "200",
-                               "delivery.timeout.ms", "1500", NULL};
+    const char *const set[] = {"bootstrap.servers",
+                               boot,
+                               "request.timeout.ms",
+                               "300",
+                               "socket.connection.setup.timeout.ms",
+                               "200",
+                               "delivery.timeout.ms",
+                               "1500",
+                               NULL};
     kr_fbh_t h;
     fbh_open(&h, NULL, 10, set);
     for (uint64_t i = 0; i < 5; i++)
@@ -315,15 +326,15 @@ static void test_fault_storm(void **state)
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S * 2, __func__);
     static const char *const set[] = {"request.timeout.ms", "300", "batch.size", "4096",
-                                      "linger.ms", "5", NULL};
+                                      "linger.ms",          "5",   NULL};
     kr_fb_t *fb = fbh_start(2, 6);
-    static const int kinds[] = {KR_FB_GARBAGE, KR_FB_TRUNCATE, KR_FB_CLOSE, KR_FB_BAD_CORR,
+    static const int kinds[] = {KR_FB_GARBAGE,  KR_FB_TRUNCATE,  KR_FB_CLOSE,      KR_FB_BAD_CORR,
                                 KR_FB_OVERSIZE, KR_FB_NO_ANSWER, KR_FB_GARBAGE_RAW};
     for (int round = 0; round < 3; round++) {
         for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
             kr_fb_action_t ok = {.kind = KR_FB_ANSWER, .count = 3};
-            kr_fb_action_t bad = {.kind = kinds[i], .no_apply = (i + round) % 2 == 1,
-                                  .order = KR_FB_ORDER_SHUFFLED};
+            kr_fb_action_t bad = {
+                .kind = kinds[i], .no_apply = (i + round) % 2 == 1, .order = KR_FB_ORDER_SHUFFLED};
             kr_fb_script(fb, KR_API_Produce, &ok);
             kr_fb_script(fb, KR_API_Produce, &bad);
         }
@@ -363,8 +374,11 @@ static void test_partition_missing_from_response(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_action_t a = {.kind = KR_FB_DELAY, .delay_ms = 100, .order = KR_FB_ORDER_SHUFFLED,
-                        .perr_cnt = 1, .perr = {{"t", 2, KR_FB_OMIT}}};
+    kr_fb_action_t a = {.kind = KR_FB_DELAY,
+                        .delay_ms = 100,
+                        .order = KR_FB_ORDER_SHUFFLED,
+                        .perr_cnt = 1,
+                        .perr = {{"t", 2, KR_FB_OMIT}}};
     static const char *const set[] = {"batch.size", "2048", NULL};
     assert_true(run_scripted(KR_API_Produce, &a, 2000, 4, set) >= 1);
 }
@@ -377,9 +391,9 @@ static void test_partial_sends(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    static const char *const set[] = {"send.buffer.bytes", "4096", "receive.buffer.bytes", "4096",
-                                      "batch.size", "131072", "linger.ms", "20",
-                                      "compression.type", "none", NULL};
+    static const char *const set[] = {
+        "send.buffer.bytes", "4096", "receive.buffer.bytes", "4096", "batch.size", "131072",
+        "linger.ms",         "20",   "compression.type",     "none", NULL};
     kr_fbh_t h;
     fbh_open(&h, fbh_start(1, 3), 600, set);
     fbh_produce_range(&h, 0, 600, 3, 3000);

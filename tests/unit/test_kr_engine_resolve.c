@@ -38,7 +38,8 @@ static int resolve_wait(kr_resolve_t *r, const char *host, int port, char *err, 
 static void test_every_address(void **state)
 {
     (void)state;
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG};
     struct addrinfo *res = NULL;
     assert_int_equal(getaddrinfo("localhost", "9092", &hints, &res), 0);
@@ -73,12 +74,10 @@ static void test_numeric_and_missing(void **state)
     assert_int_equal(kr_resolve_start(&r, "::1", 1, err, sizeof(err)), 0);
     assert_false(kr_resolve_busy(&r));
     assert_int_equal(r.cnt, 1);
-    assert_int_equal(resolve_wait(&r, "no-such-host.invalid", 1, err, sizeof(err)),
-                     KR_ETRANSPORT);
+    assert_int_equal(resolve_wait(&r, "no-such-host.invalid", 1, err, sizeof(err)), KR_ETRANSPORT);
     assert_non_null(strstr(err, "no-such-host.invalid"));
     /* A lookup given up on is freed by its thread (LeakSanitizer checks at exit). */
-    assert_int_equal(kr_resolve_start(&r, "localhost", 1, err, sizeof(err)),
-                     KR_RESOLVE_PENDING);
+    assert_int_equal(kr_resolve_start(&r, "localhost", 1, err, sizeof(err)), KR_RESOLVE_PENDING);
     kr_resolve_cancel(&r);
     kr_resolve_free(&r);
 }

@@ -182,11 +182,12 @@ static void test_document(void **state)
     assert_true(json_num(doc, "batches_sealed") >= PARTS);
     assert_true(json_num(doc, "buffer_bytes_max") > 0);
     static const char *const fields[] = {
-        "records_queued", "records_sent", "retries", "requests_sent", "requests_in_flight",
-        "buffer_bytes_used", "batch_fill", "compression_ratio", "metadata_refreshes",
-        "epoch_bumps", "producer_id", "producer_epoch", "rtt_us_p50", "rtt_us_p99",
-        "reconnects", "bytes_out", "bytes_in", "throttle_ms", "in_flight", "leader",
-        "batches_acked", "errors_other"};
+        "records_queued",     "records_sent",      "retries",     "requests_sent",
+        "requests_in_flight", "buffer_bytes_used", "batch_fill",  "compression_ratio",
+        "metadata_refreshes", "epoch_bumps",       "producer_id", "producer_epoch",
+        "rtt_us_p50",         "rtt_us_p99",        "reconnects",  "bytes_out",
+        "bytes_in",           "throttle_ms",       "in_flight",   "leader",
+        "batches_acked",      "errors_other"};
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
         (void)json_num(doc, fields[i]);
     assert_int_equal(json_num(strstr(doc, "\"brokers\""), "node_id"), 1);
@@ -229,7 +230,9 @@ static void test_errors_by_code(void **state)
     assert_non_null(fb);
     kr_fbh_t h;
     assert_int_equal(kr_fbh_open(&h, fb, 200, NULL), 0);
-    kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = 1, .perr_cnt = 1,
+    kr_fb_action_t a = {.kind = KR_FB_ANSWER,
+                        .count = 1,
+                        .perr_cnt = 1,
                         .perr = {{"t", 0, KR_KERR_NOT_LEADER_OR_FOLLOWER}}};
     kr_fb_script(fb, KR_API_Produce, &a);
     for (uint64_t i = 0; i < 200; i++)
@@ -272,7 +275,9 @@ static void test_failures_counted(void **state)
     assert_non_null(fb);
     kr_fbh_t h;
     assert_int_equal(kr_fbh_open(&h, fb, 100, NULL), 0);
-    kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = -1, .perr_cnt = 1,
+    kr_fb_action_t a = {.kind = KR_FB_ANSWER,
+                        .count = -1,
+                        .perr_cnt = 1,
                         .perr = {{"t", 1, KR_KERR_RECORD_LIST_TOO_LARGE}}};
     kr_fb_script(fb, KR_API_Produce, &a);
     for (uint64_t i = 0; i < 100; i++)
@@ -323,10 +328,8 @@ static void test_rtt_hist(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_json_checker),
-        cmocka_unit_test(test_document),
-        cmocka_unit_test(test_errors_by_code),
-        cmocka_unit_test(test_failures_counted),
+        cmocka_unit_test(test_json_checker),   cmocka_unit_test(test_document),
+        cmocka_unit_test(test_errors_by_code), cmocka_unit_test(test_failures_counted),
         cmocka_unit_test(test_rtt_hist),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -220,10 +220,10 @@ static void test_keys(void **state)
         kr_flights_key_t key;
         const char *field;
     } keys[] = {
-        {KR_FLIGHTS_KEY_ICAO24, "icao24"},   {KR_FLIGHTS_KEY_CALLSIGN, "callsign"},
-        {KR_FLIGHTS_KEY_AIRLINE, "airline"}, {KR_FLIGHTS_KEY_ORIGIN, "origin"},
+        {KR_FLIGHTS_KEY_ICAO24, "icao24"},           {KR_FLIGHTS_KEY_CALLSIGN, "callsign"},
+        {KR_FLIGHTS_KEY_AIRLINE, "airline"},         {KR_FLIGHTS_KEY_ORIGIN, "origin"},
         {KR_FLIGHTS_KEY_DESTINATION, "destination"}, {KR_FLIGHTS_KEY_SQUAWK, "squawk"},
-        {KR_FLIGHTS_KEY_STATUS, "status"},   {KR_FLIGHTS_KEY_EVENT_ID, "event_id"},
+        {KR_FLIGHTS_KEY_STATUS, "status"},           {KR_FLIGHTS_KEY_EVENT_ID, "event_id"},
     };
     for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
         kr_flights_t *g = make(5, 0, 1, 0, keys[k].key);
@@ -297,8 +297,7 @@ static void test_split_independent(void **state)
             /* without the event_id: from the timestamp on */
             const char *ts = strstr(r.value, "\"timestamp\"");
             assert_non_null(ts);
-            snprintf(want[i][p], sizeof(want[i][p]), "%.*s",
-                     (int)(r.value + r.value_len - ts), ts);
+            snprintf(want[i][p], sizeof(want[i][p]), "%.*s", (int)(r.value + r.value_len - ts), ts);
         }
     }
     kr_flights_free(whole);
@@ -377,10 +376,10 @@ static void test_parts_union(void **state)
 static void test_fields(void **state)
 {
     (void)state;
-    static const char *const names[] = {
-        "event_id", "timestamp", "icao24", "callsign", "airline", "origin", "destination",
-        "squawk", "latitude", "longitude", "altitude", "ground_speed", "heading",
-        "vertical_rate", "on_ground", "status"};
+    static const char *const names[] = {"event_id", "timestamp",     "icao24",      "callsign",
+                                        "airline",  "origin",        "destination", "squawk",
+                                        "latitude", "longitude",     "altitude",    "ground_speed",
+                                        "heading",  "vertical_rate", "on_ground",   "status"};
     kr_flights_conf_t c;
     kr_flights_conf_init(&c);
     c.fleet = 1000;

@@ -42,7 +42,7 @@ static void test_request_v0_v1(void **state)
     check_request(0, &fresh, want, sizeof(want));
     check_request(1, &fresh, want, sizeof(want));
     const uint8_t want_txn[] = {
-        0x00, 0x02, 't', 'x',   /* TransactionalId "tx" (int16 length) */
+        0x00, 0x02, 't',  'x',  /* TransactionalId "tx" (int16 length) */
         0x00, 0x00, 0xea, 0x60, /* TransactionTimeoutMs 60000 */
     };
     check_request(0, &txn, want_txn, sizeof(want_txn));
@@ -58,7 +58,7 @@ static void test_request_v2(void **state)
     };
     check_request(2, &fresh, want, sizeof(want));
     const uint8_t want_txn[] = {
-        0x03, 't', 'x',         /* TransactionalId: compact length 2+1, "tx" */
+        0x03, 't',  'x',        /* TransactionalId: compact length 2+1, "tx" */
         0x00, 0x00, 0xea, 0x60, /* TransactionTimeoutMs 60000 */
         0x00,                   /* tagged fields: none */
     };
@@ -169,8 +169,8 @@ static void test_response_errors(void **state)
     assert_int_equal(read_resp(resp_v2, sizeof(resp_v2), 1, &out), KR_EMALFORMED);
     assert_int_equal(read_resp(resp_v0, sizeof(resp_v0), 2, &out), KR_ETRUNC);
     const uint8_t lying_tags[] = {
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* fixed fields */
-        0x05,                                           /* 5 tagged fields, none follow */
+        0,    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* fixed fields */
+        0x05,                                              /* 5 tagged fields, none follow */
     };
     assert_int_equal(read_resp(lying_tags, sizeof(lying_tags), 2, &out), KR_ETRUNC);
 }
@@ -244,8 +244,8 @@ static void test_truncations_and_corruptions(void **state)
     for (size_t i = 0; i < N_ELEMS(cases); i++) {
         decode_ctx_t c = {cases[i].version};
         kr_check_truncations(decode_any, &c, cases[i].buf, cases[i].len);
-        unsigned ok = kr_check_corruptions(decode_any, &c, cases[i].buf, cases[i].len, 3000,
-                                           0x1d00 + i);
+        unsigned ok =
+            kr_check_corruptions(decode_any, &c, cases[i].buf, cases[i].len, 3000, 0x1d00 + i);
         assert_true(ok > 0);
     }
     for (int16_t v = 0; v <= 5; v++) {
@@ -257,14 +257,10 @@ static void test_truncations_and_corruptions(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_request_v0_v1),
-        cmocka_unit_test(test_request_v2),
-        cmocka_unit_test(test_request_v3_to_v5),
-        cmocka_unit_test(test_request_errors),
-        cmocka_unit_test(test_response_goldens),
-        cmocka_unit_test(test_response_errors),
-        cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_truncations_and_corruptions),
+        cmocka_unit_test(test_request_v0_v1),    cmocka_unit_test(test_request_v2),
+        cmocka_unit_test(test_request_v3_to_v5), cmocka_unit_test(test_request_errors),
+        cmocka_unit_test(test_response_goldens), cmocka_unit_test(test_response_errors),
+        cmocka_unit_test(test_round_trip),       cmocka_unit_test(test_truncations_and_corruptions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

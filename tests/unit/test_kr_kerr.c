@@ -58,8 +58,8 @@ static void test_retriable_produce_errors(void **state)
 static void test_retriable_other(void **state)
 {
     (void)state;
-    const int16_t yes[] = {9, 14, 15, 16, 41, 70, 71, 72, 74, 75, 78, 80, 83, 84, 88, 89,
-                           100, 103, 106, 122, 123, 133};
+    const int16_t yes[] = {9,  14, 15, 16, 41, 70,  71,  72,  74,  75,  78,
+                           80, 83, 84, 88, 89, 100, 103, 106, 122, 123, 133};
     for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
         assert_true(kr_kerr_retriable(yes[i]));
     const int16_t no[] = {-1, 0, 1, 4, 8, 11, 35, 42, 45, 46, 59, 99, 129, 130, 132};

@@ -28,8 +28,8 @@ static const kr_MetadataRequestTopic_t by_name[] = {{{0}, "t1", 2}};
 static const kr_MetadataRequest_t req_by_name = {by_name, 1, false, true, false};
 
 /* Writes req at version and checks the bytes against want. */
-static void check_request(int16_t version, const kr_MetadataRequest_t *req,
-                          const uint8_t *want, size_t want_len)
+static void check_request(int16_t version, const kr_MetadataRequest_t *req, const uint8_t *want,
+                          size_t want_len)
 {
     uint8_t mem[128];
     kr_wbuf_t w;
@@ -44,7 +44,7 @@ static void test_request_v1_to_v3(void **state)
     (void)state;
     const uint8_t want[] = {
         0x00, 0x00, 0x00, 0x01, /* Topics: int32 count 1 */
-        0x00, 0x02, 't', '1',   /*   [0] Name "t1" */
+        0x00, 0x02, 't',  '1',  /*   [0] Name "t1" */
     };
     for (int16_t v = 1; v <= 3; v++)
         check_request(v, &req_by_name, want, sizeof(want));
@@ -55,7 +55,7 @@ static void test_request_v4_to_v7(void **state)
     (void)state;
     const uint8_t want[] = {
         0x00, 0x00, 0x00, 0x01, /* Topics: int32 count 1 */
-        0x00, 0x02, 't', '1',   /*   [0] Name "t1" */
+        0x00, 0x02, 't',  '1',  /*   [0] Name "t1" */
         0x00,                   /* AllowAutoTopicCreation false (v4+) */
     };
     for (int16_t v = 4; v <= 7; v++)
@@ -67,7 +67,7 @@ static void test_request_v8(void **state)
     (void)state;
     const uint8_t want[] = {
         0x00, 0x00, 0x00, 0x01, /* Topics: int32 count 1 */
-        0x00, 0x02, 't', '1',   /*   [0] Name "t1" */
+        0x00, 0x02, 't',  '1',  /*   [0] Name "t1" */
         0x00,                   /* AllowAutoTopicCreation false */
         0x01,                   /* IncludeClusterAuthorizedOperations true (v8..v10) */
         0x00,                   /* IncludeTopicAuthorizedOperations false (v8+) */
@@ -97,12 +97,12 @@ static void test_request_v10(void **state)
         0x02,                                           /* Topics: compact count 1 */
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /*   [0] TopicId: zero (by name) */
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x03, 't', '1',                                 /*       Name: compact "t1" */
-        0x00,                                           /*       tagged fields: none */
-        0x00,                                           /* AllowAutoTopicCreation false */
-        0x01,                                           /* IncludeClusterAuthorizedOperations */
-        0x00,                                           /* IncludeTopicAuthorizedOperations */
-        0x00,                                           /* tagged fields: none */
+        0x03, 't',  '1', /*       Name: compact "t1" */
+        0x00,            /*       tagged fields: none */
+        0x00,            /* AllowAutoTopicCreation false */
+        0x01,            /* IncludeClusterAuthorizedOperations */
+        0x00,            /* IncludeTopicAuthorizedOperations */
+        0x00,            /* tagged fields: none */
     };
     check_request(10, &req_by_name, want, sizeof(want));
 }
@@ -115,11 +115,11 @@ static void test_request_v11_to_v13(void **state)
         0x02,                                           /* Topics: compact count 1 */
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /*   [0] TopicId: zero */
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x03, 't', '1',                                 /*       Name: compact "t1" */
-        0x00,                                           /*       tagged fields: none */
-        0x00,                                           /* AllowAutoTopicCreation false */
-        0x00,                                           /* IncludeTopicAuthorizedOperations */
-        0x00,                                           /* tagged fields: none */
+        0x03, 't',  '1', /*       Name: compact "t1" */
+        0x00,            /*       tagged fields: none */
+        0x00,            /* AllowAutoTopicCreation false */
+        0x00,            /* IncludeTopicAuthorizedOperations */
+        0x00,            /* tagged fields: none */
     };
     for (int16_t v = 11; v <= 13; v++)
         check_request(v, &req_by_name, want, sizeof(want));
@@ -132,14 +132,13 @@ static void test_request_by_id_v12(void **state)
     memcpy(t.TopicId, topic_uuid, 16);
     kr_MetadataRequest_t req = {&t, 1, false, false, true};
     const uint8_t want[] = {
-        0x02,                                           /* Topics: compact count 1 */
-        0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, /*   [0] TopicId */
-        0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10,
-        0x00,                                           /*       Name: compact null */
-        0x00,                                           /*       tagged fields: none */
-        0x00,                                           /* AllowAutoTopicCreation false */
-        0x01,                                           /* IncludeTopicAuthorizedOperations */
-        0x00,                                           /* tagged fields: none */
+        0x02,                                                 /* Topics: compact count 1 */
+        0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,       /*   [0] TopicId */
+        0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x00, /*       Name: compact null */
+        0x00,                                                 /*       tagged fields: none */
+        0x00,                                                 /* AllowAutoTopicCreation false */
+        0x01,                                                 /* IncludeTopicAuthorizedOperations */
+        0x00,                                                 /* tagged fields: none */
     };
     check_request(12, &req, want, sizeof(want));
     check_request(13, &req, want, sizeof(want));
@@ -198,7 +197,7 @@ static void test_request_errors(void **state)
 static const uint8_t resp_v1[] = {
     0x00, 0x00, 0x00, 0x01, /* Brokers: int32 count 1 */
     0x00, 0x00, 0x00, 0x01, /*   [0] NodeId 1 */
-    0x00, 0x02, 'h', '1',   /*       Host "h1" */
+    0x00, 0x02, 'h',  '1',  /*       Host "h1" */
     0x00, 0x00, 0x23, 0x84, /*       Port 9092 */
     0x00, 0x01, 'r',        /*       Rack "r" (nullable) */
     0x00, 0x00, 0x00, 0x01, /* ControllerId 1 */
@@ -220,7 +219,7 @@ static const uint8_t resp_v1[] = {
 static const uint8_t resp_v2[] = {
     0x00, 0x00, 0x00, 0x01, /* Brokers: int32 count 1 */
     0x00, 0x00, 0x00, 0x01, /*   [0] NodeId 1 */
-    0x00, 0x02, 'h', '1',   /*       Host "h1" */
+    0x00, 0x02, 'h',  '1',  /*       Host "h1" */
     0x00, 0x00, 0x23, 0x84, /*       Port 9092 */
     0x00, 0x01, 'r',        /*       Rack "r" */
     0x00, 0x01, 'c',        /* ClusterId "c" (v2+) */
@@ -245,7 +244,7 @@ static const uint8_t resp_v3[] = {
     0x00, 0x00, 0x00, 0x07, /* ThrottleTimeMs 7 (v3+) */
     0x00, 0x00, 0x00, 0x01, /* Brokers: int32 count 1 */
     0x00, 0x00, 0x00, 0x01, /*   [0] NodeId 1 */
-    0x00, 0x02, 'h', '1',   /*       Host "h1" */
+    0x00, 0x02, 'h',  '1',  /*       Host "h1" */
     0x00, 0x00, 0x23, 0x84, /*       Port 9092 */
     0x00, 0x01, 'r',        /*       Rack "r" */
     0x00, 0x01, 'c',        /* ClusterId "c" */
@@ -270,7 +269,7 @@ static const uint8_t resp_v5[] = {
     0x00, 0x00, 0x00, 0x07, /* ThrottleTimeMs 7 */
     0x00, 0x00, 0x00, 0x01, /* Brokers: int32 count 1 */
     0x00, 0x00, 0x00, 0x01, /*   [0] NodeId 1 */
-    0x00, 0x02, 'h', '1',   /*       Host "h1" */
+    0x00, 0x02, 'h',  '1',  /*       Host "h1" */
     0x00, 0x00, 0x23, 0x84, /*       Port 9092 */
     0x00, 0x01, 'r',        /*       Rack "r" */
     0x00, 0x01, 'c',        /* ClusterId "c" */
@@ -296,7 +295,7 @@ static const uint8_t resp_v7[] = {
     0x00, 0x00, 0x00, 0x07, /* ThrottleTimeMs 7 */
     0x00, 0x00, 0x00, 0x01, /* Brokers: int32 count 1 */
     0x00, 0x00, 0x00, 0x01, /*   [0] NodeId 1 */
-    0x00, 0x02, 'h', '1',   /*       Host "h1" */
+    0x00, 0x02, 'h',  '1',  /*       Host "h1" */
     0x00, 0x00, 0x23, 0x84, /*       Port 9092 */
     0x00, 0x01, 'r',        /*       Rack "r" */
     0x00, 0x01, 'c',        /* ClusterId "c" */
@@ -323,7 +322,7 @@ static const uint8_t resp_v8[] = {
     0x00, 0x00, 0x00, 0x07, /* ThrottleTimeMs 7 */
     0x00, 0x00, 0x00, 0x01, /* Brokers: int32 count 1 */
     0x00, 0x00, 0x00, 0x01, /*   [0] NodeId 1 */
-    0x00, 0x02, 'h', '1',   /*       Host "h1" */
+    0x00, 0x02, 'h',  '1',  /*       Host "h1" */
     0x00, 0x00, 0x23, 0x84, /*       Port 9092 */
     0x00, 0x01, 'r',        /*       Rack "r" */
     0x00, 0x01, 'c',        /* ClusterId "c" */
@@ -352,7 +351,7 @@ static const uint8_t resp_v9[] = {
     0x00, 0x00, 0x00, 0x07, /* ThrottleTimeMs 7 */
     0x02,                   /* Brokers: compact count 1+1 */
     0x00, 0x00, 0x00, 0x01, /*   [0] NodeId 1 */
-    0x03, 'h', '1',         /*       Host: compact "h1" */
+    0x03, 'h',  '1',        /*       Host: compact "h1" */
     0x00, 0x00, 0x23, 0x84, /*       Port 9092 */
     0x02, 'r',              /*       Rack: compact "r" */
     0x00,                   /*       tagged fields: none */
@@ -382,151 +381,146 @@ static const uint8_t resp_v9[] = {
 };
 
 static const uint8_t resp_v10[] = {
-    0x00, 0x00, 0x00, 0x07,                         /* ThrottleTimeMs 7 */
-    0x02,                                           /* Brokers: compact count 1 */
-    0x00, 0x00, 0x00, 0x01,                         /*   [0] NodeId 1 */
-    0x03, 'h', '1',                                 /*       Host "h1" */
-    0x00, 0x00, 0x23, 0x84,                         /*       Port 9092 */
-    0x02, 'r',                                      /*       Rack "r" */
-    0x00,                                           /*       tagged fields: none */
-    0x02, 'c',                                      /* ClusterId "c" */
-    0x00, 0x00, 0x00, 0x01,                         /* ControllerId 1 */
-    0x02,                                           /* Topics: compact count 1 */
-    0x00, 0x00,                                     /*   [0] ErrorCode 0 */
-    0x02, 't',                                      /*       Name "t" */
-    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, /*       TopicId (v10+) */
-    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10,
-    0x01,                                           /*       IsInternal true */
-    0x02,                                           /*       Partitions: compact count 1 */
-    0x00, 0x09,                                     /*         [0] ErrorCode 9 */
-    0x00, 0x00, 0x00, 0x00,                         /*             PartitionIndex 0 */
-    0x00, 0x00, 0x00, 0x01,                         /*             LeaderId 1 */
-    0x00, 0x00, 0x00, 0x05,                         /*             LeaderEpoch 5 */
-    0x03,                                           /*             ReplicaNodes: count 2 */
-    0x00, 0x00, 0x00, 0x01,                         /*               1 */
-    0x00, 0x00, 0x00, 0x02,                         /*               2 */
-    0x02,                                           /*             IsrNodes: count 1 */
-    0x00, 0x00, 0x00, 0x01,                         /*               1 */
-    0x02,                                           /*             OfflineReplicas: count 1 */
-    0x00, 0x00, 0x00, 0x02,                         /*               2 */
-    0x00,                                           /*             tagged fields: none */
-    0x00, 0x00, 0x0f, 0xf8,                         /*       TopicAuthorizedOperations */
-    0x00,                                           /*       tagged fields: none */
-    0x00, 0x00, 0x01, 0x23,                         /* ClusterAuthorizedOperations 0x123 */
-    0x00,                                           /* tagged fields: none */
+    0x00, 0x00, 0x00, 0x07,                               /* ThrottleTimeMs 7 */
+    0x02,                                                 /* Brokers: compact count 1 */
+    0x00, 0x00, 0x00, 0x01,                               /*   [0] NodeId 1 */
+    0x03, 'h',  '1',                                      /*       Host "h1" */
+    0x00, 0x00, 0x23, 0x84,                               /*       Port 9092 */
+    0x02, 'r',                                            /*       Rack "r" */
+    0x00,                                                 /*       tagged fields: none */
+    0x02, 'c',                                            /* ClusterId "c" */
+    0x00, 0x00, 0x00, 0x01,                               /* ControllerId 1 */
+    0x02,                                                 /* Topics: compact count 1 */
+    0x00, 0x00,                                           /*   [0] ErrorCode 0 */
+    0x02, 't',                                            /*       Name "t" */
+    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,       /*       TopicId (v10+) */
+    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x01, /*       IsInternal true */
+    0x02,                                                 /*       Partitions: compact count 1 */
+    0x00, 0x09,                                           /*         [0] ErrorCode 9 */
+    0x00, 0x00, 0x00, 0x00,                               /*             PartitionIndex 0 */
+    0x00, 0x00, 0x00, 0x01,                               /*             LeaderId 1 */
+    0x00, 0x00, 0x00, 0x05,                               /*             LeaderEpoch 5 */
+    0x03,                                                 /*             ReplicaNodes: count 2 */
+    0x00, 0x00, 0x00, 0x01,                               /*               1 */
+    0x00, 0x00, 0x00, 0x02,                               /*               2 */
+    0x02,                                                 /*             IsrNodes: count 1 */
+    0x00, 0x00, 0x00, 0x01,                               /*               1 */
+    0x02,                                                 /*             OfflineReplicas: count 1 */
+    0x00, 0x00, 0x00, 0x02,                               /*               2 */
+    0x00,                                                 /*             tagged fields: none */
+    0x00, 0x00, 0x0f, 0xf8,                               /*       TopicAuthorizedOperations */
+    0x00,                                                 /*       tagged fields: none */
+    0x00, 0x00, 0x01, 0x23,                               /* ClusterAuthorizedOperations 0x123 */
+    0x00,                                                 /* tagged fields: none */
 };
 
 /* v11: ClusterAuthorizedOperations is gone. v12 reads the same bytes. */
 static const uint8_t resp_v11[] = {
-    0x00, 0x00, 0x00, 0x07,                         /* ThrottleTimeMs 7 */
-    0x02,                                           /* Brokers: compact count 1 */
-    0x00, 0x00, 0x00, 0x01,                         /*   [0] NodeId 1 */
-    0x03, 'h', '1',                                 /*       Host "h1" */
-    0x00, 0x00, 0x23, 0x84,                         /*       Port 9092 */
-    0x02, 'r',                                      /*       Rack "r" */
-    0x00,                                           /*       tagged fields: none */
-    0x02, 'c',                                      /* ClusterId "c" */
-    0x00, 0x00, 0x00, 0x01,                         /* ControllerId 1 */
-    0x02,                                           /* Topics: compact count 1 */
-    0x00, 0x00,                                     /*   [0] ErrorCode 0 */
-    0x02, 't',                                      /*       Name "t" */
-    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, /*       TopicId */
-    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10,
-    0x01,                                           /*       IsInternal true */
-    0x02,                                           /*       Partitions: compact count 1 */
-    0x00, 0x09,                                     /*         [0] ErrorCode 9 */
-    0x00, 0x00, 0x00, 0x00,                         /*             PartitionIndex 0 */
-    0x00, 0x00, 0x00, 0x01,                         /*             LeaderId 1 */
-    0x00, 0x00, 0x00, 0x05,                         /*             LeaderEpoch 5 */
-    0x03,                                           /*             ReplicaNodes: count 2 */
-    0x00, 0x00, 0x00, 0x01,                         /*               1 */
-    0x00, 0x00, 0x00, 0x02,                         /*               2 */
-    0x02,                                           /*             IsrNodes: count 1 */
-    0x00, 0x00, 0x00, 0x01,                         /*               1 */
-    0x02,                                           /*             OfflineReplicas: count 1 */
-    0x00, 0x00, 0x00, 0x02,                         /*               2 */
-    0x00,                                           /*             tagged fields: none */
-    0x00, 0x00, 0x0f, 0xf8,                         /*       TopicAuthorizedOperations */
-    0x00,                                           /*       tagged fields: none */
-    0x00,                                           /* tagged fields: none */
+    0x00, 0x00, 0x00, 0x07,                               /* ThrottleTimeMs 7 */
+    0x02,                                                 /* Brokers: compact count 1 */
+    0x00, 0x00, 0x00, 0x01,                               /*   [0] NodeId 1 */
+    0x03, 'h',  '1',                                      /*       Host "h1" */
+    0x00, 0x00, 0x23, 0x84,                               /*       Port 9092 */
+    0x02, 'r',                                            /*       Rack "r" */
+    0x00,                                                 /*       tagged fields: none */
+    0x02, 'c',                                            /* ClusterId "c" */
+    0x00, 0x00, 0x00, 0x01,                               /* ControllerId 1 */
+    0x02,                                                 /* Topics: compact count 1 */
+    0x00, 0x00,                                           /*   [0] ErrorCode 0 */
+    0x02, 't',                                            /*       Name "t" */
+    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,       /*       TopicId */
+    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x01, /*       IsInternal true */
+    0x02,                                                 /*       Partitions: compact count 1 */
+    0x00, 0x09,                                           /*         [0] ErrorCode 9 */
+    0x00, 0x00, 0x00, 0x00,                               /*             PartitionIndex 0 */
+    0x00, 0x00, 0x00, 0x01,                               /*             LeaderId 1 */
+    0x00, 0x00, 0x00, 0x05,                               /*             LeaderEpoch 5 */
+    0x03,                                                 /*             ReplicaNodes: count 2 */
+    0x00, 0x00, 0x00, 0x01,                               /*               1 */
+    0x00, 0x00, 0x00, 0x02,                               /*               2 */
+    0x02,                                                 /*             IsrNodes: count 1 */
+    0x00, 0x00, 0x00, 0x01,                               /*               1 */
+    0x02,                                                 /*             OfflineReplicas: count 1 */
+    0x00, 0x00, 0x00, 0x02,                               /*               2 */
+    0x00,                                                 /*             tagged fields: none */
+    0x00, 0x00, 0x0f, 0xf8,                               /*       TopicAuthorizedOperations */
+    0x00,                                                 /*       tagged fields: none */
+    0x00,                                                 /* tagged fields: none */
 };
 
 /* v12: a second topic asked for by an id the broker does not know has a null Name. */
 static const uint8_t resp_v12[] = {
-    0x00, 0x00, 0x00, 0x07,                         /* ThrottleTimeMs 7 */
-    0x02,                                           /* Brokers: compact count 1 */
-    0x00, 0x00, 0x00, 0x01,                         /*   [0] NodeId 1 */
-    0x03, 'h', '1',                                 /*       Host "h1" */
-    0x00, 0x00, 0x23, 0x84,                         /*       Port 9092 */
-    0x02, 'r',                                      /*       Rack "r" */
-    0x00,                                           /*       tagged fields: none */
-    0x02, 'c',                                      /* ClusterId "c" */
-    0x00, 0x00, 0x00, 0x01,                         /* ControllerId 1 */
-    0x03,                                           /* Topics: compact count 2 */
-    0x00, 0x00,                                     /*   [0] ErrorCode 0 */
-    0x02, 't',                                      /*       Name "t" */
-    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, /*       TopicId */
-    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10,
-    0x01,                                           /*       IsInternal true */
-    0x02,                                           /*       Partitions: compact count 1 */
-    0x00, 0x09,                                     /*         [0] ErrorCode 9 */
-    0x00, 0x00, 0x00, 0x00,                         /*             PartitionIndex 0 */
-    0x00, 0x00, 0x00, 0x01,                         /*             LeaderId 1 */
-    0x00, 0x00, 0x00, 0x05,                         /*             LeaderEpoch 5 */
-    0x03,                                           /*             ReplicaNodes: count 2 */
-    0x00, 0x00, 0x00, 0x01,                         /*               1 */
-    0x00, 0x00, 0x00, 0x02,                         /*               2 */
-    0x02,                                           /*             IsrNodes: count 1 */
-    0x00, 0x00, 0x00, 0x01,                         /*               1 */
-    0x02,                                           /*             OfflineReplicas: count 1 */
-    0x00, 0x00, 0x00, 0x02,                         /*               2 */
-    0x00,                                           /*             tagged fields: none */
-    0x00, 0x00, 0x0f, 0xf8,                         /*       TopicAuthorizedOperations */
-    0x00,                                           /*       tagged fields: none */
-    0x00, 0x64,                                     /*   [1] ErrorCode 100 UNKNOWN_TOPIC_ID */
-    0x00,                                           /*       Name: compact null (v12+) */
-    0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, /*       TopicId as asked */
-    0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa,
-    0x00,                                           /*       IsInternal false */
-    0x01,                                           /*       Partitions: compact count 0 */
-    0x80, 0x00, 0x00, 0x00,                         /*       TopicAuthorizedOperations unset */
-    0x00,                                           /*       tagged fields: none */
-    0x00,                                           /* tagged fields: none */
+    0x00, 0x00, 0x00, 0x07,                               /* ThrottleTimeMs 7 */
+    0x02,                                                 /* Brokers: compact count 1 */
+    0x00, 0x00, 0x00, 0x01,                               /*   [0] NodeId 1 */
+    0x03, 'h',  '1',                                      /*       Host "h1" */
+    0x00, 0x00, 0x23, 0x84,                               /*       Port 9092 */
+    0x02, 'r',                                            /*       Rack "r" */
+    0x00,                                                 /*       tagged fields: none */
+    0x02, 'c',                                            /* ClusterId "c" */
+    0x00, 0x00, 0x00, 0x01,                               /* ControllerId 1 */
+    0x03,                                                 /* Topics: compact count 2 */
+    0x00, 0x00,                                           /*   [0] ErrorCode 0 */
+    0x02, 't',                                            /*       Name "t" */
+    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,       /*       TopicId */
+    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x01, /*       IsInternal true */
+    0x02,                                                 /*       Partitions: compact count 1 */
+    0x00, 0x09,                                           /*         [0] ErrorCode 9 */
+    0x00, 0x00, 0x00, 0x00,                               /*             PartitionIndex 0 */
+    0x00, 0x00, 0x00, 0x01,                               /*             LeaderId 1 */
+    0x00, 0x00, 0x00, 0x05,                               /*             LeaderEpoch 5 */
+    0x03,                                                 /*             ReplicaNodes: count 2 */
+    0x00, 0x00, 0x00, 0x01,                               /*               1 */
+    0x00, 0x00, 0x00, 0x02,                               /*               2 */
+    0x02,                                                 /*             IsrNodes: count 1 */
+    0x00, 0x00, 0x00, 0x01,                               /*               1 */
+    0x02,                                                 /*             OfflineReplicas: count 1 */
+    0x00, 0x00, 0x00, 0x02,                               /*               2 */
+    0x00,                                                 /*             tagged fields: none */
+    0x00, 0x00, 0x0f, 0xf8,                               /*       TopicAuthorizedOperations */
+    0x00,                                                 /*       tagged fields: none */
+    0x00, 0x64,                                           /*   [1] ErrorCode 100 UNKNOWN_TOPIC_ID */
+    0x00,                                                 /*       Name: compact null (v12+) */
+    0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa,       /*       TopicId as asked */
+    0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0x00, /*       IsInternal false */
+    0x01,                                                 /*       Partitions: compact count 0 */
+    0x80, 0x00, 0x00, 0x00, /*       TopicAuthorizedOperations unset */
+    0x00,                   /*       tagged fields: none */
+    0x00,                   /* tagged fields: none */
 };
 
 static const uint8_t resp_v13[] = {
-    0x00, 0x00, 0x00, 0x07,                         /* ThrottleTimeMs 7 */
-    0x02,                                           /* Brokers: compact count 1 */
-    0x00, 0x00, 0x00, 0x01,                         /*   [0] NodeId 1 */
-    0x03, 'h', '1',                                 /*       Host "h1" */
-    0x00, 0x00, 0x23, 0x84,                         /*       Port 9092 */
-    0x02, 'r',                                      /*       Rack "r" */
-    0x00,                                           /*       tagged fields: none */
-    0x02, 'c',                                      /* ClusterId "c" */
-    0x00, 0x00, 0x00, 0x01,                         /* ControllerId 1 */
-    0x02,                                           /* Topics: compact count 1 */
-    0x00, 0x00,                                     /*   [0] ErrorCode 0 */
-    0x02, 't',                                      /*       Name "t" */
-    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, /*       TopicId */
-    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10,
-    0x01,                                           /*       IsInternal true */
-    0x02,                                           /*       Partitions: compact count 1 */
-    0x00, 0x09,                                     /*         [0] ErrorCode 9 */
-    0x00, 0x00, 0x00, 0x00,                         /*             PartitionIndex 0 */
-    0x00, 0x00, 0x00, 0x01,                         /*             LeaderId 1 */
-    0x00, 0x00, 0x00, 0x05,                         /*             LeaderEpoch 5 */
-    0x03,                                           /*             ReplicaNodes: count 2 */
-    0x00, 0x00, 0x00, 0x01,                         /*               1 */
-    0x00, 0x00, 0x00, 0x02,                         /*               2 */
-    0x02,                                           /*             IsrNodes: count 1 */
-    0x00, 0x00, 0x00, 0x01,                         /*               1 */
-    0x02,                                           /*             OfflineReplicas: count 1 */
-    0x00, 0x00, 0x00, 0x02,                         /*               2 */
-    0x00,                                           /*             tagged fields: none */
-    0x00, 0x00, 0x0f, 0xf8,                         /*       TopicAuthorizedOperations */
-    0x00,                                           /*       tagged fields: none */
-    0x00, 0x00,                                     /* ErrorCode 0 (v13+) */
-    0x00,                                           /* tagged fields: none */
+    0x00, 0x00, 0x00, 0x07,                               /* ThrottleTimeMs 7 */
+    0x02,                                                 /* Brokers: compact count 1 */
+    0x00, 0x00, 0x00, 0x01,                               /*   [0] NodeId 1 */
+    0x03, 'h',  '1',                                      /*       Host "h1" */
+    0x00, 0x00, 0x23, 0x84,                               /*       Port 9092 */
+    0x02, 'r',                                            /*       Rack "r" */
+    0x00,                                                 /*       tagged fields: none */
+    0x02, 'c',                                            /* ClusterId "c" */
+    0x00, 0x00, 0x00, 0x01,                               /* ControllerId 1 */
+    0x02,                                                 /* Topics: compact count 1 */
+    0x00, 0x00,                                           /*   [0] ErrorCode 0 */
+    0x02, 't',                                            /*       Name "t" */
+    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,       /*       TopicId */
+    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x01, /*       IsInternal true */
+    0x02,                                                 /*       Partitions: compact count 1 */
+    0x00, 0x09,                                           /*         [0] ErrorCode 9 */
+    0x00, 0x00, 0x00, 0x00,                               /*             PartitionIndex 0 */
+    0x00, 0x00, 0x00, 0x01,                               /*             LeaderId 1 */
+    0x00, 0x00, 0x00, 0x05,                               /*             LeaderEpoch 5 */
+    0x03,                                                 /*             ReplicaNodes: count 2 */
+    0x00, 0x00, 0x00, 0x01,                               /*               1 */
+    0x00, 0x00, 0x00, 0x02,                               /*               2 */
+    0x02,                                                 /*             IsrNodes: count 1 */
+    0x00, 0x00, 0x00, 0x01,                               /*               1 */
+    0x02,                                                 /*             OfflineReplicas: count 1 */
+    0x00, 0x00, 0x00, 0x02,                               /*               2 */
+    0x00,                                                 /*             tagged fields: none */
+    0x00, 0x00, 0x0f, 0xf8,                               /*       TopicAuthorizedOperations */
+    0x00,                                                 /*       tagged fields: none */
+    0x00, 0x00,                                           /* ErrorCode 0 (v13+) */
+    0x00,                                                 /* tagged fields: none */
 };
 
 /* v13 with a top-level error (KIP-1102): nothing else to report. */
@@ -662,8 +656,7 @@ static void test_response_v13_top_level_error(void **state)
     assert_int_equal(m.ControllerId, -1);
     assert_str(m.ClusterId, NULL);
     /* The same bytes as v12 leave the ErrorCode over. */
-    assert_int_equal(read_md(b, sizeof(resp_v13_rebootstrap), 12, &m, &st, 0, 0, 0),
-                     KR_EMALFORMED);
+    assert_int_equal(read_md(b, sizeof(resp_v13_rebootstrap), 12, &m, &st, 0, 0, 0), KR_EMALFORMED);
 }
 
 /*
@@ -680,12 +673,12 @@ static void test_response_wrong_layout(void **state)
         size_t len;
         int16_t as;
     } cases[] = {
-        {resp_v1, sizeof(resp_v1), 2},   {resp_v2, sizeof(resp_v2), 1},
-        {resp_v2, sizeof(resp_v2), 3},   {resp_v3, sizeof(resp_v3), 5},
-        {resp_v5, sizeof(resp_v5), 4},   {resp_v5, sizeof(resp_v5), 8},
-        {resp_v7, sizeof(resp_v7), 8},   {resp_v8, sizeof(resp_v8), 7},
-        {resp_v8, sizeof(resp_v8), 9},   {resp_v9, sizeof(resp_v9), 8},
-        {resp_v9, sizeof(resp_v9), 10},  {resp_v10, sizeof(resp_v10), 11},
+        {resp_v1, sizeof(resp_v1), 2},    {resp_v2, sizeof(resp_v2), 1},
+        {resp_v2, sizeof(resp_v2), 3},    {resp_v3, sizeof(resp_v3), 5},
+        {resp_v5, sizeof(resp_v5), 4},    {resp_v5, sizeof(resp_v5), 8},
+        {resp_v7, sizeof(resp_v7), 8},    {resp_v8, sizeof(resp_v8), 7},
+        {resp_v8, sizeof(resp_v8), 9},    {resp_v9, sizeof(resp_v9), 8},
+        {resp_v9, sizeof(resp_v9), 10},   {resp_v10, sizeof(resp_v10), 11},
         {resp_v11, sizeof(resp_v11), 10}, {resp_v11, sizeof(resp_v11), 13},
         {resp_v12, sizeof(resp_v12), 11}, {resp_v13, sizeof(resp_v13), 12},
     };
@@ -868,9 +861,13 @@ static void main_model(int16_t v, kr_MetadataResponse_t *m, md_store_t *st)
 {
     memset(m, 0, sizeof(*m));
     st->brokers[0] = (kr_MetadataResponseBroker_t){1, str_of("h1"), 9092, str_of("r")};
-    st->partitions[0] = (kr_MetadataResponsePartition_t){
-        .ErrorCode = 9, .PartitionIndex = 0, .LeaderId = 1, .LeaderEpoch = v >= 7 ? 5 : -1,
-        .ReplicaNodesCount = 2, .IsrNodesCount = 1, .OfflineReplicasCount = v >= 5 ? 1 : 0};
+    st->partitions[0] = (kr_MetadataResponsePartition_t){.ErrorCode = 9,
+                                                         .PartitionIndex = 0,
+                                                         .LeaderId = 1,
+                                                         .LeaderEpoch = v >= 7 ? 5 : -1,
+                                                         .ReplicaNodesCount = 2,
+                                                         .IsrNodesCount = 1,
+                                                         .OfflineReplicasCount = v >= 5 ? 1 : 0};
     kr_MetadataResponseTopic_t *t = &st->topics[0];
     memset(t, 0, sizeof(*t));
     t->Name = str_of("t");
@@ -879,10 +876,20 @@ static void main_model(int16_t v, kr_MetadataResponse_t *m, md_store_t *st)
     t->IsInternal = true;
     t->PartitionsCount = 1;
     t->TopicAuthorizedOperations = v >= 8 ? 0xff8 : INT32_MIN;
-    *m = (kr_MetadataResponse_t){v >= 3 ? 7 : 0, st->brokers, 8, 1,
-                                 v >= 2 ? str_of("c") : (kr_str_t){NULL, -1}, 1,
-                                 st->topics, 8, 1, st->partitions, 32, 1,
-                                 v >= 8 && v <= 10 ? 0x123 : INT32_MIN, 0};
+    *m = (kr_MetadataResponse_t){v >= 3 ? 7 : 0,
+                                 st->brokers,
+                                 8,
+                                 1,
+                                 v >= 2 ? str_of("c") : (kr_str_t){NULL, -1},
+                                 1,
+                                 st->topics,
+                                 8,
+                                 1,
+                                 st->partitions,
+                                 32,
+                                 1,
+                                 v >= 8 && v <= 10 ? 0x123 : INT32_MIN,
+                                 0};
 }
 
 static void test_encoder_matches_goldens(void **state)
@@ -951,8 +958,8 @@ static void assert_md_equal(const kr_MetadataResponse_t *a, const kr_MetadataRes
     assert_int_equal(a->ErrorCode, b->ErrorCode);
 }
 
-static const char *const words[] = {"", "a", "kafka-1.example.com", "rack-a", "orders",
-                                    "__consumer_offsets", "x.y_z-0"};
+static const char *const words[] = {
+    "", "a", "kafka-1.example.com", "rack-a", "orders", "__consumer_offsets", "x.y_z-0"};
 
 /* A nullable-where-allowed random string from `words`. */
 static kr_str_t rand_str(uint64_t *s, bool nullable)
@@ -1001,10 +1008,9 @@ static void rand_model(uint64_t *s, int16_t v, kr_MetadataResponse_t *m, md_stor
     m->ThrottleTimeMs = v >= 3 ? (int32_t)kr_prng_below(s, 1000) : 0;
     m->BrokersCount = (int32_t)kr_prng_below(s, 9);
     for (int32_t i = 0; i < m->BrokersCount; i++)
-        st->brokers[i] = (kr_MetadataResponseBroker_t){(int32_t)kr_prng_next(s),
-                                                       rand_str(s, false),
-                                                       (int32_t)kr_prng_below(s, 65536),
-                                                       rand_str(s, true)};
+        st->brokers[i] =
+            (kr_MetadataResponseBroker_t){(int32_t)kr_prng_next(s), rand_str(s, false),
+                                          (int32_t)kr_prng_below(s, 65536), rand_str(s, true)};
     m->ClusterId = v >= 2 ? rand_str(s, true) : (kr_str_t){NULL, -1};
     m->ControllerId = (int32_t)kr_prng_next(s);
     m->TopicsCount = (int32_t)kr_prng_below(s, 7);
@@ -1029,12 +1035,11 @@ static void test_round_trip_every_version(void **state)
         enc_response(&w, v, &m);
         assert_int_equal(w.err, 0);
         int32_t np = m.PartitionsCount;
-        assert_int_equal(read_md(mem, kr_wbuf_len(&w), v, &d, &ds, m.BrokersCount,
-                                 m.TopicsCount, np), 0);
+        assert_int_equal(
+            read_md(mem, kr_wbuf_len(&w), v, &d, &ds, m.BrokersCount, m.TopicsCount, np), 0);
         assert_md_equal(&d, &m);
         if (np > 0)
-            assert_int_equal(read_md(mem, kr_wbuf_len(&w), v, &d, &ds, 8, 8, np - 1),
-                             KR_ETOOMANY);
+            assert_int_equal(read_md(mem, kr_wbuf_len(&w), v, &d, &ds, 8, 8, np - 1), KR_ETOOMANY);
     }
 }
 
@@ -1091,14 +1096,14 @@ static void test_truncations_and_corruptions_goldens(void **state)
     for (size_t i = 0; i < N_ELEMS(goldens); i++) {
         decode_ctx_t c = {goldens[i].version};
         kr_check_truncations(decode_any, &c, goldens[i].buf, goldens[i].len);
-        unsigned ok = kr_check_corruptions(decode_any, &c, goldens[i].buf, goldens[i].len,
-                                           3000, 0x3d00 + i);
+        unsigned ok =
+            kr_check_corruptions(decode_any, &c, goldens[i].buf, goldens[i].len, 3000, 0x3d00 + i);
         assert_true(ok > 0);
     }
     decode_ctx_t c = {13};
     kr_check_truncations(decode_any, &c, resp_v13_rebootstrap, sizeof(resp_v13_rebootstrap));
-    kr_check_corruptions(decode_any, &c, resp_v13_rebootstrap, sizeof(resp_v13_rebootstrap),
-                         3000, 0x3d99);
+    kr_check_corruptions(decode_any, &c, resp_v13_rebootstrap, sizeof(resp_v13_rebootstrap), 3000,
+                         0x3d99);
 }
 
 /* Truncations and corruptions of random encodings, within the decode_any capacities. */
@@ -1120,8 +1125,7 @@ static void test_truncations_and_corruptions_random(void **state)
         assert_int_equal(w.err, 0);
         decode_ctx_t c = {v};
         kr_check_truncations(decode_any, &c, mem, kr_wbuf_len(&w));
-        kr_check_corruptions(decode_any, &c, mem, kr_wbuf_len(&w), 300,
-                             0x7a00 + (uint64_t)round);
+        kr_check_corruptions(decode_any, &c, mem, kr_wbuf_len(&w), 300, 0x7a00 + (uint64_t)round);
     }
     for (int16_t v = 1; v <= 13; v++) {
         decode_ctx_t c = {v};

@@ -34,8 +34,7 @@ static void expect_str(kr_str_t s, const char *p, size_t len)
  * A test-only request decoder: reads buf back field by field and checks it against the
  * request it was written from.
  */
-static void decode_request_and_compare(const uint8_t *buf, size_t len,
-                                       const kr_RequestHeader_t *h,
+static void decode_request_and_compare(const uint8_t *buf, size_t len, const kr_RequestHeader_t *h,
                                        const kr_ProduceRequest_t *req)
 {
     int16_t v = h->ApiVersion;
@@ -164,20 +163,20 @@ static void test_request_v3_golden(void **state)
     kr_ProduceRequest_t req = {"tx", 2, -1, 30000, 1, &t};
     kr_RequestHeader_t h = {KR_API_Produce, 3, 7, "kr", 2};
     const uint8_t want[] = {
-        0x00, 0x00, 0x00, 0x2e,         /* Size 46 */
-        0x00, 0x00,                     /* ApiKey 0 (Produce) */
-        0x00, 0x03,                     /* ApiVersion 3 */
-        0x00, 0x00, 0x00, 0x07,         /* CorrelationId 7 */
-        0x00, 0x02, 'k', 'r',           /* ClientId "kr" (header v1) */
-        0x00, 0x02, 't', 'x',           /* TransactionalId "tx" (NULLABLE_STRING) */
-        0xff, 0xff,                     /* Acks -1 */
-        0x00, 0x00, 0x75, 0x30,         /* TimeoutMs 30000 */
-        0x00, 0x00, 0x00, 0x01,         /* TopicData: 1 (ARRAY) */
-        0x00, 0x01, 't',                /*   Name "t" (STRING) */
-        0x00, 0x00, 0x00, 0x01,         /*   PartitionData: 1 */
-        0x00, 0x00, 0x00, 0x00,         /*     Index 0 */
-        0x00, 0x00, 0x00, 0x05,         /*     Records length 5 (BYTES) */
-        'A', 'B', 'C', 'D', 'E',        /*     Records */
+        0x00, 0x00, 0x00, 0x2e,      /* Size 46 */
+        0x00, 0x00,                  /* ApiKey 0 (Produce) */
+        0x00, 0x03,                  /* ApiVersion 3 */
+        0x00, 0x00, 0x00, 0x07,      /* CorrelationId 7 */
+        0x00, 0x02, 'k',  'r',       /* ClientId "kr" (header v1) */
+        0x00, 0x02, 't',  'x',       /* TransactionalId "tx" (NULLABLE_STRING) */
+        0xff, 0xff,                  /* Acks -1 */
+        0x00, 0x00, 0x75, 0x30,      /* TimeoutMs 30000 */
+        0x00, 0x00, 0x00, 0x01,      /* TopicData: 1 (ARRAY) */
+        0x00, 0x01, 't',             /*   Name "t" (STRING) */
+        0x00, 0x00, 0x00, 0x01,      /*   PartitionData: 1 */
+        0x00, 0x00, 0x00, 0x00,      /*     Index 0 */
+        0x00, 0x00, 0x00, 0x05,      /*     Records length 5 (BYTES) */
+        'A',  'B',  'C',  'D',  'E', /*     Records */
     };
     check_request(&h, &req, want, sizeof(want));
 }
@@ -189,24 +188,24 @@ static void test_request_v9_golden(void **state)
     kr_ProduceRequest_t req = {NULL, 0, 1, 1000, 1, &t};
     kr_RequestHeader_t h = {KR_API_Produce, 9, 7, "kr", 2};
     const uint8_t want[] = {
-        0x00, 0x00, 0x00, 0x25,         /* Size 37 */
-        0x00, 0x00,                     /* ApiKey 0 */
-        0x00, 0x09,                     /* ApiVersion 9 */
-        0x00, 0x00, 0x00, 0x07,         /* CorrelationId 7 */
-        0x00, 0x02, 'k', 'r',           /* ClientId "kr" (never compact) */
-        0x00,                           /* header tagged fields: none (header v2) */
-        0x00,                           /* TransactionalId null (COMPACT_NULLABLE_STRING) */
-        0x00, 0x01,                     /* Acks 1 */
-        0x00, 0x00, 0x03, 0xe8,         /* TimeoutMs 1000 */
-        0x02,                           /* TopicData: 1 (COMPACT_ARRAY, n+1) */
-        0x02, 't',                      /*   Name "t" (COMPACT_STRING, len+1) */
-        0x02,                           /*   PartitionData: 1 */
-        0x00, 0x00, 0x00, 0x02,         /*     Index 2 */
-        0x06,                           /*     Records length 5 (COMPACT_RECORDS, len+1) */
-        'A', 'B', 'C', 'D', 'E',        /*     Records */
-        0x00,                           /*     partition tagged fields */
-        0x00,                           /*   topic tagged fields */
-        0x00,                           /* request tagged fields */
+        0x00, 0x00, 0x00, 0x25,      /* Size 37 */
+        0x00, 0x00,                  /* ApiKey 0 */
+        0x00, 0x09,                  /* ApiVersion 9 */
+        0x00, 0x00, 0x00, 0x07,      /* CorrelationId 7 */
+        0x00, 0x02, 'k',  'r',       /* ClientId "kr" (never compact) */
+        0x00,                        /* header tagged fields: none (header v2) */
+        0x00,                        /* TransactionalId null (COMPACT_NULLABLE_STRING) */
+        0x00, 0x01,                  /* Acks 1 */
+        0x00, 0x00, 0x03, 0xe8,      /* TimeoutMs 1000 */
+        0x02,                        /* TopicData: 1 (COMPACT_ARRAY, n+1) */
+        0x02, 't',                   /*   Name "t" (COMPACT_STRING, len+1) */
+        0x02,                        /*   PartitionData: 1 */
+        0x00, 0x00, 0x00, 0x02,      /*     Index 2 */
+        0x06,                        /*     Records length 5 (COMPACT_RECORDS, len+1) */
+        'A',  'B',  'C',  'D',  'E', /*     Records */
+        0x00,                        /*     partition tagged fields */
+        0x00,                        /*   topic tagged fields */
+        0x00,                        /* request tagged fields */
     };
     check_request(&h, &req, want, sizeof(want));
 }
@@ -219,25 +218,25 @@ static void test_request_v13_golden(void **state)
     kr_ProduceRequest_t req = {NULL, 0, 1, 1000, 1, &t};
     kr_RequestHeader_t h = {KR_API_Produce, 13, 7, "kr", 2};
     const uint8_t want[] = {
-        0x00, 0x00, 0x00, 0x33,         /* Size 51 */
-        0x00, 0x00,                     /* ApiKey 0 */
-        0x00, 0x0d,                     /* ApiVersion 13 */
-        0x00, 0x00, 0x00, 0x07,         /* CorrelationId 7 */
-        0x00, 0x02, 'k', 'r',           /* ClientId "kr" */
-        0x00,                           /* header tagged fields */
-        0x00,                           /* TransactionalId null */
-        0x00, 0x01,                     /* Acks 1 */
-        0x00, 0x00, 0x03, 0xe8,         /* TimeoutMs 1000 */
-        0x02,                           /* TopicData: 1 */
+        0x00, 0x00, 0x00, 0x33, /* Size 51 */
+        0x00, 0x00,             /* ApiKey 0 */
+        0x00, 0x0d,             /* ApiVersion 13 */
+        0x00, 0x00, 0x00, 0x07, /* CorrelationId 7 */
+        0x00, 0x02, 'k',  'r',  /* ClientId "kr" */
+        0x00,                   /* header tagged fields */
+        0x00,                   /* TransactionalId null */
+        0x00, 0x01,             /* Acks 1 */
+        0x00, 0x00, 0x03, 0xe8, /* TimeoutMs 1000 */
+        0x02,                   /* TopicData: 1 */
         0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
         0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf, /* TopicId (UUID), no Name */
-        0x02,                           /*   PartitionData: 1 */
-        0x00, 0x00, 0x00, 0x02,         /*     Index 2 */
-        0x06,                           /*     Records length 5 */
-        'A', 'B', 'C', 'D', 'E',        /*     Records */
-        0x00,                           /*     partition tagged fields */
-        0x00,                           /*   topic tagged fields */
-        0x00,                           /* request tagged fields */
+        0x02,                                           /*   PartitionData: 1 */
+        0x00, 0x00, 0x00, 0x02,                         /*     Index 2 */
+        0x06,                                           /*     Records length 5 */
+        'A',  'B',  'C',  'D',  'E',                    /*     Records */
+        0x00,                                           /*     partition tagged fields */
+        0x00,                                           /*   topic tagged fields */
+        0x00,                                           /* request tagged fields */
     };
     check_request(&h, &req, want, sizeof(want));
 }
@@ -253,24 +252,24 @@ static void test_request_multi_v8_golden(void **state)
     kr_ProduceRequest_t req = {NULL, 0, 1, 500, 2, t};
     kr_RequestHeader_t h = {KR_API_Produce, 8, 1, NULL, 0};
     const uint8_t want[] = {
-        0x00, 0x00, 0x00, 0x40,         /* Size 64 */
-        0x00, 0x00, 0x00, 0x08,         /* ApiKey 0, ApiVersion 8 */
-        0x00, 0x00, 0x00, 0x01,         /* CorrelationId 1 */
-        0xff, 0xff,                     /* ClientId null */
-        0xff, 0xff,                     /* TransactionalId null */
-        0x00, 0x01,                     /* Acks 1 */
-        0x00, 0x00, 0x01, 0xf4,         /* TimeoutMs 500 */
-        0x00, 0x00, 0x00, 0x02,         /* TopicData: 2 */
-        0x00, 0x01, 'a',                /*   Name "a" */
-        0x00, 0x00, 0x00, 0x02,         /*   PartitionData: 2 */
-        0x00, 0x00, 0x00, 0x00,         /*     Index 0 */
+        0x00, 0x00, 0x00, 0x40,           /* Size 64 */
+        0x00, 0x00, 0x00, 0x08,           /* ApiKey 0, ApiVersion 8 */
+        0x00, 0x00, 0x00, 0x01,           /* CorrelationId 1 */
+        0xff, 0xff,                       /* ClientId null */
+        0xff, 0xff,                       /* TransactionalId null */
+        0x00, 0x01,                       /* Acks 1 */
+        0x00, 0x00, 0x01, 0xf4,           /* TimeoutMs 500 */
+        0x00, 0x00, 0x00, 0x02,           /* TopicData: 2 */
+        0x00, 0x01, 'a',                  /*   Name "a" */
+        0x00, 0x00, 0x00, 0x02,           /*   PartitionData: 2 */
+        0x00, 0x00, 0x00, 0x00,           /*     Index 0 */
         0x00, 0x00, 0x00, 0x02, 'x', 'y', /*   Records "xy" */
-        0x00, 0x00, 0x00, 0x01,         /*     Index 1 */
-        0x00, 0x00, 0x00, 0x01, 'z',    /*     Records "z" */
-        0x00, 0x02, 'b', 'b',           /*   Name "bb" */
-        0x00, 0x00, 0x00, 0x01,         /*   PartitionData: 1 */
-        0x00, 0x00, 0x00, 0x05,         /*     Index 5 */
-        0x00, 0x00, 0x00, 0x00,         /*     Records: empty, not null */
+        0x00, 0x00, 0x00, 0x01,           /*     Index 1 */
+        0x00, 0x00, 0x00, 0x01, 'z',      /*     Records "z" */
+        0x00, 0x02, 'b',  'b',            /*   Name "bb" */
+        0x00, 0x00, 0x00, 0x01,           /*   PartitionData: 1 */
+        0x00, 0x00, 0x00, 0x05,           /*     Index 5 */
+        0x00, 0x00, 0x00, 0x00,           /*     Records: empty, not null */
     };
     check_request(&h, &req, want, sizeof(want));
 }
@@ -282,31 +281,31 @@ static void test_request_multi_v11_golden(void **state)
     kr_ProduceRequest_t req = {"tx", 2, -1, 30000, 2, t};
     kr_RequestHeader_t h = {KR_API_Produce, 11, 0x0102, "c", 1};
     const uint8_t want[] = {
-        0x00, 0x00, 0x00, 0x35,         /* Size 53 */
-        0x00, 0x00, 0x00, 0x0b,         /* ApiKey 0, ApiVersion 11 */
-        0x00, 0x00, 0x01, 0x02,         /* CorrelationId 258 */
-        0x00, 0x01, 'c',                /* ClientId "c" */
-        0x00,                           /* header tagged fields */
-        0x03, 't', 'x',                 /* TransactionalId "tx" (compact) */
-        0xff, 0xff,                     /* Acks -1 */
-        0x00, 0x00, 0x75, 0x30,         /* TimeoutMs 30000 */
-        0x03,                           /* TopicData: 2 */
-        0x02, 'a',                      /*   Name "a" */
-        0x03,                           /*   PartitionData: 2 */
-        0x00, 0x00, 0x00, 0x00,         /*     Index 0 */
-        0x03, 'x', 'y',                 /*     Records "xy" */
-        0x00,                           /*     partition tags */
-        0x00, 0x00, 0x00, 0x01,         /*     Index 1 */
-        0x02, 'z',                      /*     Records "z" */
-        0x00,                           /*     partition tags */
-        0x00,                           /*   topic tags */
-        0x03, 'b', 'b',                 /*   Name "bb" */
-        0x02,                           /*   PartitionData: 1 */
-        0x00, 0x00, 0x00, 0x05,         /*     Index 5 */
-        0x01,                           /*     Records: empty (len 0 + 1) */
-        0x00,                           /*     partition tags */
-        0x00,                           /*   topic tags */
-        0x00,                           /* request tags */
+        0x00, 0x00, 0x00, 0x35, /* Size 53 */
+        0x00, 0x00, 0x00, 0x0b, /* ApiKey 0, ApiVersion 11 */
+        0x00, 0x00, 0x01, 0x02, /* CorrelationId 258 */
+        0x00, 0x01, 'c',        /* ClientId "c" */
+        0x00,                   /* header tagged fields */
+        0x03, 't',  'x',        /* TransactionalId "tx" (compact) */
+        0xff, 0xff,             /* Acks -1 */
+        0x00, 0x00, 0x75, 0x30, /* TimeoutMs 30000 */
+        0x03,                   /* TopicData: 2 */
+        0x02, 'a',              /*   Name "a" */
+        0x03,                   /*   PartitionData: 2 */
+        0x00, 0x00, 0x00, 0x00, /*     Index 0 */
+        0x03, 'x',  'y',        /*     Records "xy" */
+        0x00,                   /*     partition tags */
+        0x00, 0x00, 0x00, 0x01, /*     Index 1 */
+        0x02, 'z',              /*     Records "z" */
+        0x00,                   /*     partition tags */
+        0x00,                   /*   topic tags */
+        0x03, 'b',  'b',        /*   Name "bb" */
+        0x02,                   /*   PartitionData: 1 */
+        0x00, 0x00, 0x00, 0x05, /*     Index 5 */
+        0x01,                   /*     Records: empty (len 0 + 1) */
+        0x00,                   /*     partition tags */
+        0x00,                   /*   topic tags */
+        0x00,                   /* request tags */
     };
     check_request(&h, &req, want, sizeof(want));
 }
@@ -320,27 +319,27 @@ static void test_request_multi_v13_golden(void **state)
     kr_ProduceRequest_t req = {"tx", 2, -1, 30000, 2, t};
     kr_RequestHeader_t h = {KR_API_Produce, 13, 0x0102, "c", 1};
     const uint8_t want[] = {
-        0x00, 0x00, 0x00, 0x50,         /* Size 80 */
-        0x00, 0x00, 0x00, 0x0d,         /* ApiKey 0, ApiVersion 13 */
-        0x00, 0x00, 0x01, 0x02,         /* CorrelationId 258 */
-        0x00, 0x01, 'c',                /* ClientId "c" */
-        0x00,                           /* header tagged fields */
-        0x03, 't', 'x',                 /* TransactionalId "tx" */
-        0xff, 0xff,                     /* Acks -1 */
-        0x00, 0x00, 0x75, 0x30,         /* TimeoutMs 30000 */
-        0x03,                           /* TopicData: 2 */
+        0x00, 0x00, 0x00, 0x50, /* Size 80 */
+        0x00, 0x00, 0x00, 0x0d, /* ApiKey 0, ApiVersion 13 */
+        0x00, 0x00, 0x01, 0x02, /* CorrelationId 258 */
+        0x00, 0x01, 'c',        /* ClientId "c" */
+        0x00,                   /* header tagged fields */
+        0x03, 't',  'x',        /* TransactionalId "tx" */
+        0xff, 0xff,             /* Acks -1 */
+        0x00, 0x00, 0x75, 0x30, /* TimeoutMs 30000 */
+        0x03,                   /* TopicData: 2 */
         0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
         0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf, /* TopicId A */
-        0x03,                           /*   PartitionData: 2 */
-        0x00, 0x00, 0x00, 0x00, 0x03, 'x', 'y', 0x00, /* Index 0, "xy", tags */
-        0x00, 0x00, 0x00, 0x01, 0x02, 'z', 0x00,      /* Index 1, "z", tags */
-        0x00,                           /*   topic tags */
+        0x03,                                           /*   PartitionData: 2 */
+        0x00, 0x00, 0x00, 0x00, 0x03, 'x',  'y',  0x00, /* Index 0, "xy", tags */
+        0x00, 0x00, 0x00, 0x01, 0x02, 'z',  0x00,       /* Index 1, "z", tags */
+        0x00,                                           /*   topic tags */
         0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7,
         0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf, /* TopicId B */
-        0x02,                           /*   PartitionData: 1 */
-        0x00, 0x00, 0x00, 0x05, 0x01, 0x00,           /* Index 5, empty, tags */
-        0x00,                           /*   topic tags */
-        0x00,                           /* request tags */
+        0x02,                                           /*   PartitionData: 1 */
+        0x00, 0x00, 0x00, 0x05, 0x01, 0x00,             /* Index 5, empty, tags */
+        0x00,                                           /*   topic tags */
+        0x00,                                           /* request tags */
     };
     check_request(&h, &req, want, sizeof(want));
 }
@@ -504,8 +503,7 @@ static void enc_node_endpoints(kr_wbuf_t *w, const kr_ProduceResponse_t *src)
 }
 
 /* Encodes the decoded-form response src as a version-v body. Returns its length. */
-static size_t enc_response(uint8_t *buf, size_t cap, int16_t v,
-                           const kr_ProduceResponse_t *src)
+static size_t enc_response(uint8_t *buf, size_t cap, int16_t v, const kr_ProduceResponse_t *src)
 {
     bool flex = v >= 9;
     kr_wbuf_t w;
@@ -542,8 +540,7 @@ typedef struct pools {
     kr_ProduceNodeEndpoint_t nodes[POOL];
 } pools_t;
 
-static kr_ProduceResponse_t resp_with(pools_t *p, int32_t tc, int32_t pc, int32_t ec,
-                                      int32_t nc)
+static kr_ProduceResponse_t resp_with(pools_t *p, int32_t tc, int32_t pc, int32_t ec, int32_t nc)
 {
     kr_ProduceResponse_t r;
     memset(&r, 0, sizeof(r));
@@ -632,7 +629,7 @@ static void test_response_v3(void **state)
 
 static const uint8_t RESP_V5[] = {
     0x00, 0x00, 0x00, 0x01,                         /* Responses: 1 */
-    0x00, 0x02, 'a', 'b',                           /*   Name "ab" */
+    0x00, 0x02, 'a',  'b',                          /*   Name "ab" */
     0x00, 0x00, 0x00, 0x02,                         /*   PartitionResponses: 2 */
     0x00, 0x00, 0x00, 0x00,                         /*     Index 0 */
     0x00, 0x00,                                     /*     ErrorCode 0 */
@@ -691,10 +688,10 @@ static const uint8_t RESP_V8[] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /*     LogStartOffset 0 */
     0x00, 0x00, 0x00, 0x02,                         /*     RecordErrors: 2 (v8+) */
     0x00, 0x00, 0x00, 0x01,                         /*       BatchIndex 1 */
-    0x00, 0x03, 'b', 'a', 'd',                      /*       BatchIndexErrorMessage "bad" */
+    0x00, 0x03, 'b',  'a',  'd',                    /*       BatchIndexErrorMessage "bad" */
     0x00, 0x00, 0x00, 0x04,                         /*       BatchIndex 4 */
     0xff, 0xff,                                     /*       BatchIndexErrorMessage null */
-    0x00, 0x04, 'o', 'o', 'p', 's',                 /*     ErrorMessage "oops" (v8+) */
+    0x00, 0x04, 'o',  'o',  'p',  's',              /*     ErrorMessage "oops" (v8+) */
     0x00, 0x00, 0x00, 0x00,                         /* ThrottleTimeMs 0 */
 };
 
@@ -771,17 +768,16 @@ static void test_response_v9(void **state)
 
 /* v9 knows no tag 0: CurrentLeader/NodeEndpoints payloads are skipped as unknown. */
 static const uint8_t RESP_V9_TAG0[] = {
-    0x02, 0x02, 't', 0x02,                          /* 1 topic "t", 1 partition */
+    0x02, 0x02, 't',  0x02,                         /* 1 topic "t", 1 partition */
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00,             /*   Index 0, ErrorCode 0 */
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, /*   BaseOffset 7 */
     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /*   LogAppendTimeMs -1 */
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /*   LogStartOffset 0 */
     0x01, 0x00,                                     /*   RecordErrors: 0, ErrorMessage null */
     0x01, 0x00, 0x09,                               /*   tags: 1; tag 0, 9 bytes */
-    0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x05, 0x00,
-    0x00,                                           /* topic tags */
-    0x00, 0x00, 0x00, 0x00,                         /* ThrottleTimeMs 0 */
-    0x01, 0x00, 0x02, 0xaa, 0xbb,                   /* tags: 1; tag 0, 2 bytes (junk) */
+    0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, /* topic tags */
+    0x00, 0x00, 0x00, 0x00,                                     /* ThrottleTimeMs 0 */
+    0x01, 0x00, 0x02, 0xaa, 0xbb,                               /* tags: 1; tag 0, 2 bytes (junk) */
 };
 
 static void test_response_v9_tag0_is_unknown(void **state)
@@ -826,11 +822,11 @@ static const uint8_t RESP_V10[] = {
     0x00, 0x16,                                     /*   tag 0 NodeEndpoints, 22 bytes */
     0x02,                                           /*     NodeEndpoints: 1 */
     0x00, 0x00, 0x00, 0x02,                         /*       NodeId 2 */
-    0x09, 'b', 'r', 'o', 'k', 'e', 'r', '-', '2',   /*       Host "broker-2" */
-    0x00, 0x00, 0x23, 0x84,                         /*       Port 9092 */
-    0x03, 'r', '1',                                 /*       Rack "r1" */
-    0x00,                                           /*       its tags */
-    0x05, 0x02, 0xaa, 0xbb,                         /*   tag 5 (unknown), 2 bytes */
+    0x09, 'b',  'r',  'o',  'k',  'e',  'r',  '-',  '2', /*       Host "broker-2" */
+    0x00, 0x00, 0x23, 0x84,                              /*       Port 9092 */
+    0x03, 'r',  '1',                                     /*       Rack "r1" */
+    0x00,                                                /*       its tags */
+    0x05, 0x02, 0xaa, 0xbb,                              /*   tag 5 (unknown), 2 bytes */
 };
 
 static void test_response_v10_tags(void **state)
@@ -885,7 +881,7 @@ static void test_response_after_header(void **state)
 }
 
 static const uint8_t RESP_V13[] = {
-    0x02,                                           /* Responses: 1 */
+    0x02, /* Responses: 1 */
     0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
     0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf, /*   TopicId (UUID), no Name */
     0x02,                                           /*   PartitionResponses: 1 */
@@ -905,7 +901,7 @@ static const uint8_t RESP_V13[] = {
     0x01, 0x00, 0x0e,                               /* tags: 1; tag 0, 14 bytes */
     0x02,                                           /*   NodeEndpoints: 1 */
     0x00, 0x00, 0x00, 0x01,                         /*     NodeId 1 */
-    0x03, 'k', '1',                                 /*     Host "k1" */
+    0x03, 'k',  '1',                                /*     Host "k1" */
     0x00, 0x00, 0x23, 0x84,                         /*     Port 9092 */
     0x00,                                           /*     Rack null */
     0x00,                                           /*     its tags */
@@ -1055,11 +1051,11 @@ static void test_response_repeated_tag(void **state)
 {
     (void)state;
     const uint8_t b[] = {
-        0x01,                                       /* Responses: 0 */
-        0x00, 0x00, 0x00, 0x00,                     /* ThrottleTimeMs */
-        0x02,                                       /* tags: 2 */
-        0x00, 0x0d, 0x02, 0, 0, 0, 1, 0x02, 'a', 0, 0, 0, 1, 0x00, 0x00, /* node 1 "a" */
-        0x00, 0x0d, 0x02, 0, 0, 0, 2, 0x02, 'b', 0, 0, 0, 2, 0x00, 0x00, /* node 2 "b" */
+        0x01,                                                               /* Responses: 0 */
+        0x00, 0x00, 0x00, 0x00,                                             /* ThrottleTimeMs */
+        0x02,                                                               /* tags: 2 */
+        0x00, 0x0d, 0x02, 0,    0, 0, 1, 0x02, 'a', 0, 0, 0, 1, 0x00, 0x00, /* node 1 "a" */
+        0x00, 0x0d, 0x02, 0,    0, 0, 2, 0x02, 'b', 0, 0, 0, 2, 0x00, 0x00, /* node 2 "b" */
     };
     pools_t p;
     kr_ProduceResponse_t resp = resp_with(&p, POOL, POOL, POOL, 1);
@@ -1070,9 +1066,9 @@ static void test_response_repeated_tag(void **state)
 
     /* An empty repeat empties the list. */
     const uint8_t e[] = {
-        0x01, 0x00, 0x00, 0x00, 0x00, 0x02,
-        0x00, 0x0d, 0x02, 0, 0, 0, 1, 0x02, 'a', 0, 0, 0, 1, 0x00, 0x00, /* node 1 "a" */
-        0x00, 0x01, 0x01,                                                /* no nodes */
+        0x01, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x0d, 0x02, 0,    0,
+        0,    1,    0x02, 'a',  0,    0,    0,    1,    0x00, 0x00, /* node 1 "a" */
+        0x00, 0x01, 0x01,                                           /* no nodes */
     };
     resp = resp_with(&p, POOL, POOL, POOL, 1);
     assert_int_equal(decode(e, sizeof(e), 10, &resp), 0);
@@ -1312,8 +1308,8 @@ static void expect_sane(const kr_ProduceResponse_t *r, const pools_t *p, const u
     for (int32_t i = 0; i < r->topic_cnt; i++) {
         const kr_ProduceTopicResponse_t *t = &r->Responses[i];
         expect_str_inside(t->Name, buf, len);
-        assert_true(t->part_cnt == 0 || (t->parts >= p->parts &&
-                                         t->parts + t->part_cnt <= p->parts + r->part_used));
+        assert_true(t->part_cnt == 0 ||
+                    (t->parts >= p->parts && t->parts + t->part_cnt <= p->parts + r->part_used));
         for (int32_t j = 0; j < t->part_cnt; j++) {
             const kr_ProducePartitionResponse_t *q = &t->parts[j];
             expect_str_inside(q->ErrorMessage, buf, len);
@@ -1364,10 +1360,10 @@ static void test_response_random_corruption(void **state)
         size_t n;
         int16_t v;
     } vec[] = {
-        {RESP_V3, sizeof(RESP_V3), 3},   {RESP_V5, sizeof(RESP_V5), 5},
-        {RESP_V8, sizeof(RESP_V8), 8},   {RESP_V9, sizeof(RESP_V9), 9},
-        {RESP_V9_TAG0, sizeof(RESP_V9_TAG0), 9},
-        {RESP_V10, sizeof(RESP_V10), 10}, {RESP_V13, sizeof(RESP_V13), 13},
+        {RESP_V3, sizeof(RESP_V3), 3},           {RESP_V5, sizeof(RESP_V5), 5},
+        {RESP_V8, sizeof(RESP_V8), 8},           {RESP_V9, sizeof(RESP_V9), 9},
+        {RESP_V9_TAG0, sizeof(RESP_V9_TAG0), 9}, {RESP_V10, sizeof(RESP_V10), 10},
+        {RESP_V13, sizeof(RESP_V13), 13},
     };
     for (size_t i = 0; i < ARRAY_LEN(vec); i++)
         corrupt_and_decode(vec[i].b, vec[i].n, vec[i].v, 1000);

@@ -48,12 +48,12 @@ static void test_handshake_frame(void **state)
 {
     (void)state;
     const uint8_t want[] = {
-        0x00, 0x00, 0x00, 0x13, /* Size 19: 12 bytes of header, 7 of body */
-        0x00, 0x11,             /* ApiKey 17 */
-        0x00, 0x01,             /* ApiVersion 1 */
-        0x00, 0x00, 0x00, 0x07, /* CorrelationId 7 */
-        0x00, 0x02, 'k', 'r',   /* ClientId "kr" (STRING) */
-        0x00, 0x05, 'P', 'L', 'A', 'I', 'N', /* Mechanism "PLAIN"; no tagged fields */
+        0x00, 0x00, 0x00, 0x13,                /* Size 19: 12 bytes of header, 7 of body */
+        0x00, 0x11,                            /* ApiKey 17 */
+        0x00, 0x01,                            /* ApiVersion 1 */
+        0x00, 0x00, 0x00, 0x07,                /* CorrelationId 7 */
+        0x00, 0x02, 'k',  'r',                 /* ClientId "kr" (STRING) */
+        0x00, 0x05, 'P',  'L',  'A', 'I', 'N', /* Mechanism "PLAIN"; no tagged fields */
     };
     uint8_t mem[64];
     kr_wbuf_t w;
@@ -87,8 +87,8 @@ static void test_header_flexibility(void **state)
 static const uint8_t hs_resp[] = {
     0x00, 0x00,             /* ErrorCode 0 */
     0x00, 0x00, 0x00, 0x02, /* Mechanisms: 2 (ARRAY, int32 count) */
-    0x00, 0x05, 'P', 'L', 'A', 'I', 'N',
-    0x00, 0x0d, 'S', 'C', 'R', 'A', 'M', '-', 'S', 'H', 'A', '-', '2', '5', '6',
+    0x00, 0x05, 'P',  'L',  'A', 'I', 'N', 0x00, 0x0d, 'S', 'C',
+    'R',  'A',  'M',  '-',  'S', 'H', 'A', '-',  '2',  '5', '6',
 };
 
 static const uint8_t hs_resp_unsupported[] = {
@@ -197,7 +197,7 @@ static void test_authenticate_frame(void **state)
         0x00, 0x00, 0x00, 0x08, /* CorrelationId 8 */
         0xff, 0xff,             /* ClientId null (STRING even in header v2) */
         0x00,                   /* header tagged fields */
-        0x03, 'h', 'i',         /* AuthBytes "hi" */
+        0x03, 'h',  'i',        /* AuthBytes "hi" */
         0x00,                   /* tagged fields */
     };
     uint8_t mem[64];
@@ -213,36 +213,35 @@ static void test_authenticate_frame(void **state)
 }
 
 static const uint8_t au_resp_v0[] = {
-    0x00, 0x00,                   /* ErrorCode 0 */
-    0xff, 0xff,                   /* ErrorMessage null */
+    0x00, 0x00,                            /* ErrorCode 0 */
+    0xff, 0xff,                            /* ErrorMessage null */
     0x00, 0x00, 0x00, 0x03, 'v', '=', 'x', /* AuthBytes "v=x" */
 };
 
 static const uint8_t au_resp_v1[] = {
-    0x00, 0x00,                   /* ErrorCode 0 */
-    0xff, 0xff,                   /* ErrorMessage null */
-    0x00, 0x00, 0x00, 0x03, 'v', '=', 'x', /* AuthBytes "v=x" */
+    0x00, 0x00,                                     /* ErrorCode 0 */
+    0xff, 0xff,                                     /* ErrorMessage null */
+    0x00, 0x00, 0x00, 0x03, 'v',  '=',  'x',        /* AuthBytes "v=x" */
     0x00, 0x00, 0x00, 0x00, 0x36, 0xee, 0x80, 0x00, /* SessionLifetimeMs 921600000 */
 };
 
 static const uint8_t au_resp_v2[] = {
-    0x00, 0x00,                   /* ErrorCode 0 */
-    0x00,                         /* ErrorMessage: compact null */
-    0x04, 'v', '=', 'x',          /* AuthBytes "v=x" */
+    0x00, 0x00,                                     /* ErrorCode 0 */
+    0x00,                                           /* ErrorMessage: compact null */
+    0x04, 'v',  '=',  'x',                          /* AuthBytes "v=x" */
     0x00, 0x00, 0x00, 0x00, 0x36, 0xee, 0x80, 0x00, /* SessionLifetimeMs 921600000 */
-    0x00,                         /* tagged fields: none */
+    0x00,                                           /* tagged fields: none */
 };
 
 static const uint8_t au_resp_v2_error[] = {
-    0x00, 0x3a,                   /* ErrorCode 58 SASL_AUTHENTICATION_FAILED */
-    0x0a, 'b', 'a', 'd', ' ', 'c', 'r', 'e', 'd', 's', /* ErrorMessage "bad creds" */
-    0x01,                         /* AuthBytes: empty */
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* SessionLifetimeMs 0 */
-    0x01, 0x09, 0x01, 0x2a,       /* tagged fields: 1, unknown tag 9, size 1: skipped */
+    0x00, 0x3a, /* ErrorCode 58 SASL_AUTHENTICATION_FAILED */
+    0x0a, 'b',  'a',  'd',  ' ',  'c',  'r',  'e',  'd', 's', /* ErrorMessage "bad creds" */
+    0x01,                                                     /* AuthBytes: empty */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,           /* SessionLifetimeMs 0 */
+    0x01, 0x09, 0x01, 0x2a, /* tagged fields: 1, unknown tag 9, size 1: skipped */
 };
 
-static int read_au(const uint8_t *buf, size_t len, int16_t v,
-                   kr_SaslAuthenticateResponse_t *out)
+static int read_au(const uint8_t *buf, size_t len, int16_t v, kr_SaslAuthenticateResponse_t *out)
 {
     kr_rbuf_t r;
     kr_rbuf_init(&r, buf, len);
@@ -327,11 +326,11 @@ static void test_round_trips(void **state)
     for (int round = 0; round < 500; round++) {
         int16_t v = (int16_t)kr_prng_below(&s, 3);
         size_t a = kr_prng_below(&s, sizeof(text)), b = kr_prng_below(&s, sizeof(text));
-        kr_SaslAuthenticateResponse_t m = {
-            (int16_t)kr_prng_next(&s),
-            kr_prng_below(&s, 3) == 0 ? (kr_str_t){NULL, -1} : (kr_str_t){text, (int32_t)a},
-            {text + b, (int32_t)(sizeof(text) - 1 - b)},
-            v >= 1 ? (int64_t)kr_prng_next(&s) : 0};
+        kr_SaslAuthenticateResponse_t m = {(int16_t)kr_prng_next(&s),
+                                           kr_prng_below(&s, 3) == 0 ? (kr_str_t){NULL, -1}
+                                                                     : (kr_str_t){text, (int32_t)a},
+                                           {text + b, (int32_t)(sizeof(text) - 1 - b)},
+                                           v >= 1 ? (int64_t)kr_prng_next(&s) : 0};
         uint8_t mem[256];
         kr_wbuf_t w;
         kr_wbuf_init(&w, mem, sizeof(mem));
@@ -414,8 +413,8 @@ static void test_truncations_and_corruptions(void **state)
     for (size_t i = 0; i < N_ELEMS(cases); i++) {
         decode_ctx_t c = {cases[i].api, cases[i].version};
         kr_check_truncations(decode_any, &c, cases[i].buf, cases[i].len);
-        unsigned ok = kr_check_corruptions(decode_any, &c, cases[i].buf, cases[i].len, 3000,
-                                           0x5a00 + i);
+        unsigned ok =
+            kr_check_corruptions(decode_any, &c, cases[i].buf, cases[i].len, 3000, 0x5a00 + i);
         assert_true(ok > 0);
     }
     for (int16_t v = 0; v <= 2; v++) {

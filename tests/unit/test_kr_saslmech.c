@@ -45,15 +45,18 @@ static void test_oauthbearer(void **state)
     kr_wbuf_t w;
     kr_wbuf_init(&w, mem, sizeof(mem));
     assert_int_equal(kr_sasl_oauthbearer_write(&w, "vF9dft4qmT", 10, NULL, 0), 0);
-    const char want[] = "n,,\x01" "auth=Bearer vF9dft4qmT\x01\x01"; /* RFC 7628 section 4.1 */
+    const char want[] = "n,,\x01"
+                        "auth=Bearer vF9dft4qmT\x01\x01"; /* RFC 7628 section 4.1 */
     assert_int_equal(kr_wbuf_len(&w), sizeof(want) - 1);
     assert_memory_equal(mem, want, sizeof(want) - 1);
 
     const kr_sasl_kv_t ext[] = {{"traceId", 7, "123 abc", 7}, {"empty", 5, "", 0}};
     kr_wbuf_init(&w, mem, sizeof(mem));
     assert_int_equal(kr_sasl_oauthbearer_write(&w, "a-b.c_d~e+f/g==", 15, ext, 2), 0);
-    const char want_ext[] = "n,,\x01" "auth=Bearer a-b.c_d~e+f/g==\x01"
-                            "traceId=123 abc\x01" "empty=\x01\x01";
+    const char want_ext[] = "n,,\x01"
+                            "auth=Bearer a-b.c_d~e+f/g==\x01"
+                            "traceId=123 abc\x01"
+                            "empty=\x01\x01";
     assert_int_equal(kr_wbuf_len(&w), sizeof(want_ext) - 1);
     assert_memory_equal(mem, want_ext, sizeof(want_ext) - 1);
 }
@@ -66,13 +69,12 @@ static void test_oauthbearer_rejects(void **state)
     kr_wbuf_t w;
     kr_wbuf_init(&w, mem, sizeof(mem));
     for (size_t i = 0; i < N_ELEMS(bad_tokens); i++)
-        assert_int_equal(kr_sasl_oauthbearer_write(&w, bad_tokens[i], strlen(bad_tokens[i]),
-                                                   NULL, 0),
-                         KR_ECONFIG);
+        assert_int_equal(
+            kr_sasl_oauthbearer_write(&w, bad_tokens[i], strlen(bad_tokens[i]), NULL, 0),
+            KR_ECONFIG);
     static const kr_sasl_kv_t bad_ext[] = {
-        {"", 0, "v", 1},      {"auth", 4, "v", 1},   {"a1", 2, "v", 1},
-        {"a=b", 3, "v", 1},   {"key", 3, "\x01", 1}, {"key", 3, "\x7f", 1},
-        {"key", 3, "\0", 1},
+        {"", 0, "v", 1},       {"auth", 4, "v", 1},   {"a1", 2, "v", 1},   {"a=b", 3, "v", 1},
+        {"key", 3, "\x01", 1}, {"key", 3, "\x7f", 1}, {"key", 3, "\0", 1},
     };
     for (size_t i = 0; i < N_ELEMS(bad_ext); i++)
         assert_int_equal(kr_sasl_oauthbearer_write(&w, "tok", 3, &bad_ext[i], 1), KR_ECONFIG);

@@ -28,8 +28,13 @@ static const struct {
     const char *enc;
 } b64_vectors[] = {
     /* RFC 4648 section 10 */
-    {"", ""},          {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},
-    {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+    {"", ""},
+    {"f", "Zg=="},
+    {"fo", "Zm8="},
+    {"foo", "Zm9v"},
+    {"foob", "Zm9vYg=="},
+    {"fooba", "Zm9vYmE="},
+    {"foobar", "Zm9vYmFy"},
     {"n,,", "biws"},
 };
 
@@ -114,8 +119,7 @@ static void test_base64_round_trip(void **state)
             while (c == old);
             enc[at] = c;
             int rc = kr_base64_decode(dec, sizeof(dec), enc, kr_wbuf_len(&w), &got);
-            assert_true(rc == KR_EMALFORMED ||
-                        (rc == 0 && (got != n || memcmp(dec, raw, n) != 0)));
+            assert_true(rc == KR_EMALFORMED || (rc == 0 && (got != n || memcmp(dec, raw, n) != 0)));
         }
     }
 }
@@ -130,7 +134,10 @@ typedef struct {
 
 /* RFC 7677 section 3. */
 static const exchange_t rfc7677 = {
-    kr_sasl_crypto_sha256, "user", "pencil", "rOprNGfwEbeRWgbNEkqO",
+    kr_sasl_crypto_sha256,
+    "user",
+    "pencil",
+    "rOprNGfwEbeRWgbNEkqO",
     "n,,n=user,r=rOprNGfwEbeRWgbNEkqO",
     "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
     "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
@@ -139,7 +146,10 @@ static const exchange_t rfc7677 = {
 
 /* The same messages with SHA-512, proof and signature from Python's hashlib/hmac. */
 static const exchange_t sha512 = {
-    kr_sasl_crypto_sha512, "user", "pencil", "rOprNGfwEbeRWgbNEkqO",
+    kr_sasl_crypto_sha512,
+    "user",
+    "pencil",
+    "rOprNGfwEbeRWgbNEkqO",
     "n,,n=user,r=rOprNGfwEbeRWgbNEkqO",
     "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
     "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
@@ -152,7 +162,10 @@ static const exchange_t sha512 = {
  * Computed with Python's hashlib/hmac.
  */
 static const exchange_t sha512_escaped = {
-    kr_sasl_crypto_sha512, "a,b=c", "p\xc3\xa4ss w,rd", "fyko+d2lbbFgONRv9qkxdawL",
+    kr_sasl_crypto_sha512,
+    "a,b=c",
+    "p\xc3\xa4ss w,rd",
+    "fyko+d2lbbFgONRv9qkxdawL",
     "n,,n=a=2Cb=3Dc,r=fyko+d2lbbFgONRv9qkxdawL",
     "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=8192,x=ext",
     "c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,"
@@ -166,14 +179,13 @@ static void run_to_final(kr_scram_t *s, const exchange_t *x)
     kr_wbuf_t w;
     kr_scram_init(s, x->crypto());
     kr_wbuf_init(&w, out, sizeof(out));
-    assert_int_equal(kr_scram_client_first(s, &w, x->user, strlen(x->user), x->cnonce,
-                                           strlen(x->cnonce)),
-                     0);
+    assert_int_equal(
+        kr_scram_client_first(s, &w, x->user, strlen(x->user), x->cnonce, strlen(x->cnonce)), 0);
     assert_int_equal(kr_wbuf_len(&w), strlen(x->client_first));
     assert_memory_equal(out, x->client_first, kr_wbuf_len(&w));
     kr_wbuf_init(&w, out, sizeof(out));
-    assert_int_equal(kr_scram_client_final(s, &w, x->server_first, strlen(x->server_first),
-                                           x->pass, strlen(x->pass)),
+    assert_int_equal(kr_scram_client_final(s, &w, x->server_first, strlen(x->server_first), x->pass,
+                                           strlen(x->pass)),
                      0);
     assert_int_equal(kr_wbuf_len(&w), strlen(x->client_final));
     assert_memory_equal(out, x->client_final, kr_wbuf_len(&w));
@@ -188,9 +200,8 @@ static void test_exchanges(void **state)
         kr_scram_t s;
         run_to_final(&s, xs[i]);
         kr_str_t err = {"junk", 4};
-        assert_int_equal(kr_scram_server_final(&s, xs[i]->server_final,
-                                               strlen(xs[i]->server_final), &err),
-                         0);
+        assert_int_equal(
+            kr_scram_server_final(&s, xs[i]->server_final, strlen(xs[i]->server_final), &err), 0);
         assert_int_equal(err.len, -1);
         assert_int_equal(s.state, KR_SCRAM_DONE);
         kr_scram_clear(&s);
@@ -284,18 +295,15 @@ static void test_client_first_rejects(void **state)
     memset(big, 'u', sizeof(big));
     kr_scram_t s;
     kr_scram_init(&s, kr_sasl_crypto_sha256());
-    assert_int_equal(kr_scram_client_first(&s, &w, big, KR_SCRAM_USER_MAX + 1, "n", 1),
-                     KR_ERANGE);
+    assert_int_equal(kr_scram_client_first(&s, &w, big, KR_SCRAM_USER_MAX + 1, "n", 1), KR_ERANGE);
     kr_scram_init(&s, kr_sasl_crypto_sha256());
-    assert_int_equal(kr_scram_client_first(&s, &w, "u", 1, big, KR_SCRAM_NONCE_MAX + 1),
-                     KR_ERANGE);
+    assert_int_equal(kr_scram_client_first(&s, &w, "u", 1, big, KR_SCRAM_NONCE_MAX + 1), KR_ERANGE);
     /* The longest user name, all escapes, and the longest nonce fit. */
     static char user[KR_SCRAM_USER_MAX], msg[4 * KR_SCRAM_USER_MAX + KR_SCRAM_NONCE_MAX];
     memset(user, ',', sizeof(user));
     kr_scram_init(&s, kr_sasl_crypto_sha256());
     kr_wbuf_init(&w, msg, sizeof(msg));
-    assert_int_equal(kr_scram_client_first(&s, &w, user, sizeof(user), big, KR_SCRAM_NONCE_MAX),
-                     0);
+    assert_int_equal(kr_scram_client_first(&s, &w, user, sizeof(user), big, KR_SCRAM_NONCE_MAX), 0);
     assert_int_equal(kr_wbuf_len(&w), 3 + 2 + 3 * sizeof(user) + 3 + KR_SCRAM_NONCE_MAX);
     /* Too small an output buffer. */
     kr_scram_init(&s, kr_sasl_crypto_sha256());
@@ -507,16 +515,11 @@ static void test_parsers_corrupted(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_base64_vectors),
-        cmocka_unit_test(test_base64_strict),
-        cmocka_unit_test(test_base64_round_trip),
-        cmocka_unit_test(test_exchanges),
-        cmocka_unit_test(test_server_final_rejects),
-        cmocka_unit_test(test_client_first_rejects),
-        cmocka_unit_test(test_parse_server_first),
-        cmocka_unit_test(test_client_final_rejects),
-        cmocka_unit_test(test_crypto_failure),
-        cmocka_unit_test(test_parsers_corrupted),
+        cmocka_unit_test(test_base64_vectors),       cmocka_unit_test(test_base64_strict),
+        cmocka_unit_test(test_base64_round_trip),    cmocka_unit_test(test_exchanges),
+        cmocka_unit_test(test_server_final_rejects), cmocka_unit_test(test_client_first_rejects),
+        cmocka_unit_test(test_parse_server_first),   cmocka_unit_test(test_client_final_rejects),
+        cmocka_unit_test(test_crypto_failure),       cmocka_unit_test(test_parsers_corrupted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -109,15 +109,15 @@ static void fill(kr_batch_builder_t *b, size_t n, size_t vlen, int kind, char *v
         int kl = snprintf(key, sizeof(key), "k%zu", i);
         value_fill(vbuf, vlen, (int)i, kind);
         kr_record_header_t h[2] = {{"trace", 5, "abc", 3}, {"n", 1, NULL, 0}};
-        assert_int_equal(kr_batch_append(b, BASE_TS + (int64_t)i, i % 5 ? key : NULL,
-                                         (size_t)kl, vbuf, vlen, h, i % 3 ? 0 : 2),
+        assert_int_equal(kr_batch_append(b, BASE_TS + (int64_t)i, i % 5 ? key : NULL, (size_t)kl,
+                                         vbuf, vlen, h, i % 3 ? 0 : 2),
                          0);
     }
 }
 
 /* Reads batch back and checks it against the builder's own uncompressed records. */
-static void verify(const uint8_t *batch, size_t len, const uint8_t *records,
-                   size_t records_len, int32_t count)
+static void verify(const uint8_t *batch, size_t len, const uint8_t *records, size_t records_len,
+                   int32_t count)
 {
     static uint8_t out[OUT_CAP];
     kr_batch_info_t bi;
@@ -174,7 +174,10 @@ static void test_round_trips(void **state)
     (void)state;
     void *mem;
     kr_zstd_cws_t *ws = cws_new(KR_ZSTD_LEVEL_DEFAULT, 2 << 20, &mem);
-    static const struct { size_t n, vlen; int kind; } cases[] = {
+    static const struct {
+        size_t n, vlen;
+        int kind;
+    } cases[] = {
         {1, 0, 0}, {1, 10, 0}, {1000, 300, 0}, {300, 1000, 1}, {1, 1 << 20, 1}, {3000, 300, 0},
     };
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
@@ -419,14 +422,10 @@ static void test_ws_reuse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trips),
-        cmocka_unit_test(test_frame_is_standard),
-        cmocka_unit_test(test_read_foreign_frames),
-        cmocka_unit_test(test_read_truncations),
-        cmocka_unit_test(test_inplace_cap),
-        cmocka_unit_test(test_close_enospc),
-        cmocka_unit_test(test_levels_and_sizes),
-        cmocka_unit_test(test_ws_reuse),
+        cmocka_unit_test(test_round_trips),         cmocka_unit_test(test_frame_is_standard),
+        cmocka_unit_test(test_read_foreign_frames), cmocka_unit_test(test_read_truncations),
+        cmocka_unit_test(test_inplace_cap),         cmocka_unit_test(test_close_enospc),
+        cmocka_unit_test(test_levels_and_sizes),    cmocka_unit_test(test_ws_reuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
