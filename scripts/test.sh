@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The test command the README names and CI runs: set-up, a sanitizer build (ASan+UBSan,
-# warnings as errors), the unit tests (the engine's on both transports), the deployment
-# files and the installed library, the tests against a real single-node Kafka started by
+# warnings as errors), the unit tests (the engine's on both transports), the format check,
+# the deployment files and the installed library, the tests against a real single-node Kafka started by
 # tests/cluster (plaintext, TLS and SASL listeners; kring under a seccomp filter that
-# refuses io_uring; the Python package), the engine's exactness and fault tests on a real
+# refuses io_uring; the Python package; a ThreadSanitizer build of the threaded CLI), the
+# exactness tests on other Kafka versions, the engine's exactness and fault tests on a real
 # 3-node Kafka, and a fuzz smoke run. Exits non-zero on the first failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,6 +26,9 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 step "unit tests"
 ctest --test-dir build-asan -L unit --output-on-failure -j "$jobs"
 
+step "format (.clang-format)"
+bash scripts/format-check.sh
+
 step "deployment files, the Dockerfile's build stage, install and the example"
 python3 tests/deploy/check.py
 bash tests/deploy/dockerfile.sh
@@ -41,6 +45,9 @@ if [ -x tests/cluster/cluster.sh ]; then
 
   step "the secure listeners with Kafka's own clients"
   bash tests/cluster/selftest-secure.sh
+
+  step "ThreadSanitizer: kring produce --threads"
+  bash scripts/tsan.sh
 
   step "Python package against a real Kafka (single node)"
   bash tests/python/run.sh
