@@ -442,6 +442,8 @@ static void produce_all(worker_t *w)
                        .headers = (const kr_header_t *)o->headers,
                        .header_cnt = o->header_cnt,
                        .timestamp_ms = KR_TIMESTAMP_NOW};
+    kr_cli_wall_t wall;
+    kr_cli_wall_sync(&wall);
     int64_t deadline = o->duration_ns > 0 ? r->start_ns + o->duration_ns : INT64_MAX;
     int64_t now = r->start_ns;
     uint32_t since_poll = 0;
@@ -468,6 +470,8 @@ static void produce_all(worker_t *w)
         rec.key_len = o->fixed_key != NULL ? o->fixed_key_len : sr.key_len;
         rec.value = sr.value;
         rec.value_len = sr.value_len;
+        /* The planned send time is the record's time: no clock read per record. */
+        rec.timestamp_ms = kr_cli_wall_at(&wall, planned);
         if (send_one(w, &rec, planned) != 0)
             break;
         if (++since_poll == POLL_EVERY) {
@@ -475,6 +479,7 @@ static void produce_all(worker_t *w)
             poll_p(w, 0);
             now = kr_cli_now_ns();
             tend(w, now);
+            kr_cli_wall_sync(&wall);
         }
     }
 }
