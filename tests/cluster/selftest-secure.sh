@@ -43,7 +43,7 @@ reauth_topic=selftest-reauth-$$
 # 10 s, the Java client re-authenticates at 85-95 % of it).
 "$KR_TEST_KAFKA_TOOL" org.apache.kafka.tools.ProducerPerformance --topic "$reauth_topic" \
   --num-records 13 --throughput 1 --record-size 50 --print-metrics \
-  --producer.config "$KR_TEST_PROPS_REAUTH_SCRAM_SHA_256" \
+  --producer.config "$KR_TEST_PROPS_REAUTH_SCRAM_SHA_512" \
   --producer-props bootstrap.servers="$KR_TEST_REAUTH_BOOTSTRAP" acks=all \
   >"$tmp/reauth.out" 2>&1 &
 reauth_pid=$!
