@@ -155,10 +155,7 @@ static void poll_cancel(kr_transport_t *t, kr_sock_t *s)
     if (s->slot < 0)
         return;
     psock_t *ps = &pt->socks[s->slot];
-    kr_op_t *ops[3] = {&s->op_connect, &s->op_send, &s->op_recv};
-    for (int i = 0; i < 3; i++)
-        if (kr_op_waiting(ops[i]))
-            poll_queue(pt, ops[i], -ECANCELED);
+    kr_cq_fail_waiting(&pt->cq, s, -ECANCELED);
     ps->msg = NULL;
     ps->buf = NULL;
     poll_interest(pt, ps);

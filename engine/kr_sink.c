@@ -350,10 +350,7 @@ static void sink_recv(kr_transport_t *t, kr_sock_t *s, void *buf, size_t len)
 static void sink_cancel(kr_transport_t *t, kr_sock_t *s)
 {
     sink_t *k = S(t);
-    kr_op_t *ops[3] = {&s->op_connect, &s->op_send, &s->op_recv};
-    for (int i = 0; i < 3; i++)
-        if (kr_op_waiting(ops[i]))
-            kr_cq_push(&k->cq, ops[i], -ECANCELED, NULL);
+    kr_cq_fail_waiting(&k->cq, s, -ECANCELED);
 }
 
 static void sink_close(kr_transport_t *t, kr_sock_t *s)

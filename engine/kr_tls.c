@@ -109,10 +109,7 @@ static void tls_fail(tls_tr_t *k, tsock_t *ts, int err, const char *why)
         return;
     if (why != NULL && s->err[0] == '\0')
         snprintf(s->err, sizeof(s->err), "%s", why);
-    kr_op_t *ops[3] = {&s->op_connect, &s->op_send, &s->op_recv};
-    for (int i = 0; i < 3; i++)
-        if (kr_op_waiting(ops[i]))
-            kr_cq_push(&k->cq, ops[i], err, NULL);
+    kr_cq_fail_waiting(&k->cq, s, err);
     ts->msg = NULL;
     ts->rbuf = NULL;
 }
@@ -489,10 +486,7 @@ static void tls_cancel(kr_transport_t *t, kr_sock_t *s)
     if (s->slot < 0)
         return;
     tsock_t *ts = &k->socks[s->slot];
-    kr_op_t *ops[3] = {&s->op_connect, &s->op_send, &s->op_recv};
-    for (int i = 0; i < 3; i++)
-        if (kr_op_waiting(ops[i]))
-            kr_cq_push(&k->cq, ops[i], -ECANCELED, NULL);
+    kr_cq_fail_waiting(&k->cq, s, -ECANCELED);
     ts->msg = NULL;
     ts->rbuf = NULL;
     ts->dead = true;

@@ -75,6 +75,15 @@ void kr_cq_push(kr_cq_t *cq, kr_op_t *op, int32_t res, const uint8_t *data)
     cq->q[cq->tail++ % cq->cap] = (kr_cqe_t){op, res, 0, data};
 }
 
+void kr_cq_fail_waiting(kr_cq_t *cq, kr_sock_t *s, int32_t res)
+{
+    assert(res < 0);
+    kr_op_t *ops[3] = {&s->op_connect, &s->op_send, &s->op_recv};
+    for (int i = 0; i < 3; i++)
+        if (kr_op_waiting(ops[i]))
+            kr_cq_push(cq, ops[i], res, NULL);
+}
+
 unsigned kr_cq_drain(kr_cq_t *cq, kr_transport_t *t, kr_cqe_t *out, unsigned max)
 {
     assert(max <= KR_TRANSPORT_DRAIN_MAX);

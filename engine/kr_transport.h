@@ -146,6 +146,8 @@ static inline bool kr_cq_full(const kr_cq_t *cq) { return cq->tail - cq->head >=
 
 /* Queues op's final completion (op busy, not queued yet). */
 void kr_cq_push(kr_cq_t *cq, kr_op_t *op, int32_t res, const uint8_t *data);
+/* Completes every op of s still waiting (connect, send, receive) with res (< 0). */
+void kr_cq_fail_waiting(kr_cq_t *cq, kr_sock_t *s, int32_t res);
 /* Moves up to max completions into out, ending their ops; returns how many. */
 unsigned kr_cq_drain(kr_cq_t *cq, kr_transport_t *t, kr_cqe_t *out, unsigned max);
 static inline bool kr_cq_empty(const kr_cq_t *cq) { return cq->head == cq->tail; }
