@@ -724,9 +724,6 @@ static int check_produce(parse_ctx_t *c, const seen_t *s)
         }
         o->key = KR_FLIGHTS_KEY_NONE;
     }
-    if (o->source == KR_CLI_SRC_STDIN && o->threads > 1)
-        return fail(c, "--threads > 1 needs --source flights or file:PATH, not stdin "
-                       "(one reader keeps stdin's order; a file splits among threads)");
     if (o->key_delim_len == 1 && o->key_delim[0] == o->rec_delim)
         return fail(c, "-K and -D are the same byte");
     if (o->source == KR_CLI_SRC_STDIN && o->instances > 1)

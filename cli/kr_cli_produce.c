@@ -135,6 +135,8 @@ struct run {
     const kr_cli_map_t *map_ptrs[KR_CLI_FILES_MAX];
     uint32_t map_cnt;
     int map_used;
+    kr_src_shared_t shared; /* stdin (or a fifo) read by --threads N > 1 */
+    int shared_used;
     kr_src_payload_t *payloads; /* --payload-file, split once at start */
     size_t payload_cnt;
     pthread_barrier_t ready;
@@ -689,7 +691,8 @@ static int open_source(run_t *r, worker_t *w, char *err, size_t errlen)
         w->src.rec_delim = o->rec_delim;
         return 0;
     }
-    int rc = kr_src_open_stream(&w->src, 0, o->key_delim, o->key_delim_len);
+    int rc = r->shared_used ? kr_src_open_shared(&w->src, &r->shared)
+                            : kr_src_open_stream(&w->src, 0, o->key_delim, o->key_delim_len);
     w->src.rec_delim = o->rec_delim;
     if (rc != 0)
         snprintf(err, errlen, "out of memory");
@@ -717,6 +720,18 @@ static int open_payloads(run_t *r)
     return 0;
 }
 
+/* With --threads N > 1, stdin is one stream the threads take blocks of records from. */
+static int open_shared(run_t *r)
+{
+    if (r->n < 2)
+        return 0;
+    const kr_cli_opts_t *o = r->o;
+    if (kr_src_shared_open(&r->shared, 0, o->key_delim, o->key_delim_len, o->rec_delim) != 0)
+        return fail_usage("stdin: %s%s", "out of memory", "");
+    r->shared_used = 1;
+    return 0;
+}
+
 /*
  * Maps the file sources. Several files are read one after another (-n counts over them
  * all); one file that is not regular (a fifo) is reopened as stdin.
@@ -726,6 +741,8 @@ static int open_file(run_t *r)
     const kr_cli_opts_t *o = r->o;
     if (o->source == KR_CLI_SRC_PAYLOADS)
         return open_payloads(r);
+    if (o->source == KR_CLI_SRC_STDIN)
+        return open_shared(r);
     if (o->source != KR_CLI_SRC_FILE)
         return 0;
     char err[512];
@@ -752,11 +769,9 @@ static int open_file(run_t *r)
         r->map_used = 1;
         return 0;
     }
-    if (r->n > 1)
-        return fail_usage("--threads > 1 needs a regular file: %s is not one%s", o->path, "");
     if (freopen(o->path, "r", stdin) == NULL)
         return fail_usage("--source: %s: %s", o->path, strerror(errno));
-    return 0;
+    return open_shared(r);
 }
 
 static void cpus_allowed(int *cpus, int *n)
@@ -800,6 +815,8 @@ static int make_workers(run_t *r)
         /* -n and --rate are the whole job's: every thread of every instance is a part */
         if (o->source == KR_CLI_SRC_FLIGHTS || o->source == KR_CLI_SRC_PAYLOADS)
             w->limit = o->count > 0 ? kr_sched_share(o->count, r->parts, r->part0 + t) : 0;
+        else if (r->shared_used)
+            w->limit = o->count > 0 ? kr_sched_share(o->count, r->n, t) : 0;
         else if (!r->map_used)
             w->limit = o->count;
         w->rate = o->rate > 0 ? kr_sched_share(o->rate, r->parts, r->part0 + t) : 0;
@@ -832,6 +849,9 @@ static void free_workers(run_t *r)
     for (uint32_t i = 0; i < r->map_cnt; i++)
         kr_cli_map_close(&r->maps[i]);
     r->map_cnt = 0;
+    if (r->shared_used)
+        kr_src_shared_close(&r->shared);
+    r->shared_used = 0;
     free(r->payloads);
     r->payloads = NULL;
 }

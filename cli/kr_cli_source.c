@@ -330,6 +330,84 @@ static int next_stream(kr_src_t *s, kr_src_rec_t *r)
     }
 }
 
+int kr_src_shared_open(kr_src_shared_t *sh, int fd, const char *delim, size_t delim_len,
+                       char rec_delim)
+{
+    int rc = kr_src_open_stream(&sh->stream, fd, delim, delim_len);
+    sh->stream.rec_delim = rec_delim;
+    if (rc == 0)
+        pthread_mutex_init(&sh->mu, NULL);
+    return rc;
+}
+
+void kr_src_shared_close(kr_src_shared_t *sh)
+{
+    kr_src_close(&sh->stream);
+    pthread_mutex_destroy(&sh->mu);
+}
+
+int kr_src_open_shared(kr_src_t *s, kr_src_shared_t *sh)
+{
+    src_init(s, KR_SRC_SHARED, "", 0);
+    s->shared = sh;
+    s->blk_cap = KR_SRC_STREAM_BUF;
+    s->blk = malloc(s->blk_cap);
+    s->idx = calloc(KR_SRC_BLOCK_RECS, sizeof(*s->idx));
+    return s->blk != NULL && s->idx != NULL ? 0 : -ENOMEM;
+}
+
+/* Copies one record of the shared stream into the block; grows the block only for
+ * records longer than any before. Returns 0 or -ENOMEM (the record is then lost). */
+static int shared_keep(kr_src_t *s, const kr_src_rec_t *r)
+{
+    size_t need = r->key_len + r->value_len;
+    if (s->blk_len + need > s->blk_cap) {
+        size_t cap = s->blk_cap * 2 > s->blk_len + need ? s->blk_cap * 2 : s->blk_len + need;
+        char *b = realloc(s->blk, cap);
+        if (b == NULL)
+            return -ENOMEM;
+        s->blk = b;
+        s->blk_cap = cap;
+    }
+    kr_src_blk_rec_t *e = &s->idx[s->idx_cnt++];
+    e->key_off = s->blk_len;
+    e->key_len = r->key != NULL ? (int64_t)r->key_len : -1;
+    if (r->key != NULL)
+        memcpy(s->blk + s->blk_len, r->key, r->key_len);
+    s->blk_len += r->key_len;
+    e->value_off = s->blk_len;
+    e->value_len = r->value_len;
+    memcpy(s->blk + s->blk_len, r->value, r->value_len);
+    s->blk_len += r->value_len;
+    return 0;
+}
+
+/* A shared source: the next record of its block, or a new block from the stream. */
+static int next_shared(kr_src_t *s, kr_src_rec_t *r)
+{
+    int rc = 1;
+    if (s->idx_at == s->idx_cnt) {
+        s->idx_at = s->idx_cnt = 0;
+        s->blk_len = 0;
+        pthread_mutex_lock(&s->shared->mu);
+        while (s->idx_cnt < KR_SRC_BLOCK_RECS && rc == 1) {
+            kr_src_rec_t sr;
+            rc = kr_src_next(&s->shared->stream, &sr);
+            if (rc == 1)
+                rc = shared_keep(s, &sr) == 0 ? 1 : -ENOMEM;
+        }
+        pthread_mutex_unlock(&s->shared->mu);
+        if (s->idx_cnt == 0)
+            return rc;
+    }
+    const kr_src_blk_rec_t *e = &s->idx[s->idx_at++];
+    r->key = e->key_len >= 0 ? s->blk + e->key_off : NULL;
+    r->key_len = e->key_len >= 0 ? (size_t)e->key_len : 0;
+    r->value = s->blk + e->value_off;
+    r->value_len = e->value_len;
+    return 1;
+}
+
 int kr_src_next(kr_src_t *s, kr_src_rec_t *r)
 {
     kr_flights_rec_t fr;
@@ -347,15 +425,20 @@ int kr_src_next(kr_src_t *s, kr_src_rec_t *r)
         return next_stream(s, r);
     case KR_SRC_SAMPLE:
         return next_sample(s, r);
+    case KR_SRC_SHARED:
+        return next_shared(s, r);
     }
     return 0;
 }
 
 int kr_src_wait(kr_src_t *s, int timeout_ms)
 {
-    if (s->kind != KR_SRC_STREAM || s->eof)
+    int fd = s->fd;
+    if (s->kind == KR_SRC_SHARED)
+        fd = s->shared->stream.fd; /* its end of input, too, shows as readable */
+    else if (s->kind != KR_SRC_STREAM || s->eof)
         return 1;
-    struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
     return poll(&pfd, 1, timeout_ms) > 0 ? 1 : 0;
 }
 
@@ -363,6 +446,8 @@ void kr_src_close(kr_src_t *s)
 {
     kr_flights_free(s->flights);
     free(s->buf);
+    free(s->blk);
+    free(s->idx);
     memset(s, 0, sizeof(*s));
     s->fd = -1;
 }

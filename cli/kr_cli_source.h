@@ -13,6 +13,7 @@
 #ifndef KR_CLI_SOURCE_H
 #define KR_CLI_SOURCE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,7 +72,21 @@ typedef enum kr_src_kind {
     KR_SRC_RANGE,
     KR_SRC_STREAM,
     KR_SRC_SAMPLE,
+    KR_SRC_SHARED,
 } kr_src_kind_t;
+
+/* Records a shared source takes from the stream at a time, under its lock. */
+#define KR_SRC_BLOCK_RECS 256
+
+typedef struct kr_src_shared kr_src_shared_t;
+
+/* A shared source's record: offsets into its block (key_len -1: no key). */
+typedef struct kr_src_blk_rec {
+    size_t key_off;
+    int64_t key_len;
+    size_t value_off;
+    size_t value_len;
+} kr_src_blk_rec_t;
 
 typedef struct kr_src {
     kr_src_kind_t kind;
@@ -96,7 +111,23 @@ typedef struct kr_src {
     char *buf;
     size_t cap, head, tail; /* unread bytes are buf[head, tail) */
     uint64_t lines;
+    /* shared: blocks of records taken from a stream several sources read */
+    kr_src_shared_t *shared;
+    char *blk;
+    size_t blk_cap, blk_len;
+    kr_src_blk_rec_t *idx; /* KR_SRC_BLOCK_RECS */
+    uint32_t idx_cnt, idx_at;
 } kr_src_t;
+
+/*
+ * One stream read by several sources (stdin with --threads N): each takes its next
+ * KR_SRC_BLOCK_RECS records at once under the lock and copies them out, so the records
+ * are each read once, in stdin's order within a block, and spread over the readers.
+ */
+struct kr_src_shared {
+    pthread_mutex_t mu;
+    kr_src_t stream;
+};
 
 /* A generator source. Returns 0, or what kr_flights_new() returns. */
 int kr_src_open_flights(kr_src_t *s, const kr_flights_conf_t *conf);
@@ -119,6 +150,14 @@ void kr_src_open_sample(kr_src_t *s, const kr_src_payload_t *payloads, size_t cn
 
 /* Lines read from fd (not closed by the source). Returns 0 or -ENOMEM. */
 int kr_src_open_stream(kr_src_t *s, int fd, const char *delim, size_t delim_len);
+
+/* The shared stream over fd. Returns 0 or -ENOMEM. */
+int kr_src_shared_open(kr_src_shared_t *sh, int fd, const char *delim, size_t delim_len,
+                       char rec_delim);
+void kr_src_shared_close(kr_src_shared_t *sh);
+
+/* A source that takes blocks of records from sh (which must outlive it). 0 or -ENOMEM. */
+int kr_src_open_shared(kr_src_t *s, kr_src_shared_t *sh);
 
 /*
  * The next record: 1 and *r set; 0 at the end; -EAGAIN when a stream has no whole line

@@ -5,7 +5,8 @@
 #     count spans the files;
 #  2. --payload-file with --payload-delimiter: -n records, each value one of the file's
 #     payloads (Java's split: empty ones between delimiters kept, trailing ones dropped),
-#     every payload drawn.
+#     every payload drawn;
+#  3. stdin read by --threads 2: every line once (kcat), none twice, keys kept.
 # Exits 77 (skipped) when KR_TEST_BOOTSTRAP is unset.
 #   tests/cli/inputs.sh PATH/TO/kring
 set -euo pipefail
@@ -70,4 +71,17 @@ empty=$(awk 'NF == 1 {print $1}' "$tmp/counts")
 others=$(awk '$2 != "alpha" && $2 != "beta" && $2 != "gammadelta" && NF > 1' "$tmp/counts")
 [ -z "$others" ] || fail "--payload-file: values not in the file: $others"
 echo "inputs: --payload-file: ok"
+
+# ---- 3. stdin read by two producer threads
+t4=$(new_topic stdin-threads 3)
+seq 0 99999 | awk '{print "k" ($1 % 100) "\t" $1}' |
+  "$kring" produce -b "$boot" -t "$t4" -q --source - -K '\t' --threads 2 >/dev/null
+kcat -C -b "$boot" -t "$t4" -o beginning -e -q -f '%k %s\n' >"$tmp/got4"
+n=$(wc -l <"$tmp/got4")
+[ "$n" = 100000 ] || fail "stdin with --threads 2: kcat read $n records, want 100000"
+awk '{print $2}' "$tmp/got4" | sort -n | uniq -d | head -3 >"$tmp/dups"
+[ ! -s "$tmp/dups" ] || fail "stdin with --threads 2: repeated: $(cat "$tmp/dups")"
+awk '$1 != "k" ($2 % 100)' "$tmp/got4" | head -3 >"$tmp/badkeys"
+[ ! -s "$tmp/badkeys" ] || fail "stdin with --threads 2: keys lost: $(cat "$tmp/badkeys")"
+echo "inputs: stdin with --threads 2: ok"
 echo "PASS"

@@ -1,6 +1,7 @@
 /* Record sources: file mapping, splitting among threads, key delimiters, streams. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -235,6 +236,89 @@ static void test_stream(void **state)
     waitpid(pid, &status, 0);
 }
 
+/* Reader threads of one shared stream: keyed lines taken in blocks, each exactly once. */
+#define SHARED_LINES 20000
+#define SHARED_READERS 3
+
+typedef struct shared_reader {
+    kr_src_shared_t *sh;
+    uint8_t *seen; /* SHARED_LINES, shared: each index set by one reader only */
+    int got;
+    int bad;
+} shared_reader_t;
+
+static void *shared_main(void *arg)
+{
+    shared_reader_t *rd = arg;
+    kr_src_t s;
+    if (kr_src_open_shared(&s, rd->sh) != 0) {
+        rd->bad++;
+        return NULL;
+    }
+    for (;;) {
+        kr_src_rec_t r;
+        int rc = kr_src_next(&s, &r);
+        if (rc == -EAGAIN) {
+            kr_src_wait(&s, 100);
+            continue;
+        }
+        if (rc != 1)
+            break;
+        char buf[32];
+        unsigned long k = 0, v = 0;
+        int n = snprintf(buf, sizeof(buf), "%.*s %.*s", (int)r.key_len, (const char *)r.key,
+                         (int)r.value_len, (const char *)r.value);
+        if (r.key == NULL || n >= (int)sizeof(buf) || sscanf(buf, "%lu %lu", &k, &v) != 2 ||
+            k != v || k >= SHARED_LINES || rd->seen[k]++ != 0)
+            rd->bad++;
+        rd->got++;
+    }
+    kr_src_close(&s);
+    return NULL;
+}
+
+static void test_shared_stream(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        FILE *f = fdopen(fds[1], "w");
+        for (int i = 0; i < SHARED_LINES; i++)
+            fprintf(f, "%d\t%d\n", i, i);
+        fclose(f);
+        _exit(0);
+    }
+    close(fds[1]);
+    kr_src_shared_t sh;
+    assert_int_equal(kr_src_shared_open(&sh, fds[0], "\t", 1, '\n'), 0);
+    static uint8_t seen[SHARED_LINES];
+    memset(seen, 0, sizeof(seen));
+    shared_reader_t rd[SHARED_READERS];
+    pthread_t tid[SHARED_READERS];
+    for (int i = 0; i < SHARED_READERS; i++) {
+        rd[i] = (shared_reader_t){&sh, seen, 0, 0};
+        assert_int_equal(pthread_create(&tid[i], NULL, shared_main, &rd[i]), 0);
+    }
+    int got = 0, bad = 0;
+    for (int i = 0; i < SHARED_READERS; i++) {
+        pthread_join(tid[i], NULL);
+        got += rd[i].got;
+        bad += rd[i].bad;
+    }
+    assert_int_equal(bad, 0);
+    assert_int_equal(got, SHARED_LINES);
+    for (int i = 0; i < SHARED_LINES; i++)
+        assert_int_equal(seen[i], 1);
+    kr_src_shared_close(&sh);
+    close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+}
+
 /* Several files read one after another; each thread's part of each file in turn. */
 static void test_files(void **state)
 {
@@ -334,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_split),          cmocka_unit_test(test_limit),
         cmocka_unit_test(test_stream),         cmocka_unit_test(test_files),
         cmocka_unit_test(test_payloads),       cmocka_unit_test(test_flights_source),
+        cmocka_unit_test(test_shared_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
