@@ -352,7 +352,8 @@ void kr_meta_tick(kr_producer_t *p)
         return;
     assert(p->topic_cnt >= 0);
     kr_MetadataRequestTopic_t *topics = p->meta_scratch->req_topics;
-    memset(topics, 0, (size_t)p->topic_cnt * sizeof(*topics));
+    if (p->topic_cnt > 0) /* before the first topic there is no table yet */
+        memset(topics, 0, (size_t)p->topic_cnt * sizeof(*topics));
     for (int32_t i = 0; i < p->topic_cnt; i++) {
         topics[i].Name = p->topics[i]->name;
         topics[i].NameLen = p->topics[i]->name_len;

@@ -99,7 +99,7 @@ expect_msg "--timeout-ms" metadata -b h:1 --timeout-ms 0
 # flags that do not fit together
 expect_msg "applies to --source flights only" "${P[@]}" --source - --record-size 10
 expect_msg "applies to file and stdin sources only" "${P[@]}" -K ,
-expect_msg "--threads > 1" "${P[@]}" --source - --threads 2
+expect 0 produce --dry-run -q -b h:1 -t t --source - --threads 2 # stdin: a shared stream
 expect_msg "must be at least --threads" "${P[@]}" --rate 1 --threads 2
 expect_msg "must be at least --threads" "${P[@]}" --rate 3 --threads 2 --instance 1/2
 expect_msg "--instance" "${P[@]}" --instance 2/2
@@ -107,7 +107,11 @@ expect_msg "not stdin" "${P[@]}" --source - --instance 0/2
 KRING_INSTANCE=x expect_msg "KRING_INSTANCE" "${P[@]}"
 JOB_COMPLETION_INDEX=1 expect_msg "needs KRING_INSTANCES" "${P[@]}"
 mkfifo "$tmp/fifo"
-expect_msg "needs a regular file" "${P[@]}" --source "file:$tmp/fifo" --threads 2
+(printf 'a\nb\nc\n' >"$tmp/fifo") &
+expect 0 produce --dry-run -b h:1 -t t --source "file:$tmp/fifo" --threads 2
+grep -q "^records   3 sent, 3 acked" "$tmp/out" ||
+  { echo "FAIL: a fifo read by 2 threads: $(head -1 "$tmp/out")"; fails=$((fails + 1)); }
+wait
 # several files, --payload-file
 printf 'a\n' >"$tmp/in1"
 printf 'p1\np2\n' >"$tmp/pl"

@@ -374,7 +374,10 @@ static void test_partition_missing_from_response(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
+    /* The first three Produce answers: on a loaded machine the first request may not
+     * carry partition 2 yet, and the fault must land at least once. */
     kr_fb_action_t a = {.kind = KR_FB_DELAY,
+                        .count = 3,
                         .delay_ms = 100,
                         .order = KR_FB_ORDER_SHUFFLED,
                         .perr_cnt = 1,
