@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kr_conn.h"
 #include "kr_engine.h"
 #include "kr_header.h"
 #include "kr_kerr.h"
@@ -98,7 +97,7 @@ static void stats_broker(const kr_broker_t *b, kr_broker_stats_t *s)
     s->responses = b->rtt_cnt;
     s->requests = b->requests;
     s->in_flight = (int32_t)(b->conn.req_head - b->conn.req_tail);
-    s->connected = kr_conn_ready(&b->conn);
+    s->connected = b->conn.state == KR_CONN_READY; /* data only: no call into kr_conn */
     s->reconnects = b->connects > 1 ? b->connects - 1 : 0;
     s->bytes_out = b->bytes_out;
     s->bytes_in = b->bytes_in;
