@@ -107,7 +107,9 @@ expect_msg "not stdin" "${P[@]}" --source - --instance 0/2
 KRING_INSTANCE=x expect_msg "KRING_INSTANCE" "${P[@]}"
 JOB_COMPLETION_INDEX=1 expect_msg "needs KRING_INSTANCES" "${P[@]}"
 mkfifo "$tmp/fifo"
-(printf 'a\nb\nc\n' >"$tmp/fifo") &
+# The writer holds the fifo open a moment: kring opens it twice (to see it is no regular
+# file, then as stdin), and a writer gone in between would leave the second open waiting.
+(exec >"$tmp/fifo"; sleep 1; printf 'a\nb\nc\n') &
 expect 0 produce --dry-run -b h:1 -t t --source "file:$tmp/fifo" --threads 2
 grep -q "^records   3 sent, 3 acked" "$tmp/out" ||
   { echo "FAIL: a fifo read by 2 threads: $(head -1 "$tmp/out")"; fails=$((fails + 1)); }
