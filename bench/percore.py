@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""Per-core cost of the whole kring produce process, beside liblz4 alone and librdkafka.
+
+Run through bench/percore.sh (which builds first). Standard library only.
+
+Every round runs each case once, in a rotated order, each producer into a fresh mock sink
+(bench/kr_mock_sink, librdkafka's mock cluster in a process of its own, 12 partitions);
+the producer's CPU seconds (user + system, its own rusage) over its records give its
+CPU ns per record. acks=1, idempotence off, linger 5 ms, batch.size 256 KiB for all.
+
+Cases:
+  lz4          bench/kr_lz4_file on FILE: liblz4 alone on the file's records, batched as
+               kring batches them (only the compression calls are timed). FILE is what
+               `kring generate` writes, the very events kring's generator sends.
+  cli-file     kring produce --source file:FILE, LZ4
+  cli-gen      kring produce with its built-in generator (keyed by icao24), LZ4
+  rdk          bench/kr_rdk_bench (librdkafka) with DISTINCT's records preloaded, LZ4
+  cli-file-none, cli-gen-none, rdk-none: the same without compression
+
+Per round it takes the ratios pair by pair (kring over librdkafka, kring minus liblz4), and
+reports the medians over rounds. Output: OUT/percore.json and a table on stdout.
+"""
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PARTITIONS = 12
+LINGER_MS = 5
+BATCH = 262144
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def start_sink(build, work):
+    port_file = os.path.join(work, "sink.port")
+    if os.path.exists(port_file):
+        os.unlink(port_file)
+    p = subprocess.Popen([os.path.join(build, "bench/kr_mock_sink"), "--topic",
+                          f"flights:{PARTITIONS}", "--port-file", port_file],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        if os.path.exists(port_file) and os.path.getsize(port_file) > 0:
+            with open(port_file) as f:
+                return p, f.read().strip()
+        time.sleep(0.05)
+    p.kill()
+    p.wait()
+    raise RuntimeError("kr_mock_sink did not start")
+
+
+def stop_sink(p):
+    p.send_signal(signal.SIGTERM)
+    try:
+        p.wait(10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+
+
+def run_cpu(cmd, timeout_s=300):
+    """Runs cmd to its end (the caller reads its CPU from the children's times)."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = "", ""
+    try:
+        out, err = p.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        raise RuntimeError(f"timed out: {' '.join(cmd)}")
+    if p.returncode != 0:
+        raise RuntimeError(f"exit {p.returncode}: {' '.join(cmd)}\n{err[-2000:]}")
+    return out, time.monotonic() - t0
+
+
+def child_cpu():
+    r = os.times()
+    return r.children_user + r.children_system
+
+
+def case_cmd(case, a, bootstrap):
+    b = a.build
+    n = str(a.records)
+    kring = [os.path.join(b, "cli/kring"), "produce", "-b", bootstrap, "-t", "flights", "-n", n,
+             "--acks", "1", "--linger-ms", str(LINGER_MS), "--batch-size", str(BATCH),
+             "-X", "enable.idempotence=false", "-q"]
+    rdk = [os.path.join(b, "bench/kr_rdk_bench"), "-b", bootstrap, "-t", "flights",
+           "-f", a.distinct, "-n", n, "-X", "acks=1", "-X", "enable.idempotence=false",
+           "-X", f"linger.ms={LINGER_MS}", "-X", f"batch.size={BATCH}"]
+    if case == "lz4":
+        return [os.path.join(b, "bench/kr_lz4_file"), "-f", a.file, "-n", n]
+    codec = "none" if case.endswith("-none") else "lz4"
+    if case.startswith("cli-file"):
+        return kring + ["--source", "file:" + a.file, "--compression", codec]
+    if case.startswith("cli-gen"):
+        return kring + ["--compression", codec]
+    if case.startswith("rdk"):
+        return rdk + ["-X", f"compression.codec={codec}"]
+    raise ValueError(case)
+
+
+def run_case(case, a):
+    if case.startswith("lz4"):
+        out, wall = run_cpu(case_cmd(case, a, None))
+        j = json.loads(out.strip().splitlines()[-1])
+        return {"case": case, "ns": j["ns_per_record"], "wall_s": wall,
+                "ratio": j["in_bytes"] / max(1, j["out_bytes"])}
+    sink, bootstrap = start_sink(a.build, a.work)
+    try:
+        before = child_cpu()
+        _, wall = run_cpu(case_cmd(case, a, bootstrap))
+        cpu = child_cpu() - before
+    finally:
+        stop_sink(sink)
+    return {"case": case, "ns": cpu * 1e9 / a.records, "cpu_s": cpu, "wall_s": wall}
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(ROOT, "build-bench"))
+    ap.add_argument("--file", required=True, help="flight events, one a line (kring generate)")
+    ap.add_argument("--distinct", required=True, help="librdkafka's preloaded records")
+    ap.add_argument("--records", type=int, default=4000000)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--cases", default="lz4,cli-file,cli-gen,rdk,"
+                    "cli-file-none,cli-gen-none,rdk-none")
+    ap.add_argument("--work", default="/tmp")
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench/results"))
+    a = ap.parse_args()
+    cases = a.cases.split(",")
+    runs = []
+    for r in range(a.rounds):
+        order = cases[r % len(cases):] + cases[:r % len(cases)]
+        for c in order:
+            x = run_case(c, a)
+            x["round"] = r
+            runs.append(x)
+            log(f"round {r + 1}/{a.rounds} {c:14s} {x['ns']:8.1f} ns/record")
+
+    def ns(case, rnd):
+        for x in runs:
+            if x["case"] == case and x["round"] == rnd:
+                return x["ns"]
+        return None
+
+    rounds = range(a.rounds)
+    summary = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+               "records": a.records, "rounds": a.rounds, "partitions": PARTITIONS,
+               "batch_size": BATCH, "linger_ms": LINGER_MS, "cases": {}, "derived": {}}
+    for c in cases:
+        xs = [ns(c, r) for r in rounds]
+        summary["cases"][c] = {"median_ns": med(xs), "min_ns": min(xs), "max_ns": max(xs)}
+
+    def paired(f, *need):
+        if not all(c in cases for c in need):
+            return None
+        vals = [f(*[ns(c, r) for c in need]) for r in rounds]
+        return {"median": med(vals), "min": min(vals), "max": max(vals)}
+
+    d = summary["derived"]
+    d["cli-file over lz4"] = paired(lambda k, z: k - z, "cli-file", "lz4")
+    d["cli-gen over lz4"] = paired(lambda k, z: k - z, "cli-gen", "lz4")
+    d["cli-file / rdk"] = paired(lambda k, l: k / l, "cli-file", "rdk")
+    d["cli-gen / rdk"] = paired(lambda k, l: k / l, "cli-gen", "rdk")
+    d["cli-file-none / rdk-none"] = paired(lambda k, l: k / l, "cli-file-none", "rdk-none")
+    d["cli-gen-none / rdk-none"] = paired(lambda k, l: k / l, "cli-gen-none", "rdk-none")
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "percore.json"), "w") as f:
+        json.dump({"summary": summary, "runs": runs}, f, indent=1)
+    for c, v in summary["cases"].items():
+        print(f"{c:16s} {v['median_ns']:8.1f} ns/record  ({v['min_ns']:.1f}-{v['max_ns']:.1f})")
+    for k, v in d.items():
+        if v is not None:
+            print(f"{k:26s} {v['median']:8.3f}  ({v['min']:.3f}-{v['max']:.3f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
