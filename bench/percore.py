@@ -89,7 +89,10 @@ def child_cpu():
 def case_cmd(case, a, bootstrap):
     b = a.build
     n = str(a.records)
-    kring = [os.path.join(b, "cli/kring"), "produce", "-b", bootstrap, "-t", "flights", "-n", n,
+    binary = os.path.join(b, "cli/kring")
+    if case.endswith("@base"):
+        binary, case = a.base_kring, case[:-len("@base")]
+    kring = [binary, "produce", "-b", bootstrap, "-t", "flights", "-n", n,
              "--acks", "1", "--linger-ms", str(LINGER_MS), "--batch-size", str(BATCH),
              "-X", "enable.idempotence=false", "-q"]
     rdk = [os.path.join(b, "bench/kr_rdk_bench"), "-b", bootstrap, "-t", "flights",
@@ -137,10 +140,14 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--cases", default="lz4,cli-file,cli-gen,rdk,"
                     "cli-file-none,cli-gen-none,rdk-none")
+    ap.add_argument("--base-kring", help="an earlier kring binary: adds its cli-file and cli-gen "
+                    "runs (cases NAME@base) to every round, for a before/after in one run")
     ap.add_argument("--work", default="/tmp")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench/results"))
     a = ap.parse_args()
     cases = a.cases.split(",")
+    if a.base_kring:
+        cases += ["cli-file@base", "cli-gen@base"]
     runs = []
     for r in range(a.rounds):
         order = cases[r % len(cases):] + cases[:r % len(cases)]
@@ -175,6 +182,8 @@ def main():
     d["cli-gen over lz4"] = paired(lambda k, z: k - z, "cli-gen", "lz4")
     d["cli-file / rdk"] = paired(lambda k, l: k / l, "cli-file", "rdk")
     d["cli-gen / rdk"] = paired(lambda k, l: k / l, "cli-gen", "rdk")
+    d["cli-file / before"] = paired(lambda k, o: k / o, "cli-file", "cli-file@base")
+    d["cli-gen / before"] = paired(lambda k, o: k / o, "cli-gen", "cli-gen@base")
     d["cli-file-none / rdk-none"] = paired(lambda k, l: k / l, "cli-file-none", "rdk-none")
     d["cli-gen-none / rdk-none"] = paired(lambda k, l: k / l, "cli-gen-none", "rdk-none")
     os.makedirs(a.out, exist_ok=True)

@@ -57,6 +57,7 @@ _Static_assert(offsetof(kr_cli_header_t, value_len) == offsetof(kr_header_t, val
 #define HEALTH_NS 100000000  /* the unreachable-bootstrap check every 100 ms */
 #define STATUS_NS 1000000000 /* the status line, and its p99, every second */
 #define CLOCK_EVERY 64       /* delivery reports of one batch between clock reads */
+#define SLOT_AHEAD 8         /* ring slots fetched ahead of the report that reads them */
 #define FLUSH_SLICE_MS 100
 #define SLEEP_MIN_NS 200000 /* the shortest sleep of the rate schedule */
 
@@ -110,11 +111,6 @@ typedef struct worker {
     kr_hist_t hist;
     kr_hist_t hist_prev; /* hist at the last status tick, for the interval's p99 */
     kr_hist_t hist_tmp;
-    int64_t clock_ns; /* the clock as the delivery callback last read it */
-    int clock_stale;
-    uint32_t clock_uses;
-    int32_t last_partition;
-    int64_t last_offset;
     int64_t last_publish_ns;
     int64_t last_health_ns;
     int64_t last_status_ns;
@@ -171,58 +167,55 @@ static inline uint32_t slot_tag(const worker_t *w, uint64_t n)
     return (uint32_t)(n >> w->ring_bits) | 0x80000000u;
 }
 
-/*
- * The time a report arrived. Reports of one batch come together, in offset order: read
- * the clock at the first of a batch (a new partition, an offset gap, no offset) and after
- * every CLOCK_EVERY reports, not per record.
- */
-static inline int64_t report_clock(worker_t *w, const kr_delivery_t *d)
+static void on_failure(worker_t *w, const kr_delivery_batch_t *db, size_t cnt)
 {
-    if (w->clock_stale || d->partition != w->last_partition || d->offset < 0 ||
-        d->offset != w->last_offset + 1 || ++w->clock_uses >= CLOCK_EVERY) {
-        w->clock_ns = kr_cli_now_ns();
-        w->clock_stale = 0;
-        w->clock_uses = 0;
-    }
-    w->last_partition = d->partition;
-    w->last_offset = d->offset;
-    return w->clock_ns;
-}
-
-static void on_failure(worker_t *w, const kr_delivery_t *d)
-{
-    w->failed_dr++;
-    kr_cli_errs_add(&w->errs, d->error_name != NULL ? d->error_name : kr_errname(d->err), 1);
-    if (d->err == KR_EUNKNOWNTOPIC || d->broker_error == KR_KERR_UNKNOWN_TOPIC_OR_PARTITION) {
+    w->failed_dr += cnt;
+    kr_cli_errs_add(&w->errs, db->error_name != NULL ? db->error_name : kr_errname(db->err), cnt);
+    if (db->err == KR_EUNKNOWNTOPIC || db->broker_error == KR_KERR_UNKNOWN_TOPIC_OR_PARTITION) {
         w->unknown_topic = 1;
         atomic_store(&w->run->stop, 1);
     }
-    if (d->err == KR_EFATAL && !w->fatal) {
+    if (db->err == KR_EFATAL && !w->fatal) {
         w->fatal = 1;
         snprintf(w->fatal_msg, sizeof(w->fatal_msg), "producer %u failed fatally (%s)", w->index,
-                 d->error_name != NULL ? d->error_name : kr_errname(d->err));
+                 db->error_name != NULL ? db->error_name : kr_errname(db->err));
         atomic_store(&w->run->stop, 1);
     }
 }
 
-static void on_delivery(const kr_delivery_t *d, void *ctx)
+/*
+ * The reports of one batch. A batch's records are spread over the ring (other
+ * partitions' records sit between them), so each slot is fetched SLOT_AHEAD records
+ * before it is read. The clock is read once per batch, and again every CLOCK_EVERY
+ * records: they all arrived together.
+ */
+static void on_delivery(const kr_delivery_batch_t *db, void *ctx)
 {
     worker_t *w = ctx;
-    uint64_t n = (uint64_t)(uintptr_t)d->opaque;
-    slot_t *s = &w->ring[n & w->ring_mask];
-    if (s->tag != slot_tag(w, n)) {
-        w->bad_reports++;
-        return;
+    size_t ok = 0;
+    int64_t now = kr_cli_now_ns();
+    for (size_t i = 0; i < db->cnt; i++) {
+        if (i + SLOT_AHEAD < db->cnt)
+            __builtin_prefetch(&w->ring[(uintptr_t)db->opaques[i + SLOT_AHEAD] & w->ring_mask], 1);
+        uint64_t n = (uint64_t)(uintptr_t)db->opaques[i];
+        slot_t *s = &w->ring[n & w->ring_mask];
+        if (s->tag != slot_tag(w, n)) {
+            w->bad_reports++;
+            continue;
+        }
+        s->tag = 0;
+        ok++;
+        if (db->err != 0)
+            continue;
+        if (i % CLOCK_EVERY == CLOCK_EVERY - 1)
+            now = kr_cli_now_ns();
+        w->bytes_acked += s->len;
+        kr_hist_record(&w->hist, now > s->planned_ns ? (uint64_t)(now - s->planned_ns) : 0);
     }
-    s->tag = 0;
-    if (d->err != 0) {
-        on_failure(w, d);
-        return;
-    }
-    int64_t now = report_clock(w, d);
-    w->acked++;
-    w->bytes_acked += s->len;
-    kr_hist_record(&w->hist, now > s->planned_ns ? (uint64_t)(now - s->planned_ns) : 0);
+    if (db->err == 0)
+        w->acked += ok;
+    else if (ok > 0)
+        on_failure(w, db, ok);
 }
 
 /* ---- driving the producer ---- */
@@ -233,7 +226,6 @@ static int poll_p(worker_t *w, int timeout_ms)
 {
     if (w->p == NULL)
         return 0;
-    w->clock_stale = 1;
     int rc = kr_poll(w->p, timeout_ms);
     if (rc < 0 && !w->fatal) {
         w->fatal = 1;
@@ -248,12 +240,15 @@ static int produce(worker_t *w, const kr_record_t *rec)
     if (w->p != NULL)
         return kr_produce(w->p, rec);
     /* --dry-run: the record is acknowledged on the spot */
-    kr_delivery_t d = {.topic = rec->topic,
-                       .partition = 0,
-                       .offset = (int64_t)w->dry_offset++,
-                       .timestamp = -1,
-                       .opaque = rec->opaque};
-    on_delivery(&d, w);
+    int64_t ts = rec->timestamp_ms;
+    kr_delivery_batch_t db = {.topic = rec->topic,
+                              .partition = 0,
+                              .base_offset = (int64_t)w->dry_offset++,
+                              .log_append_time = -1,
+                              .cnt = 1,
+                              .opaques = &rec->opaque,
+                              .timestamps = &ts};
+    on_delivery(&db, w);
     return 0;
 }
 
@@ -495,7 +490,6 @@ static void drain(worker_t *w)
         int64_t now = kr_cli_now_ns();
         if (now >= limit)
             break;
-        w->clock_stale = 1;
         kr_flush(w->p, FLUSH_SLICE_MS);
         tend(w, kr_cli_now_ns());
     }
@@ -580,7 +574,7 @@ static void setup(worker_t *w)
         snprintf(w->fatal_msg, sizeof(w->fatal_msg), "%s", err);
         return;
     }
-    kr_conf_set_delivery_cb(conf, on_delivery, w);
+    kr_conf_set_delivery_batch_cb(conf, on_delivery, w);
     err[0] = '\0';
     int rc = stats_conf(r, conf, w, err, sizeof(err));
     if (rc == 0)
@@ -804,8 +798,6 @@ static int make_workers(run_t *r)
         w->run = r;
         w->index = t;
         w->cpu = ncpu > 0 ? cpus[t % (uint32_t)ncpu] : -1;
-        w->last_partition = -2;
-        w->last_offset = -2;
         kr_hist_init(&w->hist);
         kr_hist_init(&w->hist_prev);
         kr_hist_init(&w->pub_lat);

@@ -46,7 +46,9 @@ int kr_cli_map_open(kr_cli_map_t *m, const char *path, char *err, size_t errlen)
             close(fd);
             return -e;
         }
-        madvise(base, (size_t)st.st_size, MADV_SEQUENTIAL | MADV_WILLNEED);
+        /* Two advices: they are values, not flags. */
+        madvise(base, (size_t)st.st_size, MADV_SEQUENTIAL);
+        madvise(base, (size_t)st.st_size, MADV_WILLNEED);
         m->base = base;
         m->size = m->mapped = (size_t)st.st_size;
     }

@@ -713,16 +713,30 @@ void kr_accum_pid_changed(kr_producer_t *p)
 /* Calls the delivery callback once per record of a finished batch, in order. */
 static void accum_report(kr_producer_t *p, const kr_batch_t *b)
 {
-    kr_delivery_t d;
-    d.topic = b->topic->name;
-    d.partition = b->part != NULL ? b->part->id : -1;
-    d.err = b->err;
-    d.broker_error = b->broker_err;
-    d.error_name = NULL;
+    kr_delivery_batch_t db;
+    db.topic = b->topic->name;
+    db.partition = b->part != NULL ? b->part->id : -1;
+    db.base_offset = b->base_offset;
+    db.log_append_time = b->log_append_ms;
+    db.err = b->err;
+    db.broker_error = b->broker_err;
+    db.error_name = NULL;
     if (b->err == KR_EBROKER || (b->err != 0 && b->broker_err != 0))
-        d.error_name = kr_kerr_name(b->broker_err);
+        db.error_name = kr_kerr_name(b->broker_err);
     else if (b->err != 0)
-        d.error_name = kr_errname(b->err);
+        db.error_name = kr_errname(b->err);
+    db.cnt = b->cnt;
+    db.opaques = b->opaques;
+    db.timestamps = b->ts;
+    if (p->conf.drb_cb != NULL) {
+        p->conf.drb_cb(&db, p->conf.dr_ctx);
+        return;
+    }
+    kr_delivery_t d = {.topic = db.topic,
+                       .partition = db.partition,
+                       .err = db.err,
+                       .broker_error = db.broker_error,
+                       .error_name = db.error_name};
     for (uint32_t i = 0; i < b->cnt; i++) {
         d.offset = b->base_offset >= 0 ? b->base_offset + i : -1;
         d.timestamp = b->log_append_ms >= 0 ? b->log_append_ms : b->ts[i];
@@ -741,7 +755,7 @@ int kr_accum_serve(kr_producer_t *p, int max)
         p->done_head = b->next;
         if (p->done_head == NULL)
             p->done_tail = NULL;
-        if (p->conf.dr_cb != NULL)
+        if (p->conf.dr_cb != NULL || p->conf.drb_cb != NULL)
             accum_report(p, b);
         n += (int)b->cnt;
         assert(p->outstanding >= b->cnt);

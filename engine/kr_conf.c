@@ -155,6 +155,15 @@ void kr_conf_set_delivery_cb(kr_conf_t *conf, kr_delivery_cb_t *cb, void *ctx)
 {
     assert(conf != NULL);
     conf->dr_cb = cb;
+    conf->drb_cb = NULL;
+    conf->dr_ctx = ctx;
+}
+
+void kr_conf_set_delivery_batch_cb(kr_conf_t *conf, kr_delivery_batch_cb_t *cb, void *ctx)
+{
+    assert(conf != NULL);
+    conf->drb_cb = cb;
+    conf->dr_cb = NULL;
     conf->dr_ctx = ctx;
 }
 

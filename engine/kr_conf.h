@@ -72,8 +72,9 @@ struct kr_conf {
     char sasl_password[256]; /* a secret */
     kr_oauthbearer_cb_t *oauth_cb;
     void *oauth_ctx;
-    char debug[128]; /* "", or "all": connection and request events to the log */
-    kr_delivery_cb_t *dr_cb;
+    char debug[128];         /* "", or "all": connection and request events to the log */
+    kr_delivery_cb_t *dr_cb; /* at most one of dr_cb and drb_cb is set */
+    kr_delivery_batch_cb_t *drb_cb;
     void *dr_ctx;
     kr_log_cb_t *log_cb;
     void *log_ctx;

@@ -80,6 +80,32 @@ typedef void kr_delivery_cb_t(const kr_delivery_t *d, void *ctx);
 
 void kr_conf_set_delivery_cb(kr_conf_t *conf, kr_delivery_cb_t *cb, void *ctx);
 
+/*
+ * The reports of one batch in one call: records of one partition, in order, with one
+ * outcome. Record i's offset is base_offset + i (both -1 when there is none: acks=0, or
+ * err != 0), its timestamp timestamps[i], or log_append_time when the topic stamps
+ * records itself. For a caller that keeps per-record state, the array of opaques lets it
+ * fetch that state ahead instead of one record at a time. The struct and its arrays are
+ * valid only during the call.
+ */
+typedef struct kr_delivery_batch {
+    const char *topic;
+    int32_t partition;
+    int64_t base_offset;
+    int64_t log_append_time; /* ms, or -1: each record keeps its own timestamp */
+    int err;                 /* as kr_delivery_t, for every record of the batch */
+    int16_t broker_error;
+    const char *error_name;
+    size_t cnt;
+    void *const *opaques;      /* what the caller passed to kr_produce(), record by record */
+    const int64_t *timestamps; /* the records' timestamps (ms) */
+} kr_delivery_batch_t;
+
+typedef void kr_delivery_batch_cb_t(const kr_delivery_batch_t *db, void *ctx);
+
+/* Reports batch by batch instead of record by record: setting one kind clears the other. */
+void kr_conf_set_delivery_batch_cb(kr_conf_t *conf, kr_delivery_batch_cb_t *cb, void *ctx);
+
 /* ---- OAUTHBEARER tokens (sasl.mechanism=OAUTHBEARER) ---- */
 
 /*
