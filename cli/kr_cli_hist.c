@@ -14,11 +14,7 @@ void kr_hist_init(kr_hist_t *h)
 uint64_t kr_hist_bucket_high(uint32_t i)
 {
     assert(i < KR_HIST_BUCKETS);
-    if (i < 2 * KR_HIST_SUB)
-        return i;
-    uint32_t shift = i / KR_HIST_SUB - 1;
-    uint64_t m = i - shift * KR_HIST_SUB; /* KR_HIST_SUB .. 2 * KR_HIST_SUB - 1 */
-    return ((m + 1) << shift) - 1;
+    return kr_loghist_high(i, KR_HIST_SUB_BITS);
 }
 
 uint64_t kr_hist_quantile(const kr_hist_t *h, double q)
@@ -30,17 +26,8 @@ uint64_t kr_hist_quantile(const kr_hist_t *h, double q)
     if (q >= 1)
         return h->max;
     uint64_t rank = (uint64_t)ceil(q * (double)h->count);
-    if (rank == 0)
-        rank = 1;
-    uint64_t seen = 0;
-    for (uint32_t i = 0; i < KR_HIST_BUCKETS; i++) {
-        seen += h->buckets[i];
-        if (seen >= rank) {
-            uint64_t v = kr_hist_bucket_high(i);
-            return v > h->max ? h->max : v;
-        }
-    }
-    return h->max;
+    return kr_loghist_at_rank(h->buckets, KR_HIST_BUCKETS, KR_HIST_SUB_BITS, rank ? rank : 1,
+                              h->max);
 }
 
 void kr_hist_merge(kr_hist_t *dst, const kr_hist_t *src)

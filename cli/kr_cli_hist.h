@@ -3,17 +3,20 @@
  * are exact, above that each power of two is split into 64 buckets, so a bucket is at most
  * 1/64 (1.6 %) of its value wide. Values are nanoseconds; the whole range of uint64_t
  * fits in KR_HIST_BUCKETS counters. Recording is a few instructions and never allocates;
- * the struct is plain memory (about 30 KiB) the caller owns.
+ * the struct is plain memory (about 30 KiB) the caller owns. The bucket arithmetic is
+ * proto's (kr_loghist.h), shared with the engine's round-trip histogram.
  */
 #ifndef KR_CLI_HIST_H
 #define KR_CLI_HIST_H
 
 #include <stdint.h>
 
+#include "kr_loghist.h"
+
 #define KR_HIST_SUB_BITS 6
 #define KR_HIST_SUB (1u << KR_HIST_SUB_BITS)
 /* 2 * 64 exact values, then 64 buckets for each of the 57 remaining powers of two */
-#define KR_HIST_BUCKETS ((64 - KR_HIST_SUB_BITS + 1) * KR_HIST_SUB)
+#define KR_HIST_BUCKETS KR_LOGHIST_BUCKETS(64, KR_HIST_SUB_BITS)
 
 typedef struct kr_hist {
     uint64_t count;
@@ -26,14 +29,7 @@ typedef struct kr_hist {
 void kr_hist_init(kr_hist_t *h);
 
 /* The bucket index of value v. */
-static inline uint32_t kr_hist_index(uint64_t v)
-{
-    if (v < 2 * KR_HIST_SUB)
-        return (uint32_t)v;
-    uint32_t msb = 63u - (uint32_t)__builtin_clzll(v);
-    uint32_t shift = msb - KR_HIST_SUB_BITS;
-    return shift * KR_HIST_SUB + (uint32_t)(v >> shift);
-}
+static inline uint32_t kr_hist_index(uint64_t v) { return kr_loghist_index(v, KR_HIST_SUB_BITS); }
 
 static inline void kr_hist_record(kr_hist_t *h, uint64_t v)
 {

@@ -3,18 +3,14 @@
 
 #include <assert.h>
 
+#include "kr_json.h"
+
 void kr_cli_json_str(FILE *f, const char *s)
 {
     assert(f != NULL);
+    char esc[KR_JSON_CHAR_MAX];
     fputc('"', f);
-    for (; s != NULL && *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
+    for (; s != NULL && *s != '\0'; s++)
+        fwrite(esc, 1, kr_json_char((unsigned char)*s, esc), f);
     fputc('"', f);
 }

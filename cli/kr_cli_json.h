@@ -8,9 +8,9 @@
 #include <stdio.h>
 
 /*
- * Writes `s` to `f` as a JSON string, quotes included: '"' and '\' get a backslash, bytes
- * below 0x20 become \u00XX, every other byte is copied (the names kring prints are ASCII
- * identifiers; other text is passed through as the UTF-8 it is). NULL writes "".
+ * Writes `s` to `f` as a JSON string, quotes included, escaped by proto's rule (kr_json.h,
+ * shared with the engine's statistics document): '"' and '\' get a backslash, bytes below
+ * 0x20 become \u00xx, every other byte is copied. NULL writes "".
  * Errors of `f` are the caller's to check (ferror).
  */
 void kr_cli_json_str(FILE *f, const char *s);

@@ -9,6 +9,7 @@
 
 #include "kr_engine.h"
 #include "kr_header.h"
+#include "kr_json.h"
 #include "kr_kerr.h"
 
 #define STATS_DOC_MIN (64 * 1024)
@@ -16,11 +17,7 @@
 uint64_t kr_rtt_bucket_high(uint32_t i)
 {
     assert(i < KR_RTT_BUCKETS);
-    if (i < 2 * KR_RTT_SUB)
-        return i;
-    uint32_t shift = i / KR_RTT_SUB - 1;
-    uint64_t sub = i % KR_RTT_SUB + KR_RTT_SUB;
-    return ((sub + 1) << shift) - 1;
+    return kr_loghist_high(i, KR_RTT_SUB_BITS);
 }
 
 int64_t kr_rtt_quantile(const kr_rtt_hist_t *h, double q)
@@ -28,17 +25,8 @@ int64_t kr_rtt_quantile(const kr_rtt_hist_t *h, double q)
     if (h->count == 0)
         return 0;
     uint64_t rank = (uint64_t)(q * (double)h->count + 0.999999);
-    if (rank == 0)
-        rank = 1;
-    uint64_t seen = 0;
-    for (uint32_t i = 0; i < KR_RTT_BUCKETS; i++) {
-        seen += h->buckets[i];
-        if (seen >= rank) {
-            uint64_t v = kr_rtt_bucket_high(i);
-            return (int64_t)(v < h->max_us ? v : h->max_us);
-        }
-    }
-    return (int64_t)h->max_us;
+    return (int64_t)kr_loghist_at_rank(h->buckets, KR_RTT_BUCKETS, KR_RTT_SUB_BITS, rank ? rank : 1,
+                                       h->max_us);
 }
 
 void kr_stats_part_error(kr_part_stats_t *s, int32_t code)
@@ -187,20 +175,17 @@ static void __attribute__((format(printf, 2, 3))) js_put(js_t *j, const char *fm
     j->len += (size_t)n;
 }
 
-/* A JSON string: quotes, and escapes for what JSON forbids raw. */
+/* A JSON string: quotes, and escapes for what JSON forbids raw (kr_json.h). */
 static void js_str(js_t *j, const char *s)
 {
-    js_put(j, "\"");
-    for (; *s != '\0' && !j->over; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            js_put(j, "\\%c", ch);
-        else if (ch < 0x20)
-            js_put(j, "\\u%04x", ch);
-        else
-            js_put(j, "%c", ch);
+    if (j->over)
+        return;
+    size_t n = kr_json_str(j->buf + j->len, j->cap - j->len, s);
+    if (n >= j->cap - j->len) {
+        j->over = true;
+        return;
     }
-    js_put(j, "\"");
+    j->len += n;
 }
 
 static void js_u64(js_t *j, const char *key, uint64_t v)

@@ -15,32 +15,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kr_loghist.h"
 #include "kring.h"
 
 /*
- * Round trips in microseconds, log-linear: values below 16 are exact, above that each
- * power of two has 8 buckets (1/8 of the value wide at most), up to 2^31 us (clamped).
+ * Round trips in microseconds, log-linear (kr_loghist.h): values below 16 are exact, above
+ * that each power of two has 8 buckets (1/8 of the value wide at most), up to 2^31 us
+ * (clamped).
  */
 #define KR_RTT_SUB_BITS 3
 #define KR_RTT_SUB (1u << KR_RTT_SUB_BITS)
 #define KR_RTT_VALUE_MAX ((1ull << 31) - 1)
-#define KR_RTT_BUCKETS ((31 - KR_RTT_SUB_BITS + 1) * KR_RTT_SUB)
+#define KR_RTT_BUCKETS KR_LOGHIST_BUCKETS(31, KR_RTT_SUB_BITS)
 
 typedef struct kr_rtt_hist {
     uint32_t count;
     uint32_t max_us;
-    uint32_t buckets[KR_RTT_BUCKETS];
+    uint64_t buckets[KR_RTT_BUCKETS]; /* uint64_t: the counters kr_loghist_at_rank reads */
 } kr_rtt_hist_t;
 
 static inline uint32_t kr_rtt_index(uint64_t v)
 {
-    if (v > KR_RTT_VALUE_MAX)
-        v = KR_RTT_VALUE_MAX;
-    if (v < 2 * KR_RTT_SUB)
-        return (uint32_t)v;
-    uint32_t msb = 63u - (uint32_t)__builtin_clzll(v);
-    uint32_t shift = msb - KR_RTT_SUB_BITS;
-    return shift * KR_RTT_SUB + (uint32_t)(v >> shift);
+    return kr_loghist_index(v > KR_RTT_VALUE_MAX ? KR_RTT_VALUE_MAX : v, KR_RTT_SUB_BITS);
 }
 
 static inline void kr_rtt_record(kr_rtt_hist_t *h, int64_t us)

@@ -1,4 +1,5 @@
-/* The latency histogram: bucket layout, quantiles against exact ones, merge, delta. */
+/* The latency histogram: quantiles against exact ones, merge, delta (the bucket layout is
+ * test_kr_loghist.c's). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,26 +26,6 @@ static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
-}
-
-static void test_layout(void **state)
-{
-    (void)state;
-    for (uint64_t v = 0; v < 2 * KR_HIST_SUB; v++) {
-        assert_int_equal(kr_hist_index(v), v);
-        assert_int_equal(kr_hist_bucket_high((uint32_t)v), v);
-    }
-    assert_int_equal(kr_hist_index(UINT64_MAX), KR_HIST_BUCKETS - 1);
-    assert_int_equal(kr_hist_bucket_high(KR_HIST_BUCKETS - 1), UINT64_MAX);
-    /* each bucket's highest value maps back to it, and the next value to the next one */
-    for (uint32_t i = 0; i + 1 < KR_HIST_BUCKETS; i++) {
-        uint64_t hi = kr_hist_bucket_high(i);
-        assert_int_equal(kr_hist_index(hi), i);
-        assert_int_equal(kr_hist_index(hi + 1), i + 1);
-        /* width at most 1/64 of the value */
-        uint64_t lo = i == 0 ? 0 : kr_hist_bucket_high(i - 1) + 1;
-        assert_true(hi - lo <= hi / KR_HIST_SUB);
-    }
 }
 
 static void test_quantiles(void **state)
@@ -120,7 +101,6 @@ static void test_capped_by_max(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_layout),
         cmocka_unit_test(test_quantiles),
         cmocka_unit_test(test_merge_delta),
         cmocka_unit_test(test_capped_by_max),

@@ -30,6 +30,48 @@ static void produce_range(kr_fbh_t *h, uint64_t from, uint64_t to, int32_t parts
     fbh_produce_range(h, from, to, parts, 80);
 }
 
+/* Produces records from..to-1 as produce_range does, and flushes them (30 s). */
+static void produce_flushed(kr_fbh_t *h, uint64_t from, uint64_t to, int32_t parts)
+{
+    produce_range(h, from, to, parts);
+    assert_int_equal(kr_flush(h->p, 30000), 0);
+}
+
+/* Opens h on fb (settings may be NULL) and produces records 0..n-1 over `parts` partitions. */
+static void open_and_produce(kr_fbh_t *h, kr_fb_t *fb, uint64_t n, int32_t parts,
+                             const char *const *settings)
+{
+    fbh_open(h, fb, n, settings);
+    produce_range(h, 0, n, parts);
+}
+
+/*
+ * An answer to `count` requests (0 or 1: once, -1: every one) that refuses partition
+ * `part` of `topic` with error e (NULL, -1: the whole answer, as InitProducerId's).
+ */
+static kr_fb_action_t refusal(int count, const char *topic, int32_t part, int16_t e)
+{
+    return (kr_fb_action_t){
+        .kind = KR_FB_ANSWER, .count = count, .perr_cnt = 1, .perr = {{topic, part, e}}};
+}
+
+/* refusal(1, "t", part, e), answered 100 ms late. */
+static kr_fb_action_t late_refusal(int32_t part, int16_t e)
+{
+    kr_fb_action_t a = refusal(1, "t", part, e);
+    a.kind = KR_FB_DELAY;
+    a.delay_ms = 100;
+    return a;
+}
+
+/* fbh_start(nodes, parts), with `a` scripted for api's first requests. */
+static kr_fb_t *start_scripted(int nodes, int32_t parts, int16_t api, kr_fb_action_t a)
+{
+    kr_fb_t *fb = fbh_start(nodes, parts);
+    kr_fb_script(fb, api, &a);
+    return fb;
+}
+
 /* Answers for a partition in the journal with error e. */
 static int answered_with(kr_fb_t *fb, int32_t part, int16_t e)
 {
@@ -57,14 +99,14 @@ static void test_retriable_any_order(void **state)
     for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
         for (int order = KR_FB_ORDER_REVERSED; order <= KR_FB_ORDER_SHUFFLED; order++) {
             print_message("%s, order %d\n", kr_kerr_name(errs[i]), order);
-            kr_fb_t *fb = fbh_start(1, 6);
-            kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = 2, .order = order, .perr_cnt = 3};
-            for (int k = 0; k < 3; k++)
+            kr_fb_action_t a = refusal(2, "t", 1, errs[i]);
+            a.order = order;
+            a.perr_cnt = 3;
+            for (int k = 1; k < 3; k++)
                 a.perr[k] = (kr_fb_perr_t){"t", 2 * k + 1, errs[i]};
-            kr_fb_script(fb, KR_API_Produce, &a);
+            kr_fb_t *fb = start_scripted(1, 6, KR_API_Produce, a);
             kr_fbh_t h;
-            fbh_open(&h, fb, 3000, NULL);
-            produce_range(&h, 0, 3000, 6);
+            open_and_produce(&h, fb, 3000, 6, NULL);
             fbh_flush_exact(&h, 30000, 3000);
             assert_int_equal(kr_fb_script_left(fb, KR_API_Produce), 0);
             assert_true(answered_with(fb, 1, errs[i]) >= 1);
@@ -86,16 +128,11 @@ static void test_error_after_append_keeps_order(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_t *fb = fbh_start(1, 2);
-    kr_fb_action_t a = {.kind = KR_FB_DELAY,
-                        .delay_ms = 100,
-                        .perr_cnt = 1,
-                        .perr = {{"t", 0, KR_KERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND}}};
-    kr_fb_script(fb, KR_API_Produce, &a);
+    kr_fb_t *fb = start_scripted(1, 2, KR_API_Produce,
+                                 late_refusal(0, KR_KERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND));
     kr_fbh_t h;
     static const char *const set[] = {"batch.size", "2048", NULL};
-    fbh_open(&h, fb, 2000, set);
-    produce_range(&h, 0, 2000, 2);
+    open_and_produce(&h, fb, 2000, 2, set);
     assert_int_equal(kr_flush(h.p, 30000), 0);
     assert_true(answered_with(fb, 0, KR_KERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND) == 1);
     assert_true(kr_fb_duplicates(fb) >= 1);
@@ -113,13 +150,11 @@ static void test_leader_moves(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_t *fb = fbh_start(3, 6);
     kr_fb_action_t a = {.kind = KR_FB_ANSWER, .count = -1, .order = KR_FB_ORDER_REVERSED};
-    kr_fb_script(fb, KR_API_Produce, &a);
+    kr_fb_t *fb = start_scripted(3, 6, KR_API_Produce, a);
     kr_fbh_t h;
     fbh_open(&h, fb, 6000, NULL);
-    produce_range(&h, 0, 3000, 6);
-    assert_int_equal(kr_flush(h.p, 30000), 0);
+    produce_flushed(&h, 0, 3000, 6);
     int64_t md0 = kr_fb_requests(fb, KR_API_Metadata);
     /* node 1 leads partitions 0 and 3; both go to node 2 */
     kr_fb_set_leader(fb, 0, 0, 2);
@@ -180,17 +215,13 @@ static void test_non_retriable_fails_that_partition(void **state)
                                    KR_KERR_CLUSTER_AUTHORIZATION_FAILED};
     for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
         print_message("%s\n", kr_kerr_name(errs[i]));
-        kr_fb_t *fb = fbh_start(1, 4);
-        kr_fb_action_t first = {.kind = KR_FB_ANSWER,
-                                .order = KR_FB_ORDER_SHUFFLED,
-                                .perr_cnt = 1,
-                                .perr = {{"t", 2, errs[i]}}};
-        kr_fb_script(fb, KR_API_Produce, &first);
+        kr_fb_action_t first = refusal(1, "t", 2, errs[i]);
+        first.order = KR_FB_ORDER_SHUFFLED;
+        kr_fb_t *fb = start_scripted(1, 4, KR_API_Produce, first);
         kr_fbh_t h;
         /* A long linger: the flush sends every partition in one request, the scripted one. */
         static const char *const one_request[] = {"linger.ms", "1000", NULL};
-        fbh_open(&h, fb, 2000, one_request);
-        produce_range(&h, 0, 2000, 4);
+        open_and_produce(&h, fb, 2000, 4, one_request);
         assert_int_equal(kr_flush(h.p, 30000), 0);
         assert_int_equal(h.dr_cnt, 2000);
         int n = kr_fb_batches(fb, journal, KR_FB_JOURNAL_MAX);
@@ -227,16 +258,11 @@ static void test_retries_exhausted(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_t *fb = fbh_start(1, 2);
-    kr_fb_action_t a = {.kind = KR_FB_ANSWER,
-                        .count = -1,
-                        .perr_cnt = 1,
-                        .perr = {{"t", 0, KR_KERR_NOT_ENOUGH_REPLICAS}}};
-    kr_fb_script(fb, KR_API_Produce, &a);
+    kr_fb_t *fb =
+        start_scripted(1, 2, KR_API_Produce, refusal(-1, "t", 0, KR_KERR_NOT_ENOUGH_REPLICAS));
     kr_fbh_t h;
     static const char *const set[] = {"retries", "2", NULL};
-    fbh_open(&h, fb, 100, set);
-    produce_range(&h, 0, 100, 2);
+    open_and_produce(&h, fb, 100, 2, set);
     assert_int_equal(kr_flush(h.p, 20000), 0);
     assert_int_equal(h.failed, 50);
     assert_int_equal(h.ok, 50);
@@ -298,12 +324,9 @@ static void test_sequence_error_bumps_epoch(void **state)
         kr_fb_t *fb = fbh_start(1, 3);
         kr_fbh_t h;
         fbh_open(&h, fb, 3000, NULL);
-        produce_range(&h, 0, 1500, 3);
-        assert_int_equal(kr_flush(h.p, 30000), 0);
-        kr_fb_action_t a = {.kind = KR_FB_ANSWER,
-                            .order = KR_FB_ORDER_SHUFFLED,
-                            .perr_cnt = 1,
-                            .perr = {{"t", 1, errs[e]}}};
+        produce_flushed(&h, 0, 1500, 3);
+        kr_fb_action_t a = refusal(1, "t", 1, errs[e]);
+        a.order = KR_FB_ORDER_SHUFFLED;
         kr_fb_script(fb, KR_API_Produce, &a);
         produce_range(&h, 1500, 3000, 3);
         fbh_flush_exact(&h, 30000, 3000);
@@ -329,14 +352,10 @@ static void test_epoch_exhausted_new_id(void **state)
     kr_fb_t *fb = fbh_start_conf(&fc);
     kr_fbh_t h;
     fbh_open(&h, fb, 3000, NULL);
-    kr_fb_action_t a = {.kind = KR_FB_ANSWER,
-                        .perr_cnt = 1,
-                        .perr = {{"t", 0, KR_KERR_OUT_OF_ORDER_SEQUENCE_NUMBER}}};
-    produce_range(&h, 0, 1000, 2);
-    assert_int_equal(kr_flush(h.p, 30000), 0);
+    kr_fb_action_t a = refusal(1, "t", 0, KR_KERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
+    produce_flushed(&h, 0, 1000, 2);
     kr_fb_script(fb, KR_API_Produce, &a); /* 32766 -> 32767, locally */
-    produce_range(&h, 1000, 2000, 2);
-    assert_int_equal(kr_flush(h.p, 30000), 0);
+    produce_flushed(&h, 1000, 2000, 2);
     kr_fb_pid_t pids[8];
     assert_int_equal(kr_fb_pids(fb, pids, 8), 1);
     check_restart(fb, KR_KERR_OUT_OF_ORDER_SEQUENCE_NUMBER, 0, pids[0].resp_id, INT16_MAX);
@@ -365,8 +384,7 @@ static void test_broker_forgets_producer(void **state)
     kr_fb_t *fb = fbh_start(2, 4);
     kr_fbh_t h;
     fbh_open(&h, fb, 4000, NULL);
-    produce_range(&h, 0, 2000, 4);
-    assert_int_equal(kr_flush(h.p, 30000), 0);
+    produce_flushed(&h, 0, 2000, 4);
     kr_fb_forget_producers(fb);
     produce_range(&h, 2000, 4000, 4);
     fbh_flush_exact(&h, 30000, 4000);
@@ -393,13 +411,9 @@ static void test_out_of_order_after_gap_no_bump(void **state)
     fbh_open(&h, fb, 2000, set);
     /* The partition's first batch goes alone until it is acked; after that, batches
      * are pipelined. */
-    produce_range(&h, 0, 20, 1);
-    assert_int_equal(kr_flush(h.p, 30000), 0);
+    produce_flushed(&h, 0, 20, 1);
     /* the next answer is late, so the requests after it are in flight when it refuses */
-    kr_fb_action_t a = {.kind = KR_FB_DELAY,
-                        .delay_ms = 100,
-                        .perr_cnt = 1,
-                        .perr = {{"t", 0, KR_KERR_NOT_LEADER_OR_FOLLOWER}}};
+    kr_fb_action_t a = late_refusal(0, KR_KERR_NOT_LEADER_OR_FOLLOWER);
     kr_fb_script(fb, KR_API_Produce, &a);
     produce_range(&h, 20, 2000, 1);
     fbh_flush_exact(&h, 30000, 2000);
@@ -425,8 +439,7 @@ static void test_duplicate_sequence_is_success(void **state)
     kr_fb_action_t a = {.kind = KR_FB_CLOSE, .count = 2};
     kr_fb_script(fb, KR_API_Produce, &a);
     kr_fbh_t h;
-    fbh_open(&h, fb, 1000, NULL);
-    produce_range(&h, 0, 1000, 2);
+    open_and_produce(&h, fb, 1000, 2, NULL);
     assert_int_equal(kr_flush(h.p, 30000), 0);
     assert_int_equal(h.ok, 1000);
     assert_true(kr_fb_duplicates(fb) >= 1);
@@ -479,23 +492,27 @@ static void test_message_too_large_splits(void **state)
     fbh_finish(&h);
 }
 
+/*
+ * Metadata answers `count` times with LEADER_NOT_AVAILABLE for partition `part` of "t"
+ * (-1: the topic): the records wait for those answers to end, then go, all of them once.
+ */
+static void check_metadata_waits(int32_t parts, int count, int32_t part, uint64_t n)
+{
+    kr_fb_t *fb = start_scripted(1, parts, KR_API_Metadata,
+                                 refusal(count, "t", part, KR_KERR_LEADER_NOT_AVAILABLE));
+    kr_fbh_t h;
+    open_and_produce(&h, fb, n, parts, NULL);
+    fbh_flush_exact(&h, 30000, n);
+    assert_int_equal(kr_fb_script_left(fb, KR_API_Metadata), 0);
+    fbh_finish(&h);
+}
+
 /* A partition without a leader in the first metadata answers waits, then goes. */
 static void test_metadata_partition_without_leader(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_t *fb = fbh_start(1, 3);
-    kr_fb_action_t a = {.kind = KR_FB_ANSWER,
-                        .count = 3,
-                        .perr_cnt = 1,
-                        .perr = {{"t", 1, KR_KERR_LEADER_NOT_AVAILABLE}}};
-    kr_fb_script(fb, KR_API_Metadata, &a);
-    kr_fbh_t h;
-    fbh_open(&h, fb, 900, NULL);
-    produce_range(&h, 0, 900, 3);
-    fbh_flush_exact(&h, 30000, 900);
-    assert_int_equal(kr_fb_script_left(fb, KR_API_Metadata), 0);
-    fbh_finish(&h);
+    check_metadata_waits(3, 3, 1, 900);
 }
 
 /* A topic the cluster reports with LEADER_NOT_AVAILABLE at first (being created). */
@@ -503,17 +520,7 @@ static void test_metadata_topic_being_created(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_t *fb = fbh_start(1, 2);
-    kr_fb_action_t a = {.kind = KR_FB_ANSWER,
-                        .count = 2,
-                        .perr_cnt = 1,
-                        .perr = {{"t", -1, KR_KERR_LEADER_NOT_AVAILABLE}}};
-    kr_fb_script(fb, KR_API_Metadata, &a);
-    kr_fbh_t h;
-    fbh_open(&h, fb, 400, NULL);
-    produce_range(&h, 0, 400, 2);
-    fbh_flush_exact(&h, 30000, 400);
-    fbh_finish(&h);
+    check_metadata_waits(2, 2, -1, 400);
 }
 
 /* InitProducerId: a retriable error is retried until it is granted. */
@@ -521,15 +528,10 @@ static void test_initpid_retriable(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_t *fb = fbh_start(1, 1);
-    kr_fb_action_t a = {.kind = KR_FB_ANSWER,
-                        .count = 3,
-                        .perr_cnt = 1,
-                        .perr = {{NULL, -1, KR_KERR_COORDINATOR_LOAD_IN_PROGRESS}}};
-    kr_fb_script(fb, KR_API_InitProducerId, &a);
+    kr_fb_t *fb = start_scripted(1, 1, KR_API_InitProducerId,
+                                 refusal(3, NULL, -1, KR_KERR_COORDINATOR_LOAD_IN_PROGRESS));
     kr_fbh_t h;
-    fbh_open(&h, fb, 100, NULL);
-    produce_range(&h, 0, 100, 1);
+    open_and_produce(&h, fb, 100, 1, NULL);
     assert_int_equal(kr_flush(h.p, 30000), 0);
     check_exact(&h, 0, "t", 100);
     kr_fb_pid_t pids[8];
@@ -547,12 +549,8 @@ static void test_initpid_retriable_backs_off(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_t *fb = fbh_start(1, 1);
-    kr_fb_action_t a = {.kind = KR_FB_ANSWER,
-                        .count = -1,
-                        .perr_cnt = 1,
-                        .perr = {{NULL, -1, KR_KERR_COORDINATOR_LOAD_IN_PROGRESS}}};
-    kr_fb_script(fb, KR_API_InitProducerId, &a);
+    kr_fb_t *fb = start_scripted(1, 1, KR_API_InitProducerId,
+                                 refusal(-1, NULL, -1, KR_KERR_COORDINATOR_LOAD_IN_PROGRESS));
     kr_fbh_t h;
     fbh_open(&h, fb, 10, NULL);
     produce_range(&h, 0, 1, 1);
@@ -570,12 +568,8 @@ static void test_initpid_fatal(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_t *fb = fbh_start(1, 1);
-    kr_fb_action_t a = {.kind = KR_FB_ANSWER,
-                        .count = -1,
-                        .perr_cnt = 1,
-                        .perr = {{NULL, -1, KR_KERR_CLUSTER_AUTHORIZATION_FAILED}}};
-    kr_fb_script(fb, KR_API_InitProducerId, &a);
+    kr_fb_t *fb = start_scripted(1, 1, KR_API_InitProducerId,
+                                 refusal(-1, NULL, -1, KR_KERR_CLUSTER_AUTHORIZATION_FAILED));
     kr_fbh_t h;
     fbh_open(&h, fb, 100, NULL);
     produce_range(&h, 0, 20, 1);

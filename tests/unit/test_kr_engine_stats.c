@@ -153,16 +153,11 @@ static void test_document(void **state)
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
     static docs_t d;
     memset(&d, 0, sizeof(d));
-    kr_fb_conf_t fc;
-    kr_fb_conf_defaults(&fc);
-    kr_fb_conf_topic(&fc, "t", PARTS);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
+    kr_fb_t *fb = fbh_start(1, PARTS);
     kr_fbh_t h;
     const char *const set[] = {"statistics.interval.ms", "20", "client.id", "st\"ats", NULL};
     assert_int_equal(kr_fbh_open_stats(&h, fb, 3000, set, on_stats, &d), 0);
-    for (uint64_t i = 0; i < 3000; i++)
-        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % PARTS), i, 100), 0);
+    fbh_produce_range(&h, 0, 3000, PARTS, 100);
     assert_int_equal(kr_flush(h.p, 20000), 0);
     check_exact(&h, 0, "t", 3000);
     /* a document made after the last report */
@@ -214,8 +209,22 @@ static void test_document(void **state)
     kr_stats(h.p, &st);
     assert_true(st.stats_documents >= d.cnt);
     assert_int_equal(st.partition_cnt, PARTS);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
+}
+
+/*
+ * Opens h on a fake cluster with topic "t" of two partitions whose Produce answers refuse
+ * partition `part` with error e, `count` times (-1: every time), and produces records
+ * 0..n-1 of 16 bytes round-robin over the two.
+ */
+static void produce_refused(kr_fbh_t *h, int count, int32_t part, int16_t e, uint64_t n)
+{
+    kr_fb_t *fb = fbh_start(1, 2);
+    fbh_open(h, fb, n, NULL);
+    kr_fb_action_t a = {
+        .kind = KR_FB_ANSWER, .count = count, .perr_cnt = 1, .perr = {{"t", part, e}}};
+    kr_fb_script(fb, KR_API_Produce, &a);
+    fbh_produce_range(h, 0, n, 2, 16);
 }
 
 /* A partition error is counted by its name, the batch retried, the rest untouched. */
@@ -223,20 +232,8 @@ static void test_errors_by_code(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_conf_t fc;
-    kr_fb_conf_defaults(&fc);
-    kr_fb_conf_topic(&fc, "t", 2);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 200, NULL), 0);
-    kr_fb_action_t a = {.kind = KR_FB_ANSWER,
-                        .count = 1,
-                        .perr_cnt = 1,
-                        .perr = {{"t", 0, KR_KERR_NOT_LEADER_OR_FOLLOWER}}};
-    kr_fb_script(fb, KR_API_Produce, &a);
-    for (uint64_t i = 0; i < 200; i++)
-        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % 2), i, 16), 0);
+    produce_refused(&h, 1, 0, KR_KERR_NOT_LEADER_OR_FOLLOWER, 200);
     assert_int_equal(kr_flush(h.p, 20000), 0);
     check_exact(&h, 0, "t", 200);
     kr_partition_stats_t ps[4];
@@ -259,8 +256,7 @@ static void test_errors_by_code(void **state)
     assert_int_equal(st.retries, 1);
     assert_int_equal(st.records_acked, 200);
     assert_int_equal(st.stats_documents, 0); /* statistics.interval.ms 0: none */
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /* Failed batches are counted per partition as the reports say. */
@@ -268,20 +264,8 @@ static void test_failures_counted(void **state)
 {
     (void)state;
     kr_fbh_watchdog(TEST_LIMIT_S, __func__);
-    kr_fb_conf_t fc;
-    kr_fb_conf_defaults(&fc);
-    kr_fb_conf_topic(&fc, "t", 2);
-    kr_fb_t *fb = kr_fb_start(&fc);
-    assert_non_null(fb);
     kr_fbh_t h;
-    assert_int_equal(kr_fbh_open(&h, fb, 100, NULL), 0);
-    kr_fb_action_t a = {.kind = KR_FB_ANSWER,
-                        .count = -1,
-                        .perr_cnt = 1,
-                        .perr = {{"t", 1, KR_KERR_RECORD_LIST_TOO_LARGE}}};
-    kr_fb_script(fb, KR_API_Produce, &a);
-    for (uint64_t i = 0; i < 100; i++)
-        assert_int_equal(kr_fbh_produce(&h, "t", (int32_t)(i % 2), i, 16), 0);
+    produce_refused(&h, -1, 1, KR_KERR_RECORD_LIST_TOO_LARGE, 100);
     kr_flush(h.p, 20000);
     uint64_t failed = 0;
     for (size_t i = 0; i < h.dr_cnt && i < h.dr_cap; i++)
@@ -296,8 +280,7 @@ static void test_failures_counted(void **state)
     kr_stats_t st;
     kr_stats(h.p, &st);
     assert_int_equal(st.records_failed, failed);
-    kr_fbh_close(&h, 1000);
-    kr_fb_stop(fb);
+    fbh_finish(&h);
 }
 
 /* ---- the round-trip histogram ---- */

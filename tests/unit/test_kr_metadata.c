@@ -39,90 +39,85 @@ static void check_request(int16_t version, const kr_MetadataRequest_t *req, cons
     assert_memory_equal(mem, want, want_len);
 }
 
-static void test_request_v1_to_v3(void **state)
-{
-    (void)state;
-    const uint8_t want[] = {
-        0x00, 0x00, 0x00, 0x01, /* Topics: int32 count 1 */
-        0x00, 0x02, 't',  '1',  /*   [0] Name "t1" */
-    };
-    for (int16_t v = 1; v <= 3; v++)
-        check_request(v, &req_by_name, want, sizeof(want));
-}
+/* Request goldens of req_by_name, one per distinct layout. */
+/* clang-format off */
+static const uint8_t req_v1[] = {
+    0x00, 0x00, 0x00, 0x01, /* Topics: int32 count 1 */
+    0x00, 0x02, 't',  '1',  /*   [0] Name "t1" */
+};
 
-static void test_request_v4_to_v7(void **state)
-{
-    (void)state;
-    const uint8_t want[] = {
-        0x00, 0x00, 0x00, 0x01, /* Topics: int32 count 1 */
-        0x00, 0x02, 't',  '1',  /*   [0] Name "t1" */
-        0x00,                   /* AllowAutoTopicCreation false (v4+) */
-    };
-    for (int16_t v = 4; v <= 7; v++)
-        check_request(v, &req_by_name, want, sizeof(want));
-}
+static const uint8_t req_v4[] = {
+    0x00, 0x00, 0x00, 0x01, /* Topics: int32 count 1 */
+    0x00, 0x02, 't',  '1',  /*   [0] Name "t1" */
+    0x00,                   /* AllowAutoTopicCreation false (v4+) */
+};
 
-static void test_request_v8(void **state)
-{
-    (void)state;
-    const uint8_t want[] = {
-        0x00, 0x00, 0x00, 0x01, /* Topics: int32 count 1 */
-        0x00, 0x02, 't',  '1',  /*   [0] Name "t1" */
-        0x00,                   /* AllowAutoTopicCreation false */
-        0x01,                   /* IncludeClusterAuthorizedOperations true (v8..v10) */
-        0x00,                   /* IncludeTopicAuthorizedOperations false (v8+) */
-    };
-    check_request(8, &req_by_name, want, sizeof(want));
-}
+static const uint8_t req_v8[] = {
+    0x00, 0x00, 0x00, 0x01, /* Topics: int32 count 1 */
+    0x00, 0x02, 't',  '1',  /*   [0] Name "t1" */
+    0x00,                   /* AllowAutoTopicCreation false */
+    0x01,                   /* IncludeClusterAuthorizedOperations true (v8..v10) */
+    0x00,                   /* IncludeTopicAuthorizedOperations false (v8+) */
+};
 
-static void test_request_v9(void **state)
-{
-    (void)state;
-    const uint8_t want[] = {
-        0x02,           /* Topics: compact count 1+1 */
-        0x03, 't', '1', /*   [0] Name: compact "t1" */
-        0x00,           /*       tagged fields: none */
-        0x00,           /* AllowAutoTopicCreation false */
-        0x01,           /* IncludeClusterAuthorizedOperations true */
-        0x00,           /* IncludeTopicAuthorizedOperations false */
-        0x00,           /* tagged fields: none */
-    };
-    check_request(9, &req_by_name, want, sizeof(want));
-}
+static const uint8_t req_v9[] = {
+    0x02,           /* Topics: compact count 1+1 */
+    0x03, 't', '1', /*   [0] Name: compact "t1" */
+    0x00,           /*       tagged fields: none */
+    0x00,           /* AllowAutoTopicCreation false */
+    0x01,           /* IncludeClusterAuthorizedOperations true */
+    0x00,           /* IncludeTopicAuthorizedOperations false */
+    0x00,           /* tagged fields: none */
+};
 
-static void test_request_v10(void **state)
-{
-    (void)state;
-    const uint8_t want[] = {
-        0x02,                                           /* Topics: compact count 1 */
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /*   [0] TopicId: zero (by name) */
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x03, 't',  '1', /*       Name: compact "t1" */
-        0x00,            /*       tagged fields: none */
-        0x00,            /* AllowAutoTopicCreation false */
-        0x01,            /* IncludeClusterAuthorizedOperations */
-        0x00,            /* IncludeTopicAuthorizedOperations */
-        0x00,            /* tagged fields: none */
-    };
-    check_request(10, &req_by_name, want, sizeof(want));
-}
+static const uint8_t req_v10[] = {
+    0x02,                                           /* Topics: compact count 1 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /*   [0] TopicId: zero (by name) */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x03, 't',  '1', /*       Name: compact "t1" */
+    0x00,            /*       tagged fields: none */
+    0x00,            /* AllowAutoTopicCreation false */
+    0x01,            /* IncludeClusterAuthorizedOperations */
+    0x00,            /* IncludeTopicAuthorizedOperations */
+    0x00,            /* tagged fields: none */
+};
 
 /* v11 drops IncludeClusterAuthorizedOperations; v12 and v13 have the v11 layout. */
-static void test_request_v11_to_v13(void **state)
+static const uint8_t req_v11[] = {
+    0x02,                                           /* Topics: compact count 1 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /*   [0] TopicId: zero */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x03, 't',  '1', /*       Name: compact "t1" */
+    0x00,            /*       tagged fields: none */
+    0x00,            /* AllowAutoTopicCreation false */
+    0x00,            /* IncludeTopicAuthorizedOperations */
+    0x00,            /* tagged fields: none */
+};
+/* clang-format on */
+
+/* Every version from..to writes req_by_name as want. */
+static const struct {
+    int16_t from;
+    int16_t to;
+    const uint8_t *want;
+    size_t len;
+} req_goldens[] = {
+    {1, 3, req_v1, sizeof(req_v1)},     {4, 7, req_v4, sizeof(req_v4)},
+    {8, 8, req_v8, sizeof(req_v8)},     {9, 9, req_v9, sizeof(req_v9)},
+    {10, 10, req_v10, sizeof(req_v10)}, {11, 13, req_v11, sizeof(req_v11)},
+};
+
+static void test_request_goldens(void **state)
 {
     (void)state;
-    const uint8_t want[] = {
-        0x02,                                           /* Topics: compact count 1 */
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /*   [0] TopicId: zero */
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x03, 't',  '1', /*       Name: compact "t1" */
-        0x00,            /*       tagged fields: none */
-        0x00,            /* AllowAutoTopicCreation false */
-        0x00,            /* IncludeTopicAuthorizedOperations */
-        0x00,            /* tagged fields: none */
-    };
-    for (int16_t v = 11; v <= 13; v++)
-        check_request(v, &req_by_name, want, sizeof(want));
+    int16_t next = 1;
+    for (size_t i = 0; i < N_ELEMS(req_goldens); i++) {
+        assert_int_equal(req_goldens[i].from, next); /* every version, once */
+        for (int16_t v = req_goldens[i].from; v <= req_goldens[i].to; v++)
+            check_request(v, &req_by_name, req_goldens[i].want, req_goldens[i].len);
+        next = (int16_t)(req_goldens[i].to + 1);
+    }
+    assert_int_equal(next, 14);
 }
 
 static void test_request_by_id_v12(void **state)
@@ -194,334 +189,155 @@ static void test_request_errors(void **state)
 
 /* ---- response goldens, one per distinct layout ---- */
 
-static const uint8_t resp_v1[] = {
-    0x00, 0x00, 0x00, 0x01, /* Brokers: int32 count 1 */
-    0x00, 0x00, 0x00, 0x01, /*   [0] NodeId 1 */
-    0x00, 0x02, 'h',  '1',  /*       Host "h1" */
-    0x00, 0x00, 0x23, 0x84, /*       Port 9092 */
+/*
+ * Every golden but resp_v12 encodes one model (main_model below): one broker, a topic "t"
+ * with one partition. A golden is the byte fragments its version's layout has, in
+ * MetadataResponse.json's order; each fragment is written once, a comment per field.
+ */
+/* clang-format off */
+
+/* v1..v8: int16 strings, int32 counts. */
+#define MD_THROTTLE \
+    0x00, 0x00, 0x00, 0x07, /* ThrottleTimeMs 7 (v3+) */
+#define MD_BROKERS \
+    0x00, 0x00, 0x00, 0x01, /* Brokers: int32 count 1 */ \
+    0x00, 0x00, 0x00, 0x01, /*   [0] NodeId 1 */ \
+    0x00, 0x02, 'h',  '1',  /*       Host "h1" */ \
+    0x00, 0x00, 0x23, 0x84, /*       Port 9092 */ \
     0x00, 0x01, 'r',        /*       Rack "r" (nullable) */
+#define MD_CLUSTER_ID \
+    0x00, 0x01, 'c',        /* ClusterId "c" (v2+) */
+#define MD_CONTROLLER \
     0x00, 0x00, 0x00, 0x01, /* ControllerId 1 */
-    0x00, 0x00, 0x00, 0x01, /* Topics: int32 count 1 */
-    0x00, 0x00,             /*   [0] ErrorCode 0 */
-    0x00, 0x01, 't',        /*       Name "t" */
-    0x01,                   /*       IsInternal true */
-    0x00, 0x00, 0x00, 0x01, /*       Partitions: int32 count 1 */
-    0x00, 0x09,             /*         [0] ErrorCode 9 REPLICA_NOT_AVAILABLE */
-    0x00, 0x00, 0x00, 0x00, /*             PartitionIndex 0 */
+#define MD_TOPIC_TO_LEADER \
+    0x00, 0x00, 0x00, 0x01, /* Topics: int32 count 1 */ \
+    0x00, 0x00,             /*   [0] ErrorCode 0 */ \
+    0x00, 0x01, 't',        /*       Name "t" */ \
+    0x01,                   /*       IsInternal true */ \
+    0x00, 0x00, 0x00, 0x01, /*       Partitions: int32 count 1 */ \
+    0x00, 0x09,             /*         [0] ErrorCode 9 REPLICA_NOT_AVAILABLE */ \
+    0x00, 0x00, 0x00, 0x00, /*             PartitionIndex 0 */ \
     0x00, 0x00, 0x00, 0x01, /*             LeaderId 1 */
-    0x00, 0x00, 0x00, 0x02, /*             ReplicaNodes: count 2 */
+#define MD_LEADER_EPOCH \
+    0x00, 0x00, 0x00, 0x05, /*             LeaderEpoch 5 (v7+) */
+#define MD_NODES \
+    0x00, 0x00, 0x00, 0x02, /*             ReplicaNodes: count 2 */ \
+    0x00, 0x00, 0x00, 0x01, /*               1 */ \
+    0x00, 0x00, 0x00, 0x02, /*               2 */ \
+    0x00, 0x00, 0x00, 0x01, /*             IsrNodes: count 1 */ \
     0x00, 0x00, 0x00, 0x01, /*               1 */
+#define MD_OFFLINE \
+    0x00, 0x00, 0x00, 0x01, /*             OfflineReplicas: count 1 (v5+) */ \
     0x00, 0x00, 0x00, 0x02, /*               2 */
-    0x00, 0x00, 0x00, 0x01, /*             IsrNodes: count 1 */
-    0x00, 0x00, 0x00, 0x01, /*               1 */
+#define MD_TOPIC_AUTH_OPS \
+    0x00, 0x00, 0x0f, 0xf8, /*       TopicAuthorizedOperations 0xff8 (v8+) */
+#define MD_CLUSTER_AUTH_OPS \
+    0x00, 0x00, 0x01, 0x23, /* ClusterAuthorizedOperations 0x123 (v8..v10) */
+
+/* v9..v13 (flexible): compact strings and counts (n + 1), tagged fields. */
+#define MDF_HEAD \
+    MD_THROTTLE \
+    0x02,                   /* Brokers: compact count 1 */ \
+    0x00, 0x00, 0x00, 0x01, /*   [0] NodeId 1 */ \
+    0x03, 'h',  '1',        /*       Host: compact "h1" */ \
+    0x00, 0x00, 0x23, 0x84, /*       Port 9092 */ \
+    0x02, 'r',              /*       Rack: compact "r" */ \
+    0x00,                   /*       tagged fields: none */ \
+    0x02, 'c',              /* ClusterId: compact "c" */ \
+    MD_CONTROLLER
+#define MDF_ONE_TOPIC \
+    0x02,                   /* Topics: compact count 1 */
+#define MDF_TOPIC_NAME \
+    0x00, 0x00,             /*   [0] ErrorCode 0 */ \
+    0x02, 't',              /*       Name: compact "t" */
+#define MDF_TOPIC_ID \
+    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, /*       TopicId (v10+) */ \
+    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10,
+#define MDF_TOPIC_REST \
+    0x01,                   /*       IsInternal true */ \
+    0x02,                   /*       Partitions: compact count 1 */ \
+    0x00, 0x09,             /*         [0] ErrorCode 9 */ \
+    0x00, 0x00, 0x00, 0x00, /*             PartitionIndex 0 */ \
+    0x00, 0x00, 0x00, 0x01, /*             LeaderId 1 */ \
+    MD_LEADER_EPOCH \
+    0x03,                   /*             ReplicaNodes: compact count 2 */ \
+    0x00, 0x00, 0x00, 0x01, /*               1 */ \
+    0x00, 0x00, 0x00, 0x02, /*               2 */ \
+    0x02,                   /*             IsrNodes: compact count 1 */ \
+    0x00, 0x00, 0x00, 0x01, /*               1 */ \
+    0x02,                   /*             OfflineReplicas: compact count 1 */ \
+    0x00, 0x00, 0x00, 0x02, /*               2 */ \
+    0x00,                   /*             tagged fields: none */ \
+    MD_TOPIC_AUTH_OPS \
+    0x00,                   /*       tagged fields: none */
+#define MDF_TAGS \
+    0x00,                   /* tagged fields: none */
+
+static const uint8_t resp_v1[] = {
+    MD_BROKERS MD_CONTROLLER MD_TOPIC_TO_LEADER MD_NODES
 };
 
 static const uint8_t resp_v2[] = {
-    0x00, 0x00, 0x00, 0x01, /* Brokers: int32 count 1 */
-    0x00, 0x00, 0x00, 0x01, /*   [0] NodeId 1 */
-    0x00, 0x02, 'h',  '1',  /*       Host "h1" */
-    0x00, 0x00, 0x23, 0x84, /*       Port 9092 */
-    0x00, 0x01, 'r',        /*       Rack "r" */
-    0x00, 0x01, 'c',        /* ClusterId "c" (v2+) */
-    0x00, 0x00, 0x00, 0x01, /* ControllerId 1 */
-    0x00, 0x00, 0x00, 0x01, /* Topics: int32 count 1 */
-    0x00, 0x00,             /*   [0] ErrorCode 0 */
-    0x00, 0x01, 't',        /*       Name "t" */
-    0x01,                   /*       IsInternal true */
-    0x00, 0x00, 0x00, 0x01, /*       Partitions: int32 count 1 */
-    0x00, 0x09,             /*         [0] ErrorCode 9 */
-    0x00, 0x00, 0x00, 0x00, /*             PartitionIndex 0 */
-    0x00, 0x00, 0x00, 0x01, /*             LeaderId 1 */
-    0x00, 0x00, 0x00, 0x02, /*             ReplicaNodes: count 2 */
-    0x00, 0x00, 0x00, 0x01, /*               1 */
-    0x00, 0x00, 0x00, 0x02, /*               2 */
-    0x00, 0x00, 0x00, 0x01, /*             IsrNodes: count 1 */
-    0x00, 0x00, 0x00, 0x01, /*               1 */
+    MD_BROKERS MD_CLUSTER_ID MD_CONTROLLER MD_TOPIC_TO_LEADER MD_NODES
 };
 
 /* v3 and v4. */
 static const uint8_t resp_v3[] = {
-    0x00, 0x00, 0x00, 0x07, /* ThrottleTimeMs 7 (v3+) */
-    0x00, 0x00, 0x00, 0x01, /* Brokers: int32 count 1 */
-    0x00, 0x00, 0x00, 0x01, /*   [0] NodeId 1 */
-    0x00, 0x02, 'h',  '1',  /*       Host "h1" */
-    0x00, 0x00, 0x23, 0x84, /*       Port 9092 */
-    0x00, 0x01, 'r',        /*       Rack "r" */
-    0x00, 0x01, 'c',        /* ClusterId "c" */
-    0x00, 0x00, 0x00, 0x01, /* ControllerId 1 */
-    0x00, 0x00, 0x00, 0x01, /* Topics: int32 count 1 */
-    0x00, 0x00,             /*   [0] ErrorCode 0 */
-    0x00, 0x01, 't',        /*       Name "t" */
-    0x01,                   /*       IsInternal true */
-    0x00, 0x00, 0x00, 0x01, /*       Partitions: int32 count 1 */
-    0x00, 0x09,             /*         [0] ErrorCode 9 */
-    0x00, 0x00, 0x00, 0x00, /*             PartitionIndex 0 */
-    0x00, 0x00, 0x00, 0x01, /*             LeaderId 1 */
-    0x00, 0x00, 0x00, 0x02, /*             ReplicaNodes: count 2 */
-    0x00, 0x00, 0x00, 0x01, /*               1 */
-    0x00, 0x00, 0x00, 0x02, /*               2 */
-    0x00, 0x00, 0x00, 0x01, /*             IsrNodes: count 1 */
-    0x00, 0x00, 0x00, 0x01, /*               1 */
+    MD_THROTTLE MD_BROKERS MD_CLUSTER_ID MD_CONTROLLER MD_TOPIC_TO_LEADER MD_NODES
 };
 
 /* v5 and v6. */
 static const uint8_t resp_v5[] = {
-    0x00, 0x00, 0x00, 0x07, /* ThrottleTimeMs 7 */
-    0x00, 0x00, 0x00, 0x01, /* Brokers: int32 count 1 */
-    0x00, 0x00, 0x00, 0x01, /*   [0] NodeId 1 */
-    0x00, 0x02, 'h',  '1',  /*       Host "h1" */
-    0x00, 0x00, 0x23, 0x84, /*       Port 9092 */
-    0x00, 0x01, 'r',        /*       Rack "r" */
-    0x00, 0x01, 'c',        /* ClusterId "c" */
-    0x00, 0x00, 0x00, 0x01, /* ControllerId 1 */
-    0x00, 0x00, 0x00, 0x01, /* Topics: int32 count 1 */
-    0x00, 0x00,             /*   [0] ErrorCode 0 */
-    0x00, 0x01, 't',        /*       Name "t" */
-    0x01,                   /*       IsInternal true */
-    0x00, 0x00, 0x00, 0x01, /*       Partitions: int32 count 1 */
-    0x00, 0x09,             /*         [0] ErrorCode 9 */
-    0x00, 0x00, 0x00, 0x00, /*             PartitionIndex 0 */
-    0x00, 0x00, 0x00, 0x01, /*             LeaderId 1 */
-    0x00, 0x00, 0x00, 0x02, /*             ReplicaNodes: count 2 */
-    0x00, 0x00, 0x00, 0x01, /*               1 */
-    0x00, 0x00, 0x00, 0x02, /*               2 */
-    0x00, 0x00, 0x00, 0x01, /*             IsrNodes: count 1 */
-    0x00, 0x00, 0x00, 0x01, /*               1 */
-    0x00, 0x00, 0x00, 0x01, /*             OfflineReplicas: count 1 (v5+) */
-    0x00, 0x00, 0x00, 0x02, /*               2 */
+    MD_THROTTLE MD_BROKERS MD_CLUSTER_ID MD_CONTROLLER MD_TOPIC_TO_LEADER MD_NODES MD_OFFLINE
 };
 
 static const uint8_t resp_v7[] = {
-    0x00, 0x00, 0x00, 0x07, /* ThrottleTimeMs 7 */
-    0x00, 0x00, 0x00, 0x01, /* Brokers: int32 count 1 */
-    0x00, 0x00, 0x00, 0x01, /*   [0] NodeId 1 */
-    0x00, 0x02, 'h',  '1',  /*       Host "h1" */
-    0x00, 0x00, 0x23, 0x84, /*       Port 9092 */
-    0x00, 0x01, 'r',        /*       Rack "r" */
-    0x00, 0x01, 'c',        /* ClusterId "c" */
-    0x00, 0x00, 0x00, 0x01, /* ControllerId 1 */
-    0x00, 0x00, 0x00, 0x01, /* Topics: int32 count 1 */
-    0x00, 0x00,             /*   [0] ErrorCode 0 */
-    0x00, 0x01, 't',        /*       Name "t" */
-    0x01,                   /*       IsInternal true */
-    0x00, 0x00, 0x00, 0x01, /*       Partitions: int32 count 1 */
-    0x00, 0x09,             /*         [0] ErrorCode 9 */
-    0x00, 0x00, 0x00, 0x00, /*             PartitionIndex 0 */
-    0x00, 0x00, 0x00, 0x01, /*             LeaderId 1 */
-    0x00, 0x00, 0x00, 0x05, /*             LeaderEpoch 5 (v7+) */
-    0x00, 0x00, 0x00, 0x02, /*             ReplicaNodes: count 2 */
-    0x00, 0x00, 0x00, 0x01, /*               1 */
-    0x00, 0x00, 0x00, 0x02, /*               2 */
-    0x00, 0x00, 0x00, 0x01, /*             IsrNodes: count 1 */
-    0x00, 0x00, 0x00, 0x01, /*               1 */
-    0x00, 0x00, 0x00, 0x01, /*             OfflineReplicas: count 1 */
-    0x00, 0x00, 0x00, 0x02, /*               2 */
+    MD_THROTTLE MD_BROKERS MD_CLUSTER_ID MD_CONTROLLER MD_TOPIC_TO_LEADER MD_LEADER_EPOCH
+    MD_NODES MD_OFFLINE
 };
 
 static const uint8_t resp_v8[] = {
-    0x00, 0x00, 0x00, 0x07, /* ThrottleTimeMs 7 */
-    0x00, 0x00, 0x00, 0x01, /* Brokers: int32 count 1 */
-    0x00, 0x00, 0x00, 0x01, /*   [0] NodeId 1 */
-    0x00, 0x02, 'h',  '1',  /*       Host "h1" */
-    0x00, 0x00, 0x23, 0x84, /*       Port 9092 */
-    0x00, 0x01, 'r',        /*       Rack "r" */
-    0x00, 0x01, 'c',        /* ClusterId "c" */
-    0x00, 0x00, 0x00, 0x01, /* ControllerId 1 */
-    0x00, 0x00, 0x00, 0x01, /* Topics: int32 count 1 */
-    0x00, 0x00,             /*   [0] ErrorCode 0 */
-    0x00, 0x01, 't',        /*       Name "t" */
-    0x01,                   /*       IsInternal true */
-    0x00, 0x00, 0x00, 0x01, /*       Partitions: int32 count 1 */
-    0x00, 0x09,             /*         [0] ErrorCode 9 */
-    0x00, 0x00, 0x00, 0x00, /*             PartitionIndex 0 */
-    0x00, 0x00, 0x00, 0x01, /*             LeaderId 1 */
-    0x00, 0x00, 0x00, 0x05, /*             LeaderEpoch 5 */
-    0x00, 0x00, 0x00, 0x02, /*             ReplicaNodes: count 2 */
-    0x00, 0x00, 0x00, 0x01, /*               1 */
-    0x00, 0x00, 0x00, 0x02, /*               2 */
-    0x00, 0x00, 0x00, 0x01, /*             IsrNodes: count 1 */
-    0x00, 0x00, 0x00, 0x01, /*               1 */
-    0x00, 0x00, 0x00, 0x01, /*             OfflineReplicas: count 1 */
-    0x00, 0x00, 0x00, 0x02, /*               2 */
-    0x00, 0x00, 0x0f, 0xf8, /*       TopicAuthorizedOperations 0xff8 (v8+) */
-    0x00, 0x00, 0x01, 0x23, /* ClusterAuthorizedOperations 0x123 (v8..v10) */
+    MD_THROTTLE MD_BROKERS MD_CLUSTER_ID MD_CONTROLLER MD_TOPIC_TO_LEADER MD_LEADER_EPOCH
+    MD_NODES MD_OFFLINE MD_TOPIC_AUTH_OPS MD_CLUSTER_AUTH_OPS
 };
 
 static const uint8_t resp_v9[] = {
-    0x00, 0x00, 0x00, 0x07, /* ThrottleTimeMs 7 */
-    0x02,                   /* Brokers: compact count 1+1 */
-    0x00, 0x00, 0x00, 0x01, /*   [0] NodeId 1 */
-    0x03, 'h',  '1',        /*       Host: compact "h1" */
-    0x00, 0x00, 0x23, 0x84, /*       Port 9092 */
-    0x02, 'r',              /*       Rack: compact "r" */
-    0x00,                   /*       tagged fields: none */
-    0x02, 'c',              /* ClusterId: compact "c" */
-    0x00, 0x00, 0x00, 0x01, /* ControllerId 1 */
-    0x02,                   /* Topics: compact count 1 */
-    0x00, 0x00,             /*   [0] ErrorCode 0 */
-    0x02, 't',              /*       Name: compact "t" */
-    0x01,                   /*       IsInternal true */
-    0x02,                   /*       Partitions: compact count 1 */
-    0x00, 0x09,             /*         [0] ErrorCode 9 */
-    0x00, 0x00, 0x00, 0x00, /*             PartitionIndex 0 */
-    0x00, 0x00, 0x00, 0x01, /*             LeaderId 1 */
-    0x00, 0x00, 0x00, 0x05, /*             LeaderEpoch 5 */
-    0x03,                   /*             ReplicaNodes: compact count 2 */
-    0x00, 0x00, 0x00, 0x01, /*               1 */
-    0x00, 0x00, 0x00, 0x02, /*               2 */
-    0x02,                   /*             IsrNodes: compact count 1 */
-    0x00, 0x00, 0x00, 0x01, /*               1 */
-    0x02,                   /*             OfflineReplicas: compact count 1 */
-    0x00, 0x00, 0x00, 0x02, /*               2 */
-    0x00,                   /*             tagged fields: none */
-    0x00, 0x00, 0x0f, 0xf8, /*       TopicAuthorizedOperations 0xff8 */
-    0x00,                   /*       tagged fields: none */
-    0x00, 0x00, 0x01, 0x23, /* ClusterAuthorizedOperations 0x123 */
-    0x00,                   /* tagged fields: none */
+    MDF_HEAD MDF_ONE_TOPIC MDF_TOPIC_NAME MDF_TOPIC_REST MD_CLUSTER_AUTH_OPS MDF_TAGS
 };
 
 static const uint8_t resp_v10[] = {
-    0x00, 0x00, 0x00, 0x07,                               /* ThrottleTimeMs 7 */
-    0x02,                                                 /* Brokers: compact count 1 */
-    0x00, 0x00, 0x00, 0x01,                               /*   [0] NodeId 1 */
-    0x03, 'h',  '1',                                      /*       Host "h1" */
-    0x00, 0x00, 0x23, 0x84,                               /*       Port 9092 */
-    0x02, 'r',                                            /*       Rack "r" */
-    0x00,                                                 /*       tagged fields: none */
-    0x02, 'c',                                            /* ClusterId "c" */
-    0x00, 0x00, 0x00, 0x01,                               /* ControllerId 1 */
-    0x02,                                                 /* Topics: compact count 1 */
-    0x00, 0x00,                                           /*   [0] ErrorCode 0 */
-    0x02, 't',                                            /*       Name "t" */
-    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,       /*       TopicId (v10+) */
-    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x01, /*       IsInternal true */
-    0x02,                                                 /*       Partitions: compact count 1 */
-    0x00, 0x09,                                           /*         [0] ErrorCode 9 */
-    0x00, 0x00, 0x00, 0x00,                               /*             PartitionIndex 0 */
-    0x00, 0x00, 0x00, 0x01,                               /*             LeaderId 1 */
-    0x00, 0x00, 0x00, 0x05,                               /*             LeaderEpoch 5 */
-    0x03,                                                 /*             ReplicaNodes: count 2 */
-    0x00, 0x00, 0x00, 0x01,                               /*               1 */
-    0x00, 0x00, 0x00, 0x02,                               /*               2 */
-    0x02,                                                 /*             IsrNodes: count 1 */
-    0x00, 0x00, 0x00, 0x01,                               /*               1 */
-    0x02,                                                 /*             OfflineReplicas: count 1 */
-    0x00, 0x00, 0x00, 0x02,                               /*               2 */
-    0x00,                                                 /*             tagged fields: none */
-    0x00, 0x00, 0x0f, 0xf8,                               /*       TopicAuthorizedOperations */
-    0x00,                                                 /*       tagged fields: none */
-    0x00, 0x00, 0x01, 0x23,                               /* ClusterAuthorizedOperations 0x123 */
-    0x00,                                                 /* tagged fields: none */
+    MDF_HEAD MDF_ONE_TOPIC MDF_TOPIC_NAME MDF_TOPIC_ID MDF_TOPIC_REST MD_CLUSTER_AUTH_OPS
+    MDF_TAGS
 };
 
 /* v11: ClusterAuthorizedOperations is gone. v12 reads the same bytes. */
 static const uint8_t resp_v11[] = {
-    0x00, 0x00, 0x00, 0x07,                               /* ThrottleTimeMs 7 */
-    0x02,                                                 /* Brokers: compact count 1 */
-    0x00, 0x00, 0x00, 0x01,                               /*   [0] NodeId 1 */
-    0x03, 'h',  '1',                                      /*       Host "h1" */
-    0x00, 0x00, 0x23, 0x84,                               /*       Port 9092 */
-    0x02, 'r',                                            /*       Rack "r" */
-    0x00,                                                 /*       tagged fields: none */
-    0x02, 'c',                                            /* ClusterId "c" */
-    0x00, 0x00, 0x00, 0x01,                               /* ControllerId 1 */
-    0x02,                                                 /* Topics: compact count 1 */
-    0x00, 0x00,                                           /*   [0] ErrorCode 0 */
-    0x02, 't',                                            /*       Name "t" */
-    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,       /*       TopicId */
-    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x01, /*       IsInternal true */
-    0x02,                                                 /*       Partitions: compact count 1 */
-    0x00, 0x09,                                           /*         [0] ErrorCode 9 */
-    0x00, 0x00, 0x00, 0x00,                               /*             PartitionIndex 0 */
-    0x00, 0x00, 0x00, 0x01,                               /*             LeaderId 1 */
-    0x00, 0x00, 0x00, 0x05,                               /*             LeaderEpoch 5 */
-    0x03,                                                 /*             ReplicaNodes: count 2 */
-    0x00, 0x00, 0x00, 0x01,                               /*               1 */
-    0x00, 0x00, 0x00, 0x02,                               /*               2 */
-    0x02,                                                 /*             IsrNodes: count 1 */
-    0x00, 0x00, 0x00, 0x01,                               /*               1 */
-    0x02,                                                 /*             OfflineReplicas: count 1 */
-    0x00, 0x00, 0x00, 0x02,                               /*               2 */
-    0x00,                                                 /*             tagged fields: none */
-    0x00, 0x00, 0x0f, 0xf8,                               /*       TopicAuthorizedOperations */
-    0x00,                                                 /*       tagged fields: none */
-    0x00,                                                 /* tagged fields: none */
+    MDF_HEAD MDF_ONE_TOPIC MDF_TOPIC_NAME MDF_TOPIC_ID MDF_TOPIC_REST MDF_TAGS
 };
 
 /* v12: a second topic asked for by an id the broker does not know has a null Name. */
 static const uint8_t resp_v12[] = {
-    0x00, 0x00, 0x00, 0x07,                               /* ThrottleTimeMs 7 */
-    0x02,                                                 /* Brokers: compact count 1 */
-    0x00, 0x00, 0x00, 0x01,                               /*   [0] NodeId 1 */
-    0x03, 'h',  '1',                                      /*       Host "h1" */
-    0x00, 0x00, 0x23, 0x84,                               /*       Port 9092 */
-    0x02, 'r',                                            /*       Rack "r" */
-    0x00,                                                 /*       tagged fields: none */
-    0x02, 'c',                                            /* ClusterId "c" */
-    0x00, 0x00, 0x00, 0x01,                               /* ControllerId 1 */
-    0x03,                                                 /* Topics: compact count 2 */
-    0x00, 0x00,                                           /*   [0] ErrorCode 0 */
-    0x02, 't',                                            /*       Name "t" */
-    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,       /*       TopicId */
-    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x01, /*       IsInternal true */
-    0x02,                                                 /*       Partitions: compact count 1 */
-    0x00, 0x09,                                           /*         [0] ErrorCode 9 */
-    0x00, 0x00, 0x00, 0x00,                               /*             PartitionIndex 0 */
-    0x00, 0x00, 0x00, 0x01,                               /*             LeaderId 1 */
-    0x00, 0x00, 0x00, 0x05,                               /*             LeaderEpoch 5 */
-    0x03,                                                 /*             ReplicaNodes: count 2 */
-    0x00, 0x00, 0x00, 0x01,                               /*               1 */
-    0x00, 0x00, 0x00, 0x02,                               /*               2 */
-    0x02,                                                 /*             IsrNodes: count 1 */
-    0x00, 0x00, 0x00, 0x01,                               /*               1 */
-    0x02,                                                 /*             OfflineReplicas: count 1 */
-    0x00, 0x00, 0x00, 0x02,                               /*               2 */
-    0x00,                                                 /*             tagged fields: none */
-    0x00, 0x00, 0x0f, 0xf8,                               /*       TopicAuthorizedOperations */
-    0x00,                                                 /*       tagged fields: none */
-    0x00, 0x64,                                           /*   [1] ErrorCode 100 UNKNOWN_TOPIC_ID */
-    0x00,                                                 /*       Name: compact null (v12+) */
-    0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa,       /*       TopicId as asked */
-    0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0x00, /*       IsInternal false */
-    0x01,                                                 /*       Partitions: compact count 0 */
+    MDF_HEAD
+    0x03,                   /* Topics: compact count 2 */
+    MDF_TOPIC_NAME MDF_TOPIC_ID MDF_TOPIC_REST
+    0x00, 0x64,             /*   [1] ErrorCode 100 UNKNOWN_TOPIC_ID */
+    0x00,                   /*       Name: compact null (v12+) */
+    0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, /*       TopicId as asked */
+    0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa,
+    0x00,                   /*       IsInternal false */
+    0x01,                   /*       Partitions: compact count 0 */
     0x80, 0x00, 0x00, 0x00, /*       TopicAuthorizedOperations unset */
     0x00,                   /*       tagged fields: none */
-    0x00,                   /* tagged fields: none */
+    MDF_TAGS
 };
 
 static const uint8_t resp_v13[] = {
-    0x00, 0x00, 0x00, 0x07,                               /* ThrottleTimeMs 7 */
-    0x02,                                                 /* Brokers: compact count 1 */
-    0x00, 0x00, 0x00, 0x01,                               /*   [0] NodeId 1 */
-    0x03, 'h',  '1',                                      /*       Host "h1" */
-    0x00, 0x00, 0x23, 0x84,                               /*       Port 9092 */
-    0x02, 'r',                                            /*       Rack "r" */
-    0x00,                                                 /*       tagged fields: none */
-    0x02, 'c',                                            /* ClusterId "c" */
-    0x00, 0x00, 0x00, 0x01,                               /* ControllerId 1 */
-    0x02,                                                 /* Topics: compact count 1 */
-    0x00, 0x00,                                           /*   [0] ErrorCode 0 */
-    0x02, 't',                                            /*       Name "t" */
-    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,       /*       TopicId */
-    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x01, /*       IsInternal true */
-    0x02,                                                 /*       Partitions: compact count 1 */
-    0x00, 0x09,                                           /*         [0] ErrorCode 9 */
-    0x00, 0x00, 0x00, 0x00,                               /*             PartitionIndex 0 */
-    0x00, 0x00, 0x00, 0x01,                               /*             LeaderId 1 */
-    0x00, 0x00, 0x00, 0x05,                               /*             LeaderEpoch 5 */
-    0x03,                                                 /*             ReplicaNodes: count 2 */
-    0x00, 0x00, 0x00, 0x01,                               /*               1 */
-    0x00, 0x00, 0x00, 0x02,                               /*               2 */
-    0x02,                                                 /*             IsrNodes: count 1 */
-    0x00, 0x00, 0x00, 0x01,                               /*               1 */
-    0x02,                                                 /*             OfflineReplicas: count 1 */
-    0x00, 0x00, 0x00, 0x02,                               /*               2 */
-    0x00,                                                 /*             tagged fields: none */
-    0x00, 0x00, 0x0f, 0xf8,                               /*       TopicAuthorizedOperations */
-    0x00,                                                 /*       tagged fields: none */
-    0x00, 0x00,                                           /* ErrorCode 0 (v13+) */
-    0x00,                                                 /* tagged fields: none */
+    MDF_HEAD MDF_ONE_TOPIC MDF_TOPIC_NAME MDF_TOPIC_ID MDF_TOPIC_REST
+    0x00, 0x00,             /* ErrorCode 0 (v13+) */
+    MDF_TAGS
 };
+
+/* clang-format on */
 
 /* v13 with a top-level error (KIP-1102): nothing else to report. */
 static const uint8_t resp_v13_rebootstrap[] = {
@@ -1136,12 +952,7 @@ static void test_truncations_and_corruptions_random(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_request_v1_to_v3),
-        cmocka_unit_test(test_request_v4_to_v7),
-        cmocka_unit_test(test_request_v8),
-        cmocka_unit_test(test_request_v9),
-        cmocka_unit_test(test_request_v10),
-        cmocka_unit_test(test_request_v11_to_v13),
+        cmocka_unit_test(test_request_goldens),
         cmocka_unit_test(test_request_by_id_v12),
         cmocka_unit_test(test_request_all_and_no_topics),
         cmocka_unit_test(test_request_errors),
