@@ -16,6 +16,8 @@
 
 #include "kr_error.h"
 
+#define SRC_FETCH_AHEAD 2048 /* how far ahead of the reader the file's lines are fetched */
+
 int kr_cli_map_open(kr_cli_map_t *m, const char *path, char *err, size_t errlen)
 {
     memset(m, 0, sizeof(*m));
@@ -125,6 +127,7 @@ void kr_src_open_range(kr_src_t *s, const kr_cli_map_t *m, size_t begin, size_t 
     s->rec_delim = m->rec_delim;
     s->pos = m->base + begin;
     s->end = m->base + end;
+    s->fetched = s->pos;
 }
 
 void kr_src_open_files(kr_src_t *s, const kr_cli_map_t *const *maps, uint32_t map_cnt,
@@ -239,6 +242,7 @@ static bool range_next_file(kr_src_t *s)
         s->rec_delim = m->rec_delim;
         s->pos = m->base + b;
         s->end = m->base + e;
+        s->fetched = s->pos;
         if (b < e)
             return true;
     }
@@ -250,6 +254,9 @@ static int next_range(kr_src_t *s, kr_src_rec_t *r)
     if (s->pos >= s->end && !range_next_file(s))
         return 0;
     const char *p = s->pos;
+    /* The file is read once, from memory: fetch its cache lines a few records ahead. */
+    for (; s->fetched < p + SRC_FETCH_AHEAD; s->fetched += 64)
+        __builtin_prefetch(s->fetched);
     const char *nl = memchr(p, s->rec_delim, (size_t)(s->end - p));
     size_t len = nl == NULL ? (size_t)(s->end - p) : (size_t)(nl - p);
     s->pos = nl == NULL ? s->end : nl + 1;

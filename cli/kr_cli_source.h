@@ -99,6 +99,7 @@ typedef struct kr_src {
      * of maps[0..map_cnt) in turn, map_at the one being read */
     const char *pos;
     const char *end;
+    const char *fetched; /* cache lines are fetched up to here */
     const kr_cli_map_t *const *maps;
     uint32_t map_cnt, map_at, part, parts;
     /* sample: a payload drawn at random per record, without end */

@@ -87,6 +87,23 @@ static void accum_zstd_init(kr_producer_t *p, uint8_t *cur, size_t records_max)
     assert(z->cws != NULL && z->dws != NULL);
 }
 
+/*
+ * Faults [mem, mem + len) in with one call rather than a page fault per page. A slot is
+ * faulted in when it is first taken: slots are reused last-freed first, so a producer
+ * touches only as many as it keeps busy at once, not all of buffer.memory at start.
+ * Before Linux 5.14 the kernel refuses, and the pages fault in as they are written.
+ */
+static void accum_fault_in(void *mem, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+    uintptr_t from = (uintptr_t)mem & ~(uintptr_t)4095;
+    (void)madvise((void *)from, (uintptr_t)mem + len - from, MADV_POPULATE_WRITE);
+#else
+    (void)mem;
+    (void)len;
+#endif
+}
+
 int kr_accum_init(kr_producer_t *p, char *errstr, size_t errlen)
 {
     size_t bytes = (size_t)p->conf.batch_size;
@@ -107,9 +124,7 @@ int kr_accum_init(kr_producer_t *p, char *errstr, size_t errlen)
     size_t ws = ACCUM_ALIGN(kr_lz4_ws_size()) + accum_zstd_size(p, jumbo_bytes);
     p->split_dst_cap = bytes;
     p->arena_len = p->slot_cnt * slot + jumbo + p->lz4_dst_cap + p->split_dst_cap + ws + 4096;
-    /* MAP_POPULATE: fault the arena in now, not on the hot path. */
-    p->arena = mmap(NULL, p->arena_len, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    p->arena = mmap(NULL, p->arena_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     p->slots = calloc(p->slot_cnt, sizeof(kr_batch_t));
     if (p->arena == MAP_FAILED || p->slots == NULL) {
         if (p->arena == MAP_FAILED)
@@ -132,6 +147,8 @@ int kr_accum_init(kr_producer_t *p, char *errstr, size_t errlen)
     p->split_dst = cur;
     cur += (p->split_dst_cap + 63) & ~(size_t)63;
     p->lz4_mem = cur;
+    /* What every batch uses is faulted in now; the slots at their first use. */
+    accum_fault_in(p->lz4_dst, (size_t)((uint8_t *)p->arena + p->arena_len - p->lz4_dst));
     p->lz4 = kr_lz4_ws_init(cur, kr_lz4_ws_size());
     assert(p->lz4 != NULL);
     if (zstd)
@@ -165,6 +182,10 @@ static kr_batch_t *accum_open(kr_producer_t *p, kr_topic_t *t, kr_partition_t *p
         p->free_slots = b->next;
         p->slots_free--;
         p->stats.buffer_bytes_used += b->mem_cap;
+    }
+    if (!b->faulted_in) {
+        accum_fault_in(b->opaques, (size_t)(b->mem + b->mem_cap - (uint8_t *)b->opaques));
+        b->faulted_in = true;
     }
     p->now_us = kr_now_us();
     b->next = NULL;

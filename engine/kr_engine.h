@@ -64,7 +64,8 @@ struct kr_batch {
     kr_partition_t *part; /* NULL while held for a topic without metadata */
     uint8_t state;
     bool jumbo;
-    uint8_t *mem; /* the slot: the batch is built, and sent, from here */
+    bool faulted_in; /* the slot's pages have been faulted in (at its first use) */
+    uint8_t *mem;    /* the slot: the batch is built, and sent, from here */
     size_t mem_cap;
     kr_batch_builder_t bld;
     const uint8_t *wire; /* the closed batch: mem[0..wire_len) */
