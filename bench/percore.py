@@ -126,6 +126,77 @@ def run_case(case, a):
     return {"case": case, "ns": cpu * 1e9 / a.records, "cpu_s": cpu, "wall_s": wall}
 
 
+# Where a record's CPU goes: perf's samples of one run, grouped. Self time by symbol, except
+# the kernel, which is split by the path that entered it (children of these entry points).
+GROUPS = [
+    ("liblz4", lambda dso, sym: dso.startswith("liblz4")),
+    ("the file source: each line found in the mapped file", lambda dso, sym: sym in (
+        "__memchr_evex", "__memchr_avx2", "memchr", "next_range")),
+    ("the flight generator", lambda dso, sym: sym in (
+        "kr_flights_next", "advance", "fly_others", "id_step", "render_sec")),
+    ("copying records into batches", lambda dso, sym: sym.startswith("__memmove")
+        or sym.startswith("__memcpy")),
+    ("the engine's append path", lambda dso, sym: sym in (
+        "kr_produce", "kr_accum_append", "accum_put", "kr_batch_append", "rec_plan",
+        "accum_open", "accum_partition", "kr_partition_for_key", "kr_murmur2", "accum_count")
+        or sym.startswith("__strcmp")),
+    ("CRC-32C", lambda dso, sym: sym.startswith("crc32c")),
+    ("kring produce's own loop and reports", lambda dso, sym: dso == "kring" and sym in (
+        "worker_main", "on_delivery", "send_one", "produce_all", "next_record", "kr_src_next")),
+]
+KERNEL = [
+    ("kernel: TCP send, loopback receive included", "tcp_sendmsg"),
+    ("kernel: page faults", "asm_exc_page_fault"),
+    ("kernel: mmap and munmap", ("vm_mmap_pgoff", "__x64_sys_munmap")),
+]
+
+
+def perf_profile(case, a, work):
+    """perf record of one run of case; its samples grouped as GROUPS and KERNEL say."""
+    data = os.path.join(work, f"percore-{case}.data")
+    sink, bootstrap = start_sink(a.build, a.work)
+    try:
+        subprocess.run(["perf", "record", "-q", "-F", "5000", "-g", "-o", data] +
+                       case_cmd(case, a, bootstrap), check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    finally:
+        stop_sink(sink)
+    rep = lambda *extra: subprocess.run(
+        ["perf", "report", "-i", data, "--stdio", "-g", "none", "--percent-limit", "0.01"] +
+        list(extra), check=True, capture_output=True, text=True).stdout
+    groups = {name: 0.0 for name, _ in GROUPS}
+    kernel_self, other = 0.0, 0.0
+    for line in rep("--no-children", "--sort", "dso,sym").splitlines():
+        f = line.split()
+        if len(f) < 4 or not f[0].endswith("%"):
+            continue
+        pct, dso, sym = float(f[0][:-1]), f[1], f[3]
+        if dso == "[kernel.kallsyms]":
+            kernel_self += pct
+            continue
+        for name, match in GROUPS:
+            if match(dso, sym):
+                groups[name] += pct
+                break
+        else:
+            other += pct
+    children = {}
+    for line in rep("--children", "--sort", "sym").splitlines():
+        f = line.split()
+        if len(f) >= 4 and f[0].endswith("%") and f[2] == "[k]":
+            children[f[3]] = max(children.get(f[3], 0.0), float(f[0][:-1]))
+    left = kernel_self
+    for name, roots in KERNEL:
+        roots = (roots,) if isinstance(roots, str) else roots
+        v = min(left, sum(children.get(r, 0.0) for r in roots))
+        groups[name] = v
+        left -= v
+    groups["kernel: the rest (io_uring, scheduling)"] = max(0.0, left)
+    groups["the rest"] = other
+    os.unlink(data)
+    return groups
+
+
 def med(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -142,6 +213,8 @@ def main():
                     "cli-file-none,cli-gen-none,rdk-none")
     ap.add_argument("--base-kring", help="an earlier kring binary: adds its cli-file and cli-gen "
                     "runs (cases NAME@base) to every round, for a before/after in one run")
+    ap.add_argument("--profile", action="store_true",
+                    help="also a perf profile of cli-file and cli-gen, grouped")
     ap.add_argument("--work", default="/tmp")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench/results"))
     a = ap.parse_args()
@@ -186,6 +259,11 @@ def main():
     d["cli-gen / before"] = paired(lambda k, o: k / o, "cli-gen", "cli-gen@base")
     d["cli-file-none / rdk-none"] = paired(lambda k, l: k / l, "cli-file-none", "rdk-none")
     d["cli-gen-none / rdk-none"] = paired(lambda k, l: k / l, "cli-gen-none", "rdk-none")
+    if a.profile:
+        summary["profile"] = {}
+        for c in ("cli-file", "cli-gen"):
+            if c in cases:
+                summary["profile"][c] = perf_profile(c, a, a.work)
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "percore.json"), "w") as f:
         json.dump({"summary": summary, "runs": runs}, f, indent=1)
@@ -194,6 +272,10 @@ def main():
     for k, v in d.items():
         if v is not None:
             print(f"{k:26s} {v['median']:8.3f}  ({v['min']:.3f}-{v['max']:.3f})")
+    for c, g in summary.get("profile", {}).items():
+        ns = summary["cases"][c]["median_ns"]
+        for name, pct in g.items():
+            print(f"{c:9s} {name:46s} {pct:5.1f}%  {pct * ns / 100:6.1f} ns")
     return 0
 
 

@@ -149,6 +149,80 @@ def target_section(t):
     return "\n".join(lines) + "\n"
 
 
+PERCORE_CASES = [
+    ("lz4", "liblz4 alone on the file's records, batched as kring batches them (compression calls only)"),
+    ("cli-file", "`kring produce --source file:`, LZ4"),
+    ("cli-gen", "`kring produce`, its flight generator (keyed, 12 partitions), LZ4"),
+    ("rdk", "librdkafka (kr_rdk_bench, records preloaded), LZ4"),
+    ("cli-file-none", "`kring produce --source file:`, uncompressed"),
+    ("cli-gen-none", "`kring produce`, the generator, uncompressed"),
+    ("rdk-none", "librdkafka, uncompressed"),
+    ("cli-file@base", "`kring produce --source file:`, LZ4, before this change"),
+    ("cli-gen@base", "`kring produce`, the generator, LZ4, before this change"),
+]
+
+
+def percore_section(pc):
+    """The whole kring produce process beside liblz4 alone and librdkafka (bench/percore.sh)."""
+    if not pc:
+        return "(no per-core run yet: bench/percore.sh)\n"
+    s, cases, d = pc["summary"], pc["summary"]["cases"], pc["summary"]["derived"]
+    lines = ["| what | CPU ns per record (median) | min-max over rounds |", "|---|---:|---:|"]
+    for c, desc in PERCORE_CASES:
+        if c in cases:
+            v = cases[c]
+            lines.append(f"| {desc} | {v['median_ns']:.0f} | {v['min_ns']:.0f}-{v['max_ns']:.0f} |")
+
+    def dv(k, digits):
+        v = d.get(k)
+        if not v:
+            return None, "not measured"
+        return v["median"], f"{v['median']:.{digits}f} ({v['min']:.{digits}f}-{v['max']:.{digits}f})"
+
+    rows = [
+        ("whole process, file source: at most liblz4 + 100 ns per record", "cli-file over lz4",
+         0, lambda x: x <= 100, " ns over liblz4"),
+        ("whole process, generator: at most liblz4 + 100 ns per record", "cli-gen over lz4",
+         0, lambda x: x <= 100, " ns over liblz4"),
+        ("kring / librdkafka CPU per record with LZ4: at most 0.40 (file source)",
+         "cli-file / rdk", 2, lambda x: x <= 0.40, ""),
+        ("the same with the generator", "cli-gen / rdk", 2, lambda x: x <= 0.40, ""),
+        ("kring / librdkafka uncompressed: at most 0.20 (file source)",
+         "cli-file-none / rdk-none", 2, lambda x: x <= 0.20, ""),
+        ("the same with the generator", "cli-gen-none / rdk-none", 2, lambda x: x <= 0.20, ""),
+    ]
+    lines += ["", "| target (issue 12) | measured: median of the rounds' pairs (min-max) | met |",
+              "|---|---|---|"]
+    for desc, key, digits, ok, unit in rows:
+        m, text = dv(key, digits)
+        lines.append(f"| {desc} | {text}{unit if m is not None else ''} | "
+                     f"{'yes' if m is not None and ok(m) else 'no'} |")
+    for key, desc in (("cli-file / before", "file source"), ("cli-gen / before", "generator")):
+        m, text = dv(key, 3)
+        if m is not None:
+            lines.append(f"| this change's effect, {desc}: CPU per record after / before | {text} | |")
+    prof = s.get("profile") or {}
+    if prof:
+        cols = [c for c in ("cli-file", "cli-gen") if c in prof]
+        lines += ["", "Where a record's CPU goes (one perf profile of each, ns per record from the "
+                  "median above):", "",
+                  "| where | " + " | ".join(f"{c} ns" for c in cols) + " |",
+                  "|---|" + "---:|" * len(cols)]
+        names = list(prof[cols[0]].keys())
+        for n in names:
+            cells = []
+            for c in cols:
+                pct = prof[c].get(n, 0.0)
+                cells.append(f"{pct * cases[c]['median_ns'] / 100:.0f}")
+            lines.append(f"| {n} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append(f"Run at {s['when']}: {s['rounds']} rounds of {s['records']:,} records each, "
+                 f"the cases in a rotated order; acks=1, idempotence off, linger {s['linger_ms']} "
+                 f"ms, batch.size {s['batch_size'] // 1024} KiB, a fresh mock sink "
+                 f"({s['partitions']} partitions) per run.")
+    return "\n".join(lines) + "\n"
+
+
 def targets_section(summary, best, target):
     """The issue's targets, each with the measured figure beside it."""
     lines = ["| target | measured | met |", "|---|---|---|"]
@@ -346,6 +420,7 @@ def main():
         f"{', '.join(f'{k} {v:,}' for k, v in summary['records_per_run'].items())}.\n"
         if summary else ""))
     doc = replace(doc, "target", target_section(target))
+    doc = replace(doc, "percore", percore_section(load_json(os.path.join(a.results, "percore.json"))))
     doc = replace(doc, "targets", targets_section(summary, best, target))
     if os.path.exists(os.path.join(a.results, "target-perf.txt")):
         with open(os.path.join(a.results, "target-perf.txt")) as f:
