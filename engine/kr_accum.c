@@ -328,7 +328,8 @@ static int accum_put(kr_batch_t *b, const kr_record_t *rec, int64_t ts)
         return rc;
     b->opaques[b->cnt] = rec->opaque;
     b->ts[b->cnt] = ts;
-    b->req_part[b->cnt] = rec->partition;
+    if (b->part == NULL)
+        b->req_part[b->cnt] = rec->partition; /* held: the partition is chosen later */
     b->user_bytes += rec->key_len + rec->value_len;
     b->cnt++;
     return 0;
@@ -601,7 +602,7 @@ static kr_record_t accum_record_of(const kr_batch_t *src, uint32_t i, const kr_b
         hdrs[hn++] = (kr_header_t){hk.ptr, (size_t)hk.len, hv.len < 0 ? NULL : hv.ptr,
                                    hv.len < 0 ? 0 : (size_t)hv.len};
     return (kr_record_t){src->topic->name,
-                         src->req_part[i],
+                         src->part == NULL ? src->req_part[i] : src->part->id,
                          r->key.len < 0 ? NULL : r->key.ptr,
                          r->key.len < 0 ? 0 : (size_t)r->key.len,
                          r->value.len < 0 ? NULL : r->value.ptr,

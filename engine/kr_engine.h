@@ -72,7 +72,7 @@ struct kr_batch {
     size_t wire_len;
     void **opaques;    /* per record */
     int64_t *ts;       /* per record: timestamp (ms) */
-    int32_t *req_part; /* per record, while held: the partition asked for */
+    int32_t *req_part; /* per record, held slots only: the partition asked for */
     uint32_t cnt;
     uint32_t cap; /* records this slot holds at most */
     int64_t created_us;
