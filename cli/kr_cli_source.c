@@ -255,7 +255,8 @@ static int next_range(kr_src_t *s, kr_src_rec_t *r)
         return 0;
     const char *p = s->pos;
     /* The file is read once, from memory: fetch its cache lines a few records ahead. */
-    for (; s->fetched < p + SRC_FETCH_AHEAD; s->fetched += 64)
+    const char *ahead = (size_t)(s->end - p) > SRC_FETCH_AHEAD ? p + SRC_FETCH_AHEAD : s->end;
+    for (; s->fetched < ahead; s->fetched += 64)
         __builtin_prefetch(s->fetched);
     const char *nl = memchr(p, s->rec_delim, (size_t)(s->end - p));
     size_t len = nl == NULL ? (size_t)(s->end - p) : (size_t)(nl - p);

@@ -20,9 +20,8 @@
 #include "kr_error.h"
 
 #define HDR_MAX 128
-#define ID_OFF 12     /* where event_id's digits start: after {"event_id": */
-#define SLACK 256     /* room for fixed-size copies past the end of what is written */
-#define FLEET_AHEAD 4 /* aircraft prefetched ahead of the one rendered */
+#define ID_OFF 12 /* where event_id's digits start: after {"event_id": */
+#define SLACK 256 /* room for fixed-size copies past the end of what is written */
 
 enum { PH_TAXI, PH_TAKEOFF, PH_CLIMB, PH_CRUISE, PH_DESCENT, PH_APPROACH, PH_LANDED, PH_N };
 
@@ -579,14 +578,6 @@ void kr_flights_next(kr_flights_t *g, kr_flights_rec_t *rec)
     else
         g->skip_next = g->skip;
     aircraft_t *a = &g->fleet[g->cur];
-    /* The fleet is walked in order but outgrows the caches beside a producer's batches:
-     * fetch the aircraft a few events ahead (its three cache lines) while this one renders. */
-    uint32_t ahead = g->cur + FLEET_AHEAD < g->n ? g->cur + FLEET_AHEAD : 0;
-    const char *pf = (const char *)&g->fleet[ahead];
-    __builtin_prefetch(pf, 1);
-    __builtin_prefetch(pf + 64, 1);
-    __builtin_prefetch(pf + 128, 1);
-    __builtin_prefetch(pf + sizeof(aircraft_t) - 1, 1);
     advance(g, a);
     /* The previous key may have pointed at the counter, so it steps only now. */
     if (g->id_pending)
