@@ -16,6 +16,10 @@ Cases:
   cli-gen      kring produce with its built-in generator (keyed by icao24), LZ4
   rdk          bench/kr_rdk_bench (librdkafka) with DISTINCT's records preloaded, LZ4
   cli-file-none, cli-gen-none, rdk-none: the same without compression
+  pipeline     kring bench's pipeline_lz4_acks1: the engine on preloaded flight events into
+               its in-memory sink transport (no kernel, no source), per record
+  three        with --three-bootstrap: `kring produce` (generator, LZ4, acks=all,
+               idempotence, 6 partitions) into the real 3-node cluster, its CPU per record
 
 Per round it takes the ratios pair by pair (kring over librdkafka, kring minus liblz4), and
 reports the medians over rounds. Output: OUT/percore.json and a table on stdout.
@@ -100,6 +104,13 @@ def case_cmd(case, a, bootstrap):
            "-X", f"linger.ms={LINGER_MS}", "-X", f"batch.size={BATCH}"]
     if case == "lz4":
         return [os.path.join(b, "bench/kr_lz4_file"), "-f", a.file, "-n", n]
+    if case == "pipeline":
+        return [os.path.join(b, "bench/kr_bench"), "--json", "--time", "1",
+                "--filter", "=pipeline_lz4_acks1"]
+    if case == "three":
+        return [os.path.join(b, "cli/kring"), "produce", "-b", a.three_bootstrap,
+                "-t", a.three_topic, "-n", n, "--acks", "all", "--linger-ms", str(LINGER_MS),
+                "--batch-size", str(BATCH), "--compression", "lz4", "-q"]
     codec = "none" if case.endswith("-none") else "lz4"
     if case.startswith("cli-file"):
         return kring + ["--source", "file:" + a.file, "--compression", codec]
@@ -111,6 +122,14 @@ def case_cmd(case, a, bootstrap):
 
 
 def run_case(case, a):
+    if case == "pipeline":
+        out, wall = run_cpu(case_cmd(case, a, None))
+        j = json.loads(out.strip().splitlines()[-1])
+        return {"case": case, "ns": j["ns_per_op_median"] / j["records_per_op"], "wall_s": wall}
+    if case == "three":
+        before = child_cpu()
+        _, wall = run_cpu(case_cmd(case, a, None), timeout_s=900)
+        return {"case": case, "ns": (child_cpu() - before) * 1e9 / a.records, "wall_s": wall}
     if case.startswith("lz4"):
         out, wall = run_cpu(case_cmd(case, a, None))
         j = json.loads(out.strip().splitlines()[-1])
@@ -209,10 +228,12 @@ def main():
     ap.add_argument("--distinct", required=True, help="librdkafka's preloaded records")
     ap.add_argument("--records", type=int, default=4000000)
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--cases", default="lz4,cli-file,cli-gen,rdk,"
+    ap.add_argument("--cases", default="lz4,pipeline,cli-file,cli-gen,rdk,"
                     "cli-file-none,cli-gen-none,rdk-none")
     ap.add_argument("--base-kring", help="an earlier kring binary: adds its cli-file and cli-gen "
                     "runs (cases NAME@base) to every round, for a before/after in one run")
+    ap.add_argument("--three-bootstrap", help="the 3-node cluster: adds the case three")
+    ap.add_argument("--three-topic", default="kr-percore")
     ap.add_argument("--profile", action="store_true",
                     help="also a perf profile of cli-file and cli-gen, grouped")
     ap.add_argument("--work", default="/tmp")
@@ -221,6 +242,8 @@ def main():
     cases = a.cases.split(",")
     if a.base_kring:
         cases += ["cli-file@base", "cli-gen@base"]
+    if a.three_bootstrap:
+        cases += ["three"]
     runs = []
     for r in range(a.rounds):
         order = cases[r % len(cases):] + cases[:r % len(cases)]

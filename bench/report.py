@@ -151,6 +151,7 @@ def target_section(t):
 
 PERCORE_CASES = [
     ("lz4", "liblz4 alone on the file's records, batched as kring batches them (compression calls only)"),
+    ("pipeline", "`kring bench` pipeline_lz4_acks1: the engine alone, in memory, LZ4"),
     ("cli-file", "`kring produce --source file:`, LZ4"),
     ("cli-gen", "`kring produce`, its flight generator (keyed, 12 partitions), LZ4"),
     ("rdk", "librdkafka (kr_rdk_bench, records preloaded), LZ4"),
@@ -159,6 +160,8 @@ PERCORE_CASES = [
     ("rdk-none", "librdkafka, uncompressed"),
     ("cli-file@base", "`kring produce --source file:`, LZ4, before this change"),
     ("cli-gen@base", "`kring produce`, the generator, LZ4, before this change"),
+    ("three", "`kring produce` into the real 3-node cluster, the generator, LZ4, acks=all, "
+     "idempotence"),
 ]
 
 
