@@ -261,24 +261,30 @@ static void broker_family(kr_cli_text_t *t, const kr_cli_metrics_in_t *in, const
     }
 }
 
+/* The per-broker families with one sample per broker, in the order they are written. */
+static const struct {
+    const char *name, *type, *help;
+    int field;
+} broker_families[] = {
+    {"kring_broker_requests_total", "counter", "Requests sent to the broker.", B_REQ},
+    {"kring_broker_requests_in_flight", "gauge",
+     "Requests on the broker's connections without an answer.", B_INFLIGHT},
+    {"kring_broker_reconnects_total", "counter", "Connection attempts after the first.", B_RECONN},
+    {"kring_broker_sent_bytes_total", "counter", "Request bytes sent to the broker.", B_OUT},
+    {"kring_broker_received_bytes_total", "counter", "Response bytes received from the broker.",
+     B_IN},
+    {"kring_broker_throttle_seconds_total", "counter",
+     "Throttle time the broker asked for in Produce responses.", B_THROTTLE},
+    {"kring_broker_connected", "gauge", "Connections to the broker that are ready.", B_CONN},
+};
+
 static void render_brokers(kr_cli_text_t *t, const kr_cli_metrics_in_t *in)
 {
     int32_t ids[BROKERS_MAX] = {0}; /* brokers_of() fills n of them */
     int n = brokers_of(in, ids);
-    broker_family(t, in, ids, n, "kring_broker_requests_total", "counter",
-                  "Requests sent to the broker.", B_REQ);
-    broker_family(t, in, ids, n, "kring_broker_requests_in_flight", "gauge",
-                  "Requests on the broker's connections without an answer.", B_INFLIGHT);
-    broker_family(t, in, ids, n, "kring_broker_reconnects_total", "counter",
-                  "Connection attempts after the first.", B_RECONN);
-    broker_family(t, in, ids, n, "kring_broker_sent_bytes_total", "counter",
-                  "Request bytes sent to the broker.", B_OUT);
-    broker_family(t, in, ids, n, "kring_broker_received_bytes_total", "counter",
-                  "Response bytes received from the broker.", B_IN);
-    broker_family(t, in, ids, n, "kring_broker_throttle_seconds_total", "counter",
-                  "Throttle time the broker asked for in Produce responses.", B_THROTTLE);
-    broker_family(t, in, ids, n, "kring_broker_connected", "gauge",
-                  "Connections to the broker that are ready.", B_CONN);
+    for (size_t i = 0; i < sizeof(broker_families) / sizeof(broker_families[0]); i++)
+        broker_family(t, in, ids, n, broker_families[i].name, broker_families[i].type,
+                      broker_families[i].help, broker_families[i].field);
     family(t, "kring_broker_rtt_seconds", "summary",
            "Request round trips; quantiles over the last statistics interval.");
     char lbl[96];
