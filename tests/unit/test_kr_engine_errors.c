@@ -83,8 +83,9 @@ static int answered_with(kr_fb_t *fb, int32_t part, int16_t e)
 }
 
 /*
- * Every retriable produce error, on three of the six partitions of one response, the
- * response in reversed and in shuffled order: retried, nothing lost or doubled.
+ * Every retriable produce error, on partitions 1, 3 and 5 of six in the first two
+ * responses (those of them the requests carry), in reversed and in shuffled order:
+ * retried, nothing lost or doubled.
  * (NOT_ENOUGH_REPLICAS_AFTER_APPEND, written before it is refused, has its own test.)
  */
 static void test_retriable_any_order(void **state)
@@ -110,9 +111,12 @@ static void test_retriable_any_order(void **state)
             fbh_flush_exact(&h, 30000, 3000);
             assert_int_equal(kr_fb_script_left(fb, KR_API_Produce), 0);
             assert_true(answered_with(fb, 1, errs[i]) >= 1);
+            /* Which of partitions 3 and 5 the two refused requests carried depends on
+             * timing (records wait for metadata, then go as batches close); every batch
+             * refused is retried. */
             kr_stats_t st;
             kr_stats(h.p, &st);
-            assert_true(st.retries >= 3);
+            assert_true(st.retries >= (uint64_t)answered_with(fb, -1, errs[i]));
             fbh_finish(&h);
         }
     }
